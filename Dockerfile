@@ -1,0 +1,18 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY backend backend
+COPY api api
+COPY accounts accounts
+COPY activities activities
+COPY matching matching
+COPY curation curation
+COPY notifications notifications
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+    && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --system --uid 1000 relier
+USER relier
+EXPOSE 8000
+CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4"]

@@ -1,0 +1,116 @@
+"""Controlled vocabularies of the directory.
+
+Values follow the standards where one exists (OpenActive attendance modes, OpenAgenda
+accessibility codes, HSDS service statuses); labels are translatable.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationKind(models.TextChoices):
+    ASSOCIATION = "association", _("Association")
+    MUNICIPALITY = "municipality", _("Municipality")
+    SOCIAL_SERVICE = "social_service", _("Social service")
+    HEALTH = "health", _("Health centre")
+    OTHER = "other", _("Other")
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+
+
+class TerritoryKind(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    EPCI = "epci", _("Intercommunality (EPCI)")
+    DEPARTEMENT = "departement", _("Département")
+
+
+class WheelchairAccess(models.TextChoices):
+    NONE = "none", _("Not accessible")
+    PARTIAL = "partial", _("Partly accessible")
+    FULL = "full", _("Fully accessible")
+
+
+# OpenAgenda accessibility codes: hi = hearing, vi = visual, pi = psychic,
+# mi = motor, ii = intellectual.
+ACCESSIBILITY_FLAGS = ("hearing", "visual", "psychic", "motor", "intellectual")
+
+
+class ActivityKind(models.TextChoices):
+    CLUB = "club", _("Club")
+    PEER_SUPPORT = "peer_support", _("Peer-support group")
+    FRIENDSHIP = "friendship", _("Friendship programme")
+    VISITING = "visiting", _("Visiting programme")
+    CLASS = "class", _("Class")
+    OUTING = "outing", _("Outing")
+    VOLUNTEERING = "volunteering", _("Volunteering")
+    EVENT = "event", _("Event")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    SENIORS = "seniors", _("Seniors")
+    YOUTH = "youth", _("Young people")
+    FAMILIES = "families", _("Families")
+    CAREGIVERS = "caregivers", _("Caregivers")
+    DISABILITY = "disability", _("People with a disability")
+    ILLNESS = "illness", _("People living with an illness")
+    NEWCOMERS = "newcomers", _("Newcomers")
+
+
+class AttendanceMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    MIXED = "mixed", _("In person and online")
+    AT_HOME = "at_home", _("At home")
+    PHONE = "phone", _("By phone")
+
+
+# Modes that need no venue: the activity reaches the resident where they are.
+REMOTE_MODES = (AttendanceMode.ONLINE, AttendanceMode.AT_HOME, AttendanceMode.PHONE)
+
+
+class Registration(models.TextChoices):
+    NONE = "none", _("No registration")
+    REQUIRED = "required", _("Registration required")
+
+
+class Intensity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class GroupSize(models.TextChoices):
+    ONE_TO_ONE = "one_to_one", _("One to one")
+    SMALL = "small", _("Small group (up to 12)")
+    MEDIUM = "medium", _("Medium group (13 to 30)")
+    LARGE = "large", _("Large group (over 30)")
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Pending review")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
+
+
+class OccurrenceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    FULL = "full", _("Full")
+    MOVED_ONLINE = "moved_online", _("Moved online")
+
+
+class ParticipationStatus(models.TextChoices):
+    GOING = "going", _("Going")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+
+
+# ISO 639-1 codes offered in the app; activities may list others.
+COMMON_LANGUAGES = ("fr", "en", "ar", "es", "pt", "de", "it", "tr", "ro", "ru", "uk", "zh", "fcs")

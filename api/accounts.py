@@ -1,0 +1,183 @@
+"""Accounts over HTTP: registration, JWT tokens, logout, the signed-in user."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.models import User
+from accounts.services import user_change_password, user_logout, user_register, user_update
+from api.throttling import AuthEmailThrottle, AuthIPThrottle
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "preferred_language", "date_joined"]
+        read_only_fields = fields
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="JWT access token, valid about 15 minutes.")
+    refresh = serializers.CharField(help_text="Refresh token, valid about 30 days, rotated on use.")
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthIPThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(
+            write_only=True, max_length=128, style={"input_type": "password"}
+        )
+        display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        user = UserSerializer()
+        tokens = TokenPairSerializer()
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Create an account",
+        description=(
+            "Creates an account with an email and a password (at least 10 characters, not "
+            "common, not all digits) and returns the user with a first token pair, so the app "
+            "is signed in at once. Attempts are throttled per client address."
+        ),
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A resident",
+                value={
+                    "email": "camille@example.org",
+                    "password": "un mot de passe solide",
+                    "display_name": "Camille",
+                    "preferred_language": "fr",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if "preferred_language" not in fields:
+            fields["preferred_language"] = request.LANGUAGE_CODE
+        user = user_register(**fields)
+        refresh = RefreshToken.for_user(user)
+        body = {
+            "user": UserSerializer(user).data,
+            "tokens": {"access": str(refresh.access_token), "refresh": str(refresh)},
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainApi(TokenObtainPairView):
+    throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in: get a token pair",
+        description=(
+            "Exchanges email and password for an access token (about 15 minutes) and a refresh "
+            "token (about 30 days). Wrong credentials get 401. Attempts are throttled per "
+            "client address and per account: past the limit, 429 with `Retry-After`."
+        ),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshApi(TokenRefreshView):
+    @extend_schema(
+        tags=["auth"],
+        summary="Rotate the refresh token",
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent is "
+            "revoked at once, so it cannot be replayed (401 if it is)."
+        ),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out: revoke a refresh token",
+        description="Revokes the refresh token. Using it afterwards gets 401.",
+        request=InputSerializer,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_logout(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class UpdateSerializer(serializers.Serializer):
+        display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+
+    @extend_schema(tags=["me"], summary="The signed-in account", responses=UserSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        tags=["me"],
+        summary="Edit the signed-in account",
+        request=UpdateSerializer,
+        responses=UserSerializer,
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.UpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = user_update(user=request.user, **data.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AuthIPThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128)
+        new_password = serializers.CharField(max_length=128)
+
+    @extend_schema(
+        tags=["me"],
+        summary="Change the password",
+        description=(
+            "Needs the current password. Every refresh token issued before is revoked: other "
+            "devices must sign in again."
+        ),
+        request=InputSerializer,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_change_password(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,78 @@
+"""Shared fixtures. Services: see README "Tests" for which tests need which server.
+
+- Tests marked `worker` run a real Celery worker (in a thread of the test process) consuming
+  from the real broker named by REDIS_URL. Without REDIS_URL they are skipped, unless
+  REQUIRE_SERVICES=1 (CI), where they fail.
+- Tests marked `postgres` need PostgreSQL; the same rule applies.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from backend.celery import app as celery_app
+from tests.factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated():
+    """Each test starts with an empty cache (throttles) and in-process Celery tasks."""
+    cache.clear()
+    celery_app.conf.task_always_eager = True
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres(request):
+    if request.node.get_closest_marker("postgres") and not settings.IS_POSTGRES:
+        _missing_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker on the real broker, consuming while the test runs."""
+    if not settings.REDIS_URL:
+        _missing_service("needs a broker: set REDIS_URL=redis://...")
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    celery_app.loader.import_module("celery.contrib.testing.tasks")
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=3)
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
+        yield w
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    return client_for(user)
