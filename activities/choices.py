@@ -4,6 +4,8 @@ Values follow the standards where one exists (OpenActive attendance modes, OpenA
 accessibility codes, HSDS service statuses); labels are translatable.
 """
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -112,5 +114,25 @@ class ParticipationStatus(models.TextChoices):
     ATTENDED = "attended", _("Attended")
 
 
-# ISO 639-1 codes offered in the app; activities may list others.
-COMMON_LANGUAGES = ("fr", "en", "ar", "es", "pt", "de", "it", "tr", "ro", "ru", "uk", "zh", "fcs")
+# Languages an activity can be held in: ISO 639-1 codes, plus ISO 639-3 "fcs" for French Sign
+# Language (LSF). The order is the bit order of the stored masks: append only, never reorder.
+LANGUAGES = (
+    "fr", "en", "ar", "es", "pt", "de", "it", "tr", "ro", "ru", "uk", "zh", "fcs", "pl", "nl",
+    "vi", "fa", "ps", "ta", "wo", "bm", "ln", "sw", "br", "oc", "eu", "ca", "hy", "ka", "ku",
+    "sq", "sr", "so", "ti", "am", "bg", "he", "hi", "bn", "ur", "ja", "ko", "th", "km", "mg",
+)  # fmt: skip
+
+# Audiences are stored as a bit mask too (bit order = declaration order of Audience).
+AUDIENCES = tuple(Audience.values)
+
+
+def mask_of(values: Iterable[str], vocabulary: tuple[str, ...]) -> int:
+    """Encode a set of vocabulary values as a bit mask (unknown values raise ValueError)."""
+    mask = 0
+    for value in values:
+        mask |= 1 << vocabulary.index(value)
+    return mask
+
+
+def values_of(mask: int, vocabulary: tuple[str, ...]) -> list[str]:
+    return [value for bit, value in enumerate(vocabulary) if mask >> bit & 1]

@@ -16,6 +16,11 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
     ordering = "-id"
 
+    def get_ordering(self, request, queryset, view):
+        # Each list view names a stable ordering ending with a unique field.
+        ordering = getattr(view, "cursor_ordering", self.ordering)
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:

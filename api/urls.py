@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts
+from api import accounts, activities, directory
 from api.errors import not_found
 
 app_name = "api"
@@ -12,6 +12,54 @@ urlpatterns = [
     path("auth/logout/", accounts.LogoutApi.as_view(), name="auth-logout"),
     path("auth/password/", accounts.PasswordChangeApi.as_view(), name="auth-password"),
     path("me/", accounts.MeApi.as_view(), name="me"),
+    path("categories/", directory.CategoryListApi.as_view(), name="category-list"),
+    path("territories/", directory.TerritoryListApi.as_view(), name="territory-list"),
+    path(
+        "territories/<str:insee_code>/",
+        directory.TerritoryDetailApi.as_view(),
+        name="territory-detail",
+    ),
+    path("organizations/", directory.OrganizationListApi.as_view(), name="organization-list"),
+    path(
+        "organizations/<slug:slug>/",
+        directory.OrganizationDetailApi.as_view(),
+        name="organization-detail",
+    ),
+    path(
+        "organizations/<slug:slug>/members/",
+        directory.MembershipListApi.as_view(),
+        name="membership-list",
+    ),
+    path(
+        "organizations/<slug:slug>/members/<int:pk>/",
+        directory.MembershipDetailApi.as_view(),
+        name="membership-detail",
+    ),
+    path("places/", directory.PlaceListApi.as_view(), name="place-list"),
+    path("places/<int:pk>/", directory.PlaceDetailApi.as_view(), name="place-detail"),
+    path("activities/", activities.ActivityListApi.as_view(), name="activity-list"),
+    path("activities/<int:pk>/", activities.ActivityDetailApi.as_view(), name="activity-detail"),
+    path(
+        "activities/<int:pk>/submit/",
+        activities.ActivitySubmitApi.as_view(),
+        name="activity-submit",
+    ),
+    path(
+        "activities/<int:pk>/schedules/",
+        activities.ScheduleListApi.as_view(),
+        name="schedule-list",
+    ),
+    path(
+        "activities/<int:pk>/occurrences/",
+        activities.ActivityOccurrenceListApi.as_view(),
+        name="activity-occurrences",
+    ),
+    path("schedules/<int:pk>/", activities.ScheduleDetailApi.as_view(), name="schedule-detail"),
+    path(
+        "occurrences/<int:pk>/",
+        activities.OccurrenceDetailApi.as_view(),
+        name="occurrence-detail",
+    ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -27,8 +27,10 @@ def _missing_service(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated():
+def _isolated(settings):
     """Each test starts with an empty cache (throttles) and in-process Celery tasks."""
+    # Password hashing is slow by design; tests check behaviour, not the hash's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     celery_app.conf.task_always_eager = True
     yield

@@ -19,3 +19,56 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.Organization"
+
+    name = factory.Sequence(lambda n: f"Association {n}")
+    slug = factory.Sequence(lambda n: f"association-{n}")
+    kind = "association"
+
+
+def editor_of(organization, user=None, role: str = "editor"):
+    """A user with a role in the organization (created if not given)."""
+    from activities.models import Membership
+
+    user = user or UserFactory()
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.Place"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Salle {n}")
+    city = "Nantes"
+    lat = 47.2184
+    lng = -1.5536
+    h3_cell = factory.LazyAttribute(
+        lambda p: __import__("activities.geo").geo.cell_of(p.lat, p.lng)
+    )
+    wheelchair = "full"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.Activity"
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    place = factory.SubFactory(PlaceFactory, organization=factory.SelfAttribute("..organization"))
+    title = factory.Sequence(lambda n: f"Atelier {n}")
+    summary = "Un atelier convivial."
+    kind = "club"
+    status = "published"
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):
+        from activities.models import Category
+
+        if create:
+            obj.categories.set(Category.objects.filter(slug__in=extracted or ["tricot-couture"]))

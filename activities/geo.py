@@ -1,0 +1,38 @@
+"""Pure geography helpers: spatial cells, great-circle distances, point in polygon."""
+
+import math
+
+import h3
+from shapely.geometry import Point, shape
+from shapely.prepared import PreparedGeometry, prep
+
+# Resolution 9 cells are about 0.1 km² (edge ~200 m): fine enough to derive coarser cells
+# (h3.cell_to_parent) for search and matching without touching the rows again.
+PLACE_CELL_RESOLUTION = 9
+EARTH_RADIUS_KM = 6371.0088
+
+
+def cell_of(lat: float, lng: float, resolution: int = PLACE_CELL_RESOLUTION) -> str:
+    return h3.latlng_to_cell(lat, lng, resolution)
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance on the mean Earth radius."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+# Territory outlines change only with reference-data migrations, so prepared shapes are kept
+# for the life of the process, keyed by territory id.
+_PREPARED: dict[int, PreparedGeometry] = {}
+
+
+def geometry_contains(*, key: int, geometry: dict, lat: float, lng: float) -> bool:
+    """Whether a GeoJSON geometry contains the point (lat, lng)."""
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        prepared = _PREPARED[key] = prep(shape(geometry))
+    return prepared.contains(Point(lng, lat))

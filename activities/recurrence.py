@@ -1,0 +1,825 @@
+"""Recurring schedules: validation of RFC 5545 RRULE values and expansion into occurrences.
+
+Pure Python on purpose (no Django): the API, the importers and the matching code all share it.
+Expansion happens in local wall-clock time, then the schedule's time zone is attached, so a
+"Tuesdays at 14:00" club stays at 14:00 local time across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, available_timezones
+
+from dateutil import rrule as du
+
+__all__ = [
+    "ALLOWED_FREQS",
+    "ALLOWED_PARTS",
+    "MAX_COUNT",
+    "MAX_INTERVAL",
+    "MAX_SPAN_DAYS",
+    "RecurrenceError",
+    "describe",
+    "expand",
+    "normalize_rrule",
+    "validate_timezone",
+]
+
+MAX_COUNT = 730
+MAX_SPAN_DAYS = 366 * 5
+MAX_INTERVAL = 52
+MAX_ONE_OFF_DATES = 366
+ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY")
+ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST")
+
+# Far longer than any acceptable rule (all BYDAY and BYMONTHDAY values fit in ~600 characters);
+# only there so that a huge payload is refused before being parsed.
+_MAX_RRULE_LENGTH = 1024
+
+_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DATEUTIL_FREQS = {"DAILY": du.DAILY, "WEEKLY": du.WEEKLY, "MONTHLY": du.MONTHLY}
+_REFUSED_FREQ_MESSAGES = {
+    "SECONDLY": "FREQ=SECONDLY is not supported: activities repeat at most once a day.",
+    "MINUTELY": "FREQ=MINUTELY is not supported: activities repeat at most once a day.",
+    "HOURLY": "FREQ=HOURLY is not supported: activities repeat at most once a day.",
+    "YEARLY": "FREQ=YEARLY is not supported: add the dates one by one instead.",
+}
+_RFC5545_ONLY_PARTS = (
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+)
+_BYDAY_RE = re.compile(r"([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
+_INTEGER_RE = re.compile(r"[+-]?\d{1,6}")
+_UNTIL_DATE_RE = re.compile(r"\d{8}")
+_UNTIL_UTC_RE = re.compile(r"\d{8}T\d{6}Z")
+
+# Entries of the tz database that are not places: "localtime" mirrors the server's own setting
+# and "Factory" is a placeholder zone.
+_NOT_PLACE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+class RecurrenceError(ValueError):
+    """Bad recurrence input; .field names the input field at fault.
+
+    One of "rrule", "end_time", "exdates", "dates", "timezone", "valid_to".
+    """
+
+    def __init__(self, message: str, *, field: str = "rrule") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class _Rule:
+    freq: str
+    interval: int | None
+    byday: tuple[tuple[int | None, int], ...]  # (ordinal or None, weekday with Monday = 0)
+    bymonthday: tuple[int, ...]
+    until_date: datetime.date | None
+    until_utc: datetime.datetime | None
+    count: int | None
+    wkst: int | None
+
+    @property
+    def step(self) -> int:
+        return self.interval or 1
+
+    def to_string(self) -> str:
+        parts = [f"FREQ={self.freq}"]
+        if self.interval is not None:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.byday:
+            days = ",".join(
+                f"{'' if ordinal is None else ordinal}{_WEEKDAY_CODES[weekday]}"
+                for ordinal, weekday in self.byday
+            )
+            parts.append(f"BYDAY={days}")
+        if self.bymonthday:
+            parts.append(f"BYMONTHDAY={','.join(str(day) for day in self.bymonthday)}")
+        if self.until_date is not None:
+            parts.append(f"UNTIL={self.until_date:%Y%m%d}")
+        if self.until_utc is not None:
+            parts.append(f"UNTIL={self.until_utc:%Y%m%dT%H%M%SZ}")
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
+        if self.wkst is not None:
+            parts.append(f"WKST={_WEEKDAY_CODES[self.wkst]}")
+        return ";".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones()) - _NOT_PLACE_ZONES
+
+
+def validate_timezone(name: str) -> ZoneInfo:
+    """Return the ZoneInfo of an IANA time zone name such as "Europe/Paris"."""
+    if not isinstance(name, str) or name not in _known_timezones():
+        raise RecurrenceError(f"{name!r} is not a known IANA time zone.", field="timezone")
+    return ZoneInfo(name)
+
+
+def normalize_rrule(rrule: str, *, dtstart: datetime.date, timezone: str | None = None) -> str:
+    """Validate an RFC 5545 RRULE value and return it normalised.
+
+    The result is upper case, has its parts in the order of ALLOWED_PARTS and no "RRULE:" prefix.
+    Without `timezone`, a UTC date-time UNTIL is checked against every possible local day (the
+    local day differs from the UTC one by at most one); with it, the check is exact.
+    """
+    zone = None if timezone is None else validate_timezone(timezone)
+    return _parse_rrule(rrule, dtstart=dtstart, zone=zone).to_string()
+
+
+def _parse_rrule(rrule: str, *, dtstart: datetime.date, zone: ZoneInfo | None) -> _Rule:
+    raw_parts = _split_parts(rrule)
+    freq = _parse_freq(raw_parts)
+    interval = _parse_bounded_int(raw_parts.get("INTERVAL"), "INTERVAL", 1, MAX_INTERVAL)
+    count = _parse_bounded_int(raw_parts.get("COUNT"), "COUNT", 1, MAX_COUNT)
+    byday = _parse_byday(raw_parts.get("BYDAY"), freq=freq)
+    bymonthday = _parse_bymonthday(raw_parts.get("BYMONTHDAY"), freq=freq)
+    wkst = _parse_wkst(raw_parts.get("WKST"))
+    until_date, until_utc = _parse_until(raw_parts.get("UNTIL"))
+    if count is not None and (until_date or until_utc):
+        raise RecurrenceError("UNTIL and COUNT cannot be used together; keep only one.")
+    rule = _Rule(
+        freq=freq,
+        interval=interval,
+        byday=byday,
+        bymonthday=bymonthday,
+        until_date=until_date,
+        until_utc=until_utc,
+        count=count,
+        wkst=wkst,
+    )
+    _check_until_span(rule, dtstart=dtstart, zone=zone)
+    _check_has_occurrence(rule, dtstart=dtstart, zone=zone)
+    return rule
+
+
+def _split_parts(rrule: str) -> dict[str, str]:
+    text = rrule.strip().upper()
+    if text.startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if not text:
+        raise RecurrenceError("The recurrence rule is empty.")
+    if len(text) > _MAX_RRULE_LENGTH:
+        raise RecurrenceError("The recurrence rule is too long.")
+    parts: dict[str, str] = {}
+    for chunk in text.rstrip(";").split(";"):
+        name, equals, value = (piece.strip() for piece in chunk.partition("="))
+        if not equals or not name or not value:
+            raise RecurrenceError(f"{chunk.strip()!r} is not of the form NAME=VALUE.")
+        if name in _RFC5545_ONLY_PARTS:
+            raise RecurrenceError(f"{name} is not supported; allowed parts: {_allowed_list()}.")
+        if name not in ALLOWED_PARTS:
+            raise RecurrenceError(f"Unknown rule part {name!r}; allowed parts: {_allowed_list()}.")
+        if name in parts:
+            raise RecurrenceError(f"{name} appears more than once.")
+        parts[name] = value
+    return parts
+
+
+def _allowed_list() -> str:
+    return ", ".join(ALLOWED_PARTS)
+
+
+def _parse_freq(parts: dict[str, str]) -> str:
+    freq = parts.get("FREQ")
+    if freq is None:
+        raise RecurrenceError("FREQ is required (DAILY, WEEKLY or MONTHLY).")
+    if freq in _REFUSED_FREQ_MESSAGES:
+        raise RecurrenceError(_REFUSED_FREQ_MESSAGES[freq])
+    if freq not in ALLOWED_FREQS:
+        raise RecurrenceError(f"Unknown frequency {freq!r}; use DAILY, WEEKLY or MONTHLY.")
+    return freq
+
+
+def _parse_int(value: str, name: str) -> int:
+    if not _INTEGER_RE.fullmatch(value):
+        raise RecurrenceError(f"{name}={value} is not a whole number in range.")
+    return int(value)
+
+
+def _parse_bounded_int(value: str | None, name: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    number = _parse_int(value, name)
+    if not low <= number <= high:
+        raise RecurrenceError(f"{name} must be between {low} and {high} (got {value}).")
+    return number
+
+
+def _parse_byday(value: str | None, *, freq: str) -> tuple[tuple[int | None, int], ...]:
+    if value is None:
+        return ()
+    days: set[tuple[int | None, int]] = set()
+    for item in value.split(","):
+        match = _BYDAY_RE.fullmatch(item.strip())
+        if match is None:
+            raise RecurrenceError(f"BYDAY value {item!r} is not a weekday like TU, 2TU or -1FR.")
+        sign, digits, code = match.groups()
+        if sign and not digits:
+            raise RecurrenceError(f"BYDAY value {item!r} has a sign but no number.")
+        ordinal = None if digits is None else int(sign + digits)
+        if ordinal is not None:
+            if freq != "MONTHLY":
+                raise RecurrenceError(
+                    f"BYDAY={item} has a position in the month, which only FREQ=MONTHLY allows."
+                )
+            if not 1 <= abs(ordinal) <= 5:
+                raise RecurrenceError(
+                    f"BYDAY={item}: the position must be 1 to 5 or -1 to -5 (-1 = last)."
+                )
+        days.add((ordinal, _WEEKDAY_CODES.index(code)))
+    # Canonical order: by weekday, then plain day first, then by position.
+    return tuple(sorted(days, key=lambda day: (day[1], day[0] is not None, day[0] or 0)))
+
+
+def _parse_bymonthday(value: str | None, *, freq: str) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if freq != "MONTHLY":
+        raise RecurrenceError("BYMONTHDAY is only allowed with FREQ=MONTHLY.")
+    days: set[int] = set()
+    for item in value.split(","):
+        day = _parse_int(item.strip(), "BYMONTHDAY")
+        if not 1 <= abs(day) <= 31:
+            raise RecurrenceError(f"BYMONTHDAY={item} must be 1 to 31 or -1 to -31 (-1 = last).")
+        days.add(day)
+    return tuple(sorted(days, key=lambda day: (day < 0, day)))
+
+
+def _parse_wkst(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value not in _WEEKDAY_CODES:
+        raise RecurrenceError(f"WKST={value} is not a weekday (MO, TU, WE, TH, FR, SA, SU).")
+    return _WEEKDAY_CODES.index(value)
+
+
+def _parse_until(value: str | None) -> tuple[datetime.date | None, datetime.datetime | None]:
+    if value is None:
+        return None, None
+    try:
+        if _UNTIL_DATE_RE.fullmatch(value):
+            return datetime.datetime.strptime(value, "%Y%m%d").date(), None
+        if _UNTIL_UTC_RE.fullmatch(value):
+            moment = datetime.datetime.strptime(value, "%Y%m%dT%H%M%SZ")
+            return None, moment.replace(tzinfo=datetime.UTC)
+    except ValueError:
+        raise RecurrenceError(f"UNTIL={value} is not a real date.") from None
+    raise RecurrenceError(
+        f"UNTIL={value} must be a date (YYYYMMDD) or a UTC date-time (YYYYMMDDTHHMMSSZ)."
+    )
+
+
+def _until_local_days(
+    rule: _Rule, *, zone: ZoneInfo | None
+) -> tuple[datetime.date, datetime.date] | None:
+    """Earliest and latest local day the rule's UNTIL can fall on (None without UNTIL)."""
+    if rule.until_date is not None:
+        return rule.until_date, rule.until_date
+    if rule.until_utc is None:
+        return None
+    if zone is not None:
+        local_day = rule.until_utc.astimezone(zone).date()
+        return local_day, local_day
+    # UTC offsets stay within ±14 h, so the local day is the UTC day or one of its neighbours.
+    utc_day = rule.until_utc.date()
+    one_day = datetime.timedelta(days=1)
+    return utc_day - one_day, utc_day + one_day
+
+
+def _check_until_span(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo | None) -> None:
+    until_days = _until_local_days(rule, zone=zone)
+    if until_days is None:
+        return
+    earliest, latest = until_days
+    if latest < dtstart:
+        raise RecurrenceError("UNTIL is before the start of the series.")
+    if (earliest - dtstart).days > MAX_SPAN_DAYS:
+        raise RecurrenceError(
+            f"UNTIL is more than {MAX_SPAN_DAYS} days after the start of the series."
+        )
+
+
+def _check_has_occurrence(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo | None) -> None:
+    # Checked day by day over the longest span a series may have: enough to catch rules such as
+    # BYMONTHDAY=31 in February only, without iterating towards year 9999.
+    last_day = dtstart + datetime.timedelta(days=MAX_SPAN_DAYS)
+    until_days = _until_local_days(rule, zone=zone)
+    if until_days is not None:
+        last_day = min(last_day, until_days[1])
+    first = datetime.datetime.combine(dtstart, datetime.time.min)
+    probe = _dateutil_rule(
+        rule,
+        first=first,
+        series_start=dtstart,
+        until=datetime.datetime.combine(last_day, datetime.time.max),
+        count=None,
+    )
+    if next(iter(probe), None) is None:
+        raise RecurrenceError("This rule never produces an occurrence.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Expansion
+# ---------------------------------------------------------------------------------------------
+
+
+def _dateutil_rule(
+    rule: _Rule,
+    *,
+    first: datetime.datetime,
+    series_start: datetime.date,
+    until: datetime.datetime | None,
+    count: int | None,
+) -> du.rrule:
+    byweekday = [
+        du.weekday(weekday) if ordinal is None else du.weekday(weekday, ordinal)
+        for ordinal, weekday in rule.byday
+    ]
+    bymonthday = list(rule.bymonthday)
+    # dateutil fills a missing BYDAY/BYMONTHDAY from dtstart; spell the defaults out from the real
+    # series start so that iteration can begin later (see _fast_forward) without changing them.
+    if not byweekday and not bymonthday:
+        if rule.freq == "WEEKLY":
+            byweekday = [du.weekday(series_start.weekday())]
+        elif rule.freq == "MONTHLY":
+            bymonthday = [series_start.day]
+    return du.rrule(
+        _DATEUTIL_FREQS[rule.freq],
+        dtstart=first,
+        interval=rule.step,
+        # RFC 5545 weeks start on Monday (0) by default; dateutil would use calendar.firstweekday().
+        wkst=0 if rule.wkst is None else rule.wkst,
+        byweekday=byweekday or None,
+        bymonthday=bymonthday or None,
+        until=until,
+        count=count,
+    )
+
+
+def _fast_forward(
+    rule: _Rule, *, series_start: datetime.date, target: datetime.date
+) -> datetime.date:
+    """Latest day on or before `target` at which iterating the rule gives the same occurrences.
+
+    It is the first day of a period (day, week from WKST, month) that the INTERVAL selects, so
+    starting there skips whole periods only. Never used with COUNT, which counts from the start.
+    """
+    if target <= series_start:
+        return series_start
+    step = rule.step
+    if rule.freq == "DAILY":
+        skipped_days = (target - series_start).days // step * step
+        return series_start + datetime.timedelta(days=skipped_days)
+    if rule.freq == "WEEKLY":
+        week_start_day = 0 if rule.wkst is None else rule.wkst
+        first_week = series_start - datetime.timedelta(
+            days=(series_start.weekday() - week_start_day) % 7
+        )
+        skipped_weeks = (target - first_week).days // 7 // step * step
+        if skipped_weeks == 0:
+            return series_start
+        return first_week + datetime.timedelta(weeks=skipped_weeks)
+    months_apart = (target.year - series_start.year) * 12 + target.month - series_start.month
+    skipped_months = months_apart // step * step
+    if skipped_months == 0:
+        return series_start
+    month_index = series_start.year * 12 + series_start.month - 1 + skipped_months
+    return datetime.date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _localize(wall_clock: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
+    # zoneinfo's fold=0 rule: a wall-clock time skipped by a spring-forward gap gets the offset in
+    # force before the gap, and an ambiguous fall-back time is taken in its first (summer-time)
+    # reading. The round trip through UTC turns a skipped time into the real time it denotes
+    # (02:30 on the day clocks jump from 02:00 to 03:00 becomes 03:30).
+    return wall_clock.replace(tzinfo=zone).astimezone(datetime.UTC).astimezone(zone)
+
+
+def _occurrence(
+    day: datetime.date,
+    *,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    zone: ZoneInfo,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    start = _localize(datetime.datetime.combine(day, start_time), zone)
+    end = _localize(datetime.datetime.combine(day, end_time), zone)
+    if end <= start:
+        # Only when a DST gap pushed the start forward past the end: keep the planned duration.
+        planned = datetime.datetime.combine(day, end_time) - datetime.datetime.combine(
+            day, start_time
+        )
+        end = (start.astimezone(datetime.UTC) + planned).astimezone(zone)
+    return start, end
+
+
+def _as_days(values: Iterable[datetime.date], *, field: str) -> set[datetime.date]:
+    days: set[datetime.date] = set()
+    for value in values:
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            raise RecurrenceError(f"{value!r} is not a date.", field=field)
+        days.add(value)
+    return days
+
+
+def _check_inputs(
+    *,
+    rrule: str | None,
+    dtstart: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    exdates: set[datetime.date],
+    dates: set[datetime.date],
+    valid_to: datetime.date | None,
+) -> None:
+    if end_time <= start_time:
+        raise RecurrenceError("The end time must be after the start time.", field="end_time")
+    span_end = dtstart + datetime.timedelta(days=MAX_SPAN_DAYS)
+    if valid_to is not None:
+        if valid_to < dtstart:
+            raise RecurrenceError("The end of validity is before its start.", field="valid_to")
+        if valid_to > span_end:
+            raise RecurrenceError(
+                f"The end of validity is more than {MAX_SPAN_DAYS} days after its start.",
+                field="valid_to",
+            )
+    if rrule is None and not dates:
+        raise RecurrenceError("A one-off schedule needs at least one date.", field="dates")
+    if len(dates) > MAX_ONE_OFF_DATES:
+        raise RecurrenceError(f"At most {MAX_ONE_OFF_DATES} dates are allowed.", field="dates")
+    if any(day < dtstart for day in dates):
+        raise RecurrenceError("A date is before the start of the schedule.", field="dates")
+    if valid_to is not None and any(day > valid_to for day in dates):
+        raise RecurrenceError("A date is after the end of validity.", field="dates")
+    if any(day > span_end for day in dates):
+        raise RecurrenceError(
+            f"A date is more than {MAX_SPAN_DAYS} days after the start.", field="dates"
+        )
+    if any(day > span_end for day in exdates):
+        raise RecurrenceError(
+            f"An excluded date is more than {MAX_SPAN_DAYS} days after the start.",
+            field="exdates",
+        )
+
+
+def expand(
+    *,
+    rrule: str | None,
+    dtstart: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    timezone: str,
+    exdates: Iterable[datetime.date] = (),
+    dates: Iterable[datetime.date] = (),
+    valid_to: datetime.date | None = None,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Occurrences starting in [window_start, window_end), as aware (start, end) pairs.
+
+    They are in the schedule's time zone, sorted and without duplicates. `dates` are one-off days,
+    added to the rule's occurrences (RDATE); `exdates` are days skipped; COUNT counts occurrences
+    before exdates are removed; `valid_to` is the last day of the series, inclusive.
+    """
+    if window_start.utcoffset() is None or window_end.utcoffset() is None:
+        raise ValueError("window_start and window_end must be timezone-aware.")
+    zone = validate_timezone(timezone)
+    excluded = _as_days(exdates, field="exdates")
+    extra_days = _as_days(dates, field="dates")
+    _check_inputs(
+        rrule=rrule,
+        dtstart=dtstart,
+        start_time=start_time,
+        end_time=end_time,
+        exdates=excluded,
+        dates=extra_days,
+        valid_to=valid_to,
+    )
+    rule = None if rrule is None else _parse_rrule(rrule, dtstart=dtstart, zone=zone)
+    if window_end <= window_start:
+        return []
+
+    # dateutil drops microseconds from its start; do the same so all occurrences line up.
+    start_time = start_time.replace(microsecond=0)
+    # Whole local days around the window: a DST shift moves a localised wall-clock time by at
+    # most a couple of hours, and the exact bounds are applied afterwards on aware times.
+    one_day = datetime.timedelta(days=1)
+    first_day = max(dtstart, window_start.astimezone(zone).date() - one_day)
+    last_day = window_end.astimezone(zone).date() + one_day
+    if valid_to is not None:
+        last_day = min(last_day, valid_to)
+    rule_last_day = last_day
+    until_days = None if rule is None else _until_local_days(rule, zone=zone)
+    if until_days is not None:
+        rule_last_day = min(rule_last_day, until_days[1])
+    if first_day > last_day:
+        return []
+
+    days = {day for day in extra_days if first_day <= day <= last_day}
+    if rule is not None and first_day <= rule_last_day:
+        iteration_start = dtstart
+        if rule.count is None:
+            iteration_start = _fast_forward(rule, series_start=dtstart, target=first_day)
+        dateutil_rule = _dateutil_rule(
+            rule,
+            first=datetime.datetime.combine(iteration_start, start_time),
+            series_start=dtstart,
+            until=None,
+            count=rule.count,
+        )
+        found = dateutil_rule.between(
+            datetime.datetime.combine(first_day, datetime.time.min),
+            datetime.datetime.combine(rule_last_day, datetime.time.max),
+            inc=True,
+        )
+        days.update(
+            moment.date()
+            for moment in found
+            if rule.until_utc is None or _localize(moment, zone) <= rule.until_utc
+        )
+
+    window_start_utc = window_start.astimezone(datetime.UTC)
+    window_end_utc = window_end.astimezone(datetime.UTC)
+    occurrences = [
+        _occurrence(day, start_time=start_time, end_time=end_time, zone=zone)
+        for day in sorted(days - excluded)
+    ]
+    return [
+        (start, end)
+        for start, end in occurrences
+        if window_start_utc <= start.astimezone(datetime.UTC) < window_end_utc
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Human-readable description
+# ---------------------------------------------------------------------------------------------
+
+_WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+_FR_POSITIONS = {
+    1: "premier",
+    2: "deuxième",
+    3: "troisième",
+    4: "quatrième",
+    5: "cinquième",
+    -1: "dernier",
+    -2: "avant-dernier",
+}
+_EN_POSITIONS = {
+    1: "first",
+    2: "second",
+    3: "third",
+    4: "fourth",
+    5: "fifth",
+    -1: "last",
+    -2: "second-to-last",
+    -3: "third-to-last",
+    -4: "fourth-to-last",
+    -5: "fifth-to-last",
+}
+
+
+def describe(
+    rrule: str | None,
+    *,
+    dtstart: datetime.date,
+    start_time: datetime.time,
+    language: str = "fr",
+) -> str:
+    """A short sentence such as "Tous les mardis à 14h00" or "Every Tuesday at 14:00".
+
+    `language` is "fr" or "en" (regional variants such as "fr-FR" too; anything else gets
+    English). A one-off schedule (rrule None) is described by its first day, `dtstart`.
+    """
+    lang = "fr" if language.lower().replace("_", "-").split("-")[0] == "fr" else "en"
+    if lang == "fr":
+        at_time = f"à {start_time.hour}h{start_time.minute:02d}"
+    else:
+        at_time = f"at {start_time.hour:02d}:{start_time.minute:02d}"
+    if rrule is None:
+        on_day = _day_text(dtstart, lang)
+        return f"Le {on_day} {at_time}" if lang == "fr" else f"On {on_day} {at_time}"
+    rule = _parse_rrule(rrule, dtstart=dtstart, zone=None)
+    pattern, aside = _pattern_text(rule, dtstart=dtstart, lang=lang)
+    if aside:
+        pattern = f"{pattern}, {aside},"
+    return f"{pattern} {at_time}{_limit_text(rule, lang)}"
+
+
+def _pattern_text(rule: _Rule, *, dtstart: datetime.date, lang: str) -> tuple[str, str | None]:
+    """The rule's main phrase, and an aside such as "every 2 months" set between commas."""
+    step = rule.step
+    plain_days = [weekday for ordinal, weekday in rule.byday if ordinal is None]
+    positioned = [(ordinal, weekday) for ordinal, weekday in rule.byday if ordinal is not None]
+    every_months = f"tous les {step} mois" if lang == "fr" else f"every {step} months"
+    if rule.freq == "WEEKLY":
+        return _weekly_text(plain_days or [dtstart.weekday()], step=step, lang=lang), None
+    if rule.freq == "DAILY" and not rule.byday:
+        return _every_days_text(step, lang), None
+    # A weekday filter on every day or every month amounts to a weekly rule.
+    if step == 1 and plain_days and not positioned and not rule.bymonthday:
+        return _weekly_text(plain_days, step=1, lang=lang), None
+    if rule.freq == "MONTHLY" and positioned and not plain_days and not rule.bymonthday:
+        return _by_position_text(positioned, lang), every_months if step > 1 else None
+    if rule.freq == "MONTHLY" and not rule.byday:
+        monthdays = rule.bymonthday or (dtstart.day,)
+        return _by_monthday_text(monthdays, every_month=step == 1, lang=lang), (
+            every_months if step > 1 else None
+        )
+    return _fallback_text(rule.freq, step, lang)
+
+
+def _fallback_text(freq: str, step: int, lang: str) -> tuple[str, str]:
+    if lang == "fr":
+        units = {"DAILY": "jours", "WEEKLY": "semaines", "MONTHLY": "mois"}
+        single = {"DAILY": "Tous les jours", "WEEKLY": "Toutes les semaines"}
+        every = "Toutes les" if freq == "WEEKLY" else "Tous les"
+        period = single.get(freq, "Tous les mois") if step == 1 else f"{every} {step} {units[freq]}"
+        return period, "certains jours"
+    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}[freq]
+    period = f"Every {unit}" if step == 1 else f"Every {step} {unit}s"
+    return period, "on selected days"
+
+
+def _every_days_text(step: int, lang: str) -> str:
+    if lang == "fr":
+        return "Tous les jours" if step == 1 else f"Tous les {step} jours"
+    return "Every day" if step == 1 else f"Every {step} days"
+
+
+def _weekly_text(weekdays: list[int], *, step: int, lang: str) -> str:
+    ordered = sorted(set(weekdays))
+    names = [_WEEKDAYS[lang][weekday] for weekday in ordered]
+    if step == 1 and len(ordered) == 7:
+        return _every_days_text(1, lang)
+    if step == 1 and ordered == [0, 1, 2, 3, 4]:
+        return "Du lundi au vendredi" if lang == "fr" else "Monday to Friday"
+    if lang == "fr":
+        if step == 1:
+            return "Tous les " + _join([f"{name}s" for name in names], lang)
+        return f"Toutes les {step} semaines " + _join([f"le {name}" for name in names], lang)
+    if step == 1:
+        return "Every " + _join(names, lang)
+    return f"Every {step} weeks on " + _join(names, lang)
+
+
+def _by_position_text(positioned: list[tuple[int, int]], lang: str) -> str:
+    # First, second, ... then the positions counted from the end, the last one last.
+    ordered = sorted(positioned, key=lambda day: (day[0] < 0, day[0], day[1]))
+    weekdays = {weekday for _, weekday in ordered}
+    single_weekday = _WEEKDAYS[lang][ordered[0][1]] if len(weekdays) == 1 else None
+    if lang == "fr":
+        # Beyond "avant-dernier", French has no everyday word for a position from the end.
+        if single_weekday and all(ordinal in _FR_POSITIONS for ordinal, _ in ordered):
+            labels = [_fr_with_article(_FR_POSITIONS[ordinal]) for ordinal, _ in ordered]
+            text = f"{_join(labels, lang)} {single_weekday}"
+        else:
+            labels = [
+                _fr_with_article(_fr_position(ordinal, weekday)) for ordinal, weekday in ordered
+            ]
+            text = _join(labels, lang)
+        return _capitalize(text) + " du mois"
+    if single_weekday:
+        positions = [_EN_POSITIONS[ordinal] for ordinal, _ in ordered]
+        return f"The {_join(positions, lang)} {single_weekday} of the month"
+    labels = [
+        f"the {_EN_POSITIONS[ordinal]} {_WEEKDAYS[lang][weekday]}" for ordinal, weekday in ordered
+    ]
+    return _capitalize(_join(labels, lang)) + " of the month"
+
+
+def _fr_position(ordinal: int, weekday: int) -> str:
+    name = _WEEKDAYS["fr"][weekday]
+    if ordinal in _FR_POSITIONS:
+        return f"{_FR_POSITIONS[ordinal]} {name}"
+    return f"{_FR_POSITIONS[-ordinal]} {name} en partant de la fin"
+
+
+def _by_monthday_text(monthdays: tuple[int, ...], *, every_month: bool, lang: str) -> str:
+    from_end = any(day < 0 for day in monthdays)
+    if lang == "fr":
+        labels = [_fr_monthday(day) for day in monthdays]
+        text = "Le " + _join([labels[0]] + [_fr_with_article(label) for label in labels[1:]], lang)
+        if from_end:
+            return text + " du mois"
+        return text + " de chaque mois" if every_month else text
+    labels = [_en_monthday(day) for day in monthdays]
+    if from_end:
+        joined = _join([labels[0]] + [f"the {label}" for label in labels[1:]], lang)
+        return f"On the {joined} of the month"
+    text = "On the " + _join(labels, lang)
+    return text + " of every month" if every_month else text
+
+
+def _fr_monthday(day: int) -> str:
+    if day == 1:
+        return "1er"
+    if day > 0:
+        return str(day)
+    if day == -1:
+        return "dernier jour"
+    if day == -2:
+        return "avant-dernier jour"
+    return f"{-day}e jour avant la fin"
+
+
+def _en_monthday(day: int) -> str:
+    if day == -1:
+        return "last day"
+    if day < 0:
+        return f"{_en_ordinal_number(-day)}-to-last day"
+    return _en_ordinal_number(day)
+
+
+def _en_ordinal_number(number: int) -> str:
+    if 11 <= number % 100 <= 13:
+        return f"{number}th"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _day_text(day: datetime.date, lang: str) -> str:
+    month = _MONTHS[lang][day.month - 1]
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _limit_text(rule: _Rule, lang: str) -> str:
+    if rule.count is not None:
+        if lang == "fr":
+            return ", une fois" if rule.count == 1 else f", {rule.count} fois"
+        return ", once" if rule.count == 1 else f", {rule.count} times"
+    until = rule.until_date or (rule.until_utc.date() if rule.until_utc else None)
+    if until is None:
+        return ""
+    if lang == "fr":
+        return f", jusqu'au {_day_text(until, lang)}"
+    return f", until {_day_text(until, lang)}"
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) == 1:
+        return items[0]
+    last_joiner = " et " if lang == "fr" else " and "
+    return ", ".join(items[:-1]) + last_joiner + items[-1]
+
+
+def _fr_with_article(words: str) -> str:
+    return f"l'{words}" if words[0] in "aeiouéè" else f"le {words}"
+
+
+def _capitalize(text: str) -> str:
+    return text[0].upper() + text[1:]

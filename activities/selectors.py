@@ -1,0 +1,96 @@
+"""Reads of the directory. Each returns a QuerySet (or a plain value) for the API and tasks."""
+
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from activities import choices
+from activities.models import (
+    Activity,
+    Category,
+    Membership,
+    Occurrence,
+    Organization,
+    Place,
+    Territory,
+)
+
+
+def user_can_edit(*, user: User, organization: Organization) -> bool:
+    """Owners and editors write an organization's places, activities and schedules."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, organization=organization).exists()
+
+
+def user_is_owner(*, user: User, organization: Organization) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, organization=organization, role=choices.MembershipRole.OWNER
+    ).exists()
+
+
+def category_tree() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=True).prefetch_related(
+        Prefetch("children", queryset=Category.objects.order_by("position", "slug"))
+    )
+
+
+def category_with_descendants(slugs: list[str]) -> QuerySet[Category]:
+    """The categories named and, for a top category, all its sub-categories."""
+    return Category.objects.filter(Q(slug__in=slugs) | Q(parent__slug__in=slugs))
+
+
+def territory_list() -> QuerySet[Territory]:
+    return Territory.objects.defer("boundary").order_by("kind", "name")
+
+
+def organization_list() -> QuerySet[Organization]:
+    return Organization.objects.all().order_by("name", "id")
+
+
+def membership_list(*, organization: Organization) -> QuerySet[Membership]:
+    return organization.memberships.select_related("user").order_by("created_at", "id")
+
+
+def place_list() -> QuerySet[Place]:
+    return Place.objects.select_related("organization", "territory").order_by("name", "id")
+
+
+def activity_visible_to(*, user: User) -> QuerySet[Activity]:
+    """Published activities, plus every activity of the organizations the user edits."""
+    visible = Q(status=choices.ActivityStatus.PUBLISHED)
+    if user.is_authenticated:
+        visible |= Q(organization__in=Organization.objects.filter(memberships__user=user))
+    return Activity.objects.filter(visible)
+
+
+def activity_list(*, user: User) -> QuerySet[Activity]:
+    return (
+        activity_visible_to(user=user)
+        .select_related("organization", "place", "place__territory")
+        .prefetch_related("categories", "service_area")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def occurrence_list(
+    *,
+    activity: Activity,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+) -> QuerySet[Occurrence]:
+    occurrences = activity.occurrences.all()
+    if start is not None:
+        occurrences = occurrences.filter(end__gt=start)
+    if end is not None:
+        occurrences = occurrences.filter(start__lt=end)
+    return occurrences.order_by("start", "id")
+
+
+def occurrence_visible_to(*, user: User) -> QuerySet[Occurrence]:
+    return Occurrence.objects.filter(
+        activity__in=activity_visible_to(user=user).values("pk")
+    ).select_related("activity", "activity__organization")

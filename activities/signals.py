@@ -1,0 +1,16 @@
+"""Domain signals of the directory, sent after the transaction that caused them commits.
+
+`matching` and `notifications` subscribe to these; `activities` never imports them.
+Every signal is sent with `sender=Activity` and the keyword arguments named below.
+"""
+
+from django.dispatch import Signal
+
+# activity: the activity that became visible to residents.
+activity_published = Signal()
+# activity: a published activity whose content, place or schedules changed.
+activity_changed = Signal()
+# activity, previous_status: a published activity that was archived or rejected.
+activity_unpublished = Signal()
+# occurrence: one session cancelled, moved or otherwise edited on its own.
+occurrence_changed = Signal()
