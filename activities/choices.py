@@ -136,3 +136,35 @@ def mask_of(values: Iterable[str], vocabulary: tuple[str, ...]) -> int:
 
 def values_of(mask: int, vocabulary: tuple[str, ...]) -> list[str]:
     return [value for bit, value in enumerate(vocabulary) if mask >> bit & 1]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class PartOfDay(models.TextChoices):
+    MORNING = "morning", _("Morning (before noon)")
+    AFTERNOON = "afternoon", _("Afternoon (noon to 6 pm)")
+    EVENING = "evening", _("Evening (from 6 pm)")
+
+
+PARTS_OF_DAY = tuple(PartOfDay.values)
+
+
+def part_of_day(hour: int) -> int:
+    """Index in PARTS_OF_DAY of a local hour."""
+    return 0 if hour < 12 else (1 if hour < 18 else 2)
+
+
+def slot_bit(weekday: int, part: int) -> int:
+    """The bit of a (weekday, part of day) slot in a weekly slots mask (21 bits)."""
+    return 1 << (weekday * 3 + part)
+
+
+def slots_mask(*, days: Iterable[int] = range(7), parts: Iterable[int] = range(3)) -> int:
+    """Mask of every slot on the given weekdays and parts of day."""
+    parts = tuple(parts)
+    mask = 0
+    for day in days:
+        for part in parts:
+            mask |= slot_bit(day, part)
+    return mask

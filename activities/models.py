@@ -282,6 +282,25 @@ class Activity(models.Model):
     featured = models.BooleanField(_("featured"), default=False)
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Denormalized for search and matching, kept up to date by the services: where the activity
+    # takes place (copied from its place) and when (from its materialized sessions).
+    lat = models.FloatField(null=True, blank=True, editable=False)
+    lng = models.FloatField(null=True, blank=True, editable=False)
+    h3_cell = models.CharField(max_length=16, blank=True, editable=False, db_index=True)
+    territory = models.ForeignKey(
+        Territory,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    weekly_slots = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bit (weekday * 3 + part of day) set for each kind of upcoming session.",
+    )
+    next_start = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     source = models.CharField(_("source"), max_length=40, default="relier")
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -190,8 +190,11 @@ def place_update(*, place: Place, by: User, **fields) -> Place:
     if moved:
         _locate(place)
     place.save()
-    for activity in place.activities.filter(status=Status.PUBLISHED):
-        _on_commit(signals.activity_changed, activity=activity)
+    for activity in place.activities.all():
+        _copy_location(activity, place)
+        activity.save(update_fields=["lat", "lng", "h3_cell", "territory", "updated_at"])
+        if activity.status == Status.PUBLISHED:
+            _on_commit(signals.activity_changed, activity=activity)
     return place
 
 
@@ -205,6 +208,13 @@ def place_delete(*, place: Place, by: User) -> None:
 
 
 # --- activities -----------------------------------------------------------------------------
+
+
+def _copy_location(activity: Activity, place: Place | None) -> None:
+    activity.lat = place.lat if place else None
+    activity.lng = place.lng if place else None
+    activity.h3_cell = place.h3_cell if place else ""
+    activity.territory_id = place.territory_id if place else None
 
 ACTIVITY_FIELDS = (
     "title", "summary", "description", "kind", "age_min", "age_max", "attendance_mode",
@@ -262,6 +272,7 @@ def _save_activity(
     resolved_categories = _resolve_categories(categories) if categories is not None else None
     resolved_area = _resolve_territories(service_area) if service_area is not None else None
     activity.full_clean()
+    _copy_location(activity, activity.place)
     activity.save()
     if resolved_categories is not None:
         activity.categories.set(resolved_categories)
@@ -419,8 +430,8 @@ def _clean_schedule(schedule: Schedule) -> None:
             start_time=schedule.start_time,
             end_time=schedule.end_time,
             timezone=schedule.timezone,
-            exdates=schedule.exdates,
-            dates=schedule.dates,
+            exdates=_schedule_dates(schedule.exdates),
+            dates=_schedule_dates(schedule.dates),
             valid_to=schedule.valid_to,
             window_start=now,
             window_end=now,
@@ -535,7 +546,26 @@ def occurrences_materialize(
     Occurrence.objects.bulk_update(updated, ["end", "capacity"])
     stale = [o.pk for o in existing.values()]
     Occurrence.objects.filter(pk__in=stale).delete()
+    _refresh_timing(activity, window_start=window_start)
     return {"created": len(created), "updated": len(updated), "deleted": len(stale)}
+
+
+def _refresh_timing(activity: Activity, *, window_start: datetime.datetime) -> None:
+    """Recompute the weekly slots and the next start from the upcoming sessions.
+
+    Written with a queryset update: timing follows the calendar, it is not an edit of the
+    activity, so `updated_at` (what offline clients sync on) stays.
+    """
+    upcoming = activity.occurrences.filter(start__gte=window_start).exclude(
+        status=choices.OccurrenceStatus.CANCELLED
+    )
+    mask, next_start = 0, None
+    for start in upcoming.values_list("start", flat=True):
+        local = timezone.localtime(start)
+        mask |= choices.slot_bit(local.weekday(), choices.part_of_day(local.hour))
+        next_start = start if next_start is None else min(next_start, start)
+    Activity.objects.filter(pk=activity.pk).update(weekly_slots=mask, next_start=next_start)
+    activity.weekly_slots, activity.next_start = mask, next_start
 
 
 OCCURRENCE_FIELDS = ("start", "end", "status", "capacity", "note")
@@ -554,6 +584,7 @@ def occurrence_update(*, occurrence: Occurrence, by: User, **fields) -> Occurren
     occurrence.is_modified = True
     occurrence.full_clean()
     occurrence.save()
+    _refresh_timing(occurrence.activity, window_start=timezone.now())
     if occurrence.activity.status == Status.PUBLISHED:
         _on_commit(signals.occurrence_changed, occurrence=occurrence)
     return occurrence

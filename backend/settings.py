@@ -122,6 +122,10 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    "occurrences-roll-window": {
+        "task": "activities.tasks.occurrences_roll_window_task",
+        "schedule": 6 * 3600,
+    },
     "tokens-flush-expired": {
         "task": "accounts.tasks.tokens_flush_expired_task",
         "schedule": 24 * 3600,
