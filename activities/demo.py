@@ -70,9 +70,7 @@ def demo_directory_load(
     """Load the demo directory; activities already loaded (same external id) are left as they
     are, so running it again changes nothing."""
     directory = directory or generate(today=today)
-    loaded = set(
-        Activity.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True)
-    )
+    loaded = set(Activity.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True))
     owners = {o.slug: _owner_of(o.slug) for o in directory.organizations}
     organizations = {o.slug: _organization(o, owners[o.slug]) for o in directory.organizations}
     demo_places = {p.key: p for p in directory.places}

@@ -1017,7 +1017,8 @@ LEAVES: dict[str, _Leaf] = {
         intros=(
             "Animé par un éducateur en activité physique adaptée, l'atelier travaille "
             "l'équilibre, la marche et la force des jambes.",
-            "On y apprend aussi à se relever après une chute et à aménager son logement.",
+            "On y apprend à se relever après une chute et à aménager son logement "
+            "pour limiter les risques.",
         ),
         details=("Un bilan simple est proposé à la première et à la dernière séance.",),
         audiences=_SENIORS,
@@ -2216,7 +2217,7 @@ LEAVES: dict[str, _Leaf] = {
         ),
         intros=(
             "Les appels ont lieu aux jours et heures qui vous conviennent.",
-            "Ce lien régulier rassure aussi les familles qui habitent loin.",
+            "Ces appels réguliers rassurent aussi les familles qui habitent loin.",
         ),
         audiences=_ISOLATED,
         groups=(("one_to_one", 1),),
@@ -2389,7 +2390,7 @@ LEAVES: dict[str, _Leaf] = {
         ),
         intros=(
             "Les réunions sont ouvertes à tous les habitants, sans inscription.",
-            "Les propositions sont ensuite transmises aux élus.",
+            "Les propositions des habitants sont discutées puis transmises aux élus du quartier.",
         ),
         audiences=_ALL,
         groups=(("large", 1), ("medium", 1)),
@@ -3442,8 +3443,8 @@ _PEOPLE = (
 _GARDENS = ("Quatre Saisons", "Lilas", "Capucines", "Simples", "Tournesols", "Potirons")
 
 _ACCESS: dict[str, _Weighted] = {
-    "default": (("full", 41), ("partial", 28), ("none", 31)),
-    "public": (("full", 60), ("partial", 28), ("none", 12)),
+    "default": (("full", 40), ("partial", 31), ("none", 29)),
+    "public": (("full", 52), ("partial", 33), ("none", 15)),
     "nature": (("full", 30), ("partial", 35), ("none", 35)),
     "piscine": (("full", 75), ("partial", 20), ("none", 5)),
 }
@@ -3607,6 +3608,7 @@ class _Builder:
         self.leaf_names = leaf_names
         self.places: dict[str, DemoPlace] = {}
         self.venues: dict[tuple[str, str], DemoPlace] = {}  # (zone, name) -> first place there
+        self.venue_zones: dict[tuple[str, str], str] = {}  # (commune, name) -> its zone
         self.used_phones: set[str] = set()
         self.used_sirens: set[str] = set()
         self.slugs: set[str] = set()
@@ -3745,7 +3747,18 @@ class _Builder:
         rng = self.rng
         zone = ZONES[zone_key]
         home = zone_key == spec.zones[0] and variant == 1
+        taken = {p.name for p in self.places.values() if p.organization_slug == org.slug}
         name = self._venue_name(spec, zone, place_type, home=home)
+        for _ in range(20):
+            # An organization's venues have distinct names, and a name denotes one venue
+            # per commune (shared by the organizations of that neighbourhood).
+            elsewhere = self.venue_zones.get((zone.insee, name), zone_key) != zone_key
+            if name not in taken and not elsewhere:
+                break
+            name = self._venue_name(spec, zone, place_type, home=False)
+        else:
+            name = f"{name} ({org.name})"
+        self.venue_zones.setdefault((zone.insee, name), zone_key)
         shared = self.venues.get((zone_key, name))
         if shared is not None:  # the same hall, used by another organization
             place = replace(shared, key=key, organization_slug=org.slug)
@@ -4042,6 +4055,8 @@ def generate(
     *, today: date, seed: int = 44109, n_organizations: int = 70, n_activities: int = 340
 ) -> DemoDirectory:
     """Build the demo directory. Same arguments, same directory."""
+    if n_organizations < 1 or n_activities < 1:
+        raise ValueError("n_organizations and n_activities must be positive")
     rng = Random(seed)
     taxonomy = load_taxonomy()
     leaf_names = {child["slug"]: child["name_fr"] for top in taxonomy for child in top["children"]}
@@ -4134,7 +4149,7 @@ def _activity(
     if leaf.ages:
         age_min, age_max = rng.choice(leaf.ages)
     elif "youth" in audiences:
-        age_min, age_max = rng.choice((8, 11, 12, 15)), rng.choice((17, 18, 25))
+        age_min, age_max = rng.choice((11, 12, 14, 15)), rng.choice((17, 18, 25))
     elif "seniors" in audiences and rng.random() < 0.35:
         age_min, age_max = rng.choice((55, 60, 60, 65)), None
     elif "families" not in audiences and rng.random() < 0.12:
@@ -4217,7 +4232,7 @@ def _activity(
             price_max.quantize(Decimal("0.01")),
         )
         if rng.random() < 0.35:
-            reduced = (price_min / 2).quantize(Decimal("0.5")).quantize(Decimal("0.01"))
+            reduced = (Decimal(int(price_min)) / 2).quantize(Decimal("0.01"))  # half, whole euros
             if reduced <= 0 or reduced >= price_min:
                 reduced = None
             else:

@@ -310,6 +310,7 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["lat", "lng"], name="activity_lat_lng")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"],
@@ -444,3 +445,18 @@ class Occurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} @ {self.start.isoformat()}"
+
+
+class ActivityTombstone(models.Model):
+    """Trace of an activity that left the published directory, for offline sync."""
+
+    activity_id = models.BigIntegerField(_("activity id"), unique=True)
+    removed_at = models.DateTimeField(_("removed at"), db_index=True)
+    reason = models.CharField(_("reason"), max_length=20)
+
+    class Meta:
+        verbose_name = _("activity tombstone")
+        verbose_name_plural = _("activity tombstones")
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} removed {self.removed_at.isoformat()}"

@@ -1,13 +1,18 @@
 """Reads of the directory. Each returns a QuerySet (or a plain value) for the API and tasks."""
 
+import dataclasses
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 
 from accounts.models import User
 from activities import choices
 from activities.models import (
     Activity,
+    ActivityTombstone,
     Category,
     Membership,
     Occurrence,
@@ -94,3 +99,82 @@ def occurrence_visible_to(*, user: User) -> QuerySet[Occurrence]:
     return Occurrence.objects.filter(
         activity__in=activity_visible_to(user=user).values("pk")
     ).select_related("activity", "activity__organization")
+
+
+def _upcoming_sessions(now: datetime.datetime, count: int) -> Prefetch:
+    sessions = (
+        Occurrence.objects.filter(start__gte=now)
+        .exclude(status=choices.OccurrenceStatus.CANCELLED)
+        .order_by("start", "id")
+    )
+    return Prefetch("occurrences", queryset=sessions[:count], to_attr="upcoming")
+
+
+SEARCH_ORDERINGS = {
+    "-updated_at": ("-updated_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "next_occurrence": ("next_start", "id"),
+    "relevance": ("-relevance", "id"),
+    "distance": ("distance_km", "id"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivitySearch:
+    activities: QuerySet[Activity]
+    ordering: tuple[str, ...]
+    point: tuple[float, float] | None
+    criteria: dict  # the cleaned search parameters
+
+
+def activity_search(
+    *, params: QueryDict | dict, user: User, now: datetime.datetime | None = None
+) -> ActivitySearch:
+    """Published activities with upcoming sessions matching the search parameters of
+    ActivityFilterSet, each with its next three sessions (`upcoming`), `distance_km` when a
+    point is given, and the ordering to page them by. Invalid parameters raise ValidationError.
+    """
+    from activities.filters import ActivityFilterSet
+
+    now = now or timezone.now()
+    published = Activity.objects.filter(
+        status=choices.ActivityStatus.PUBLISHED, next_start__isnull=False
+    )
+    filterset = ActivityFilterSet(params, queryset=published)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    activities = filterset.qs
+    data = filterset.form.cleaned_data
+    ordering = data.get("ordering") or (
+        "updated_at"
+        if data.get("updated_since")
+        else "distance"
+        if filterset.point
+        else "relevance"
+        if data.get("q")
+        else "-updated_at"
+    )
+    activities = activities.select_related("organization", "place").prefetch_related(
+        "categories", _upcoming_sessions(now, 3)
+    )
+    return ActivitySearch(activities, SEARCH_ORDERINGS[ordering], filterset.point, data)
+
+
+def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombstone]:
+    return ActivityTombstone.objects.filter(removed_at__gt=since).order_by("removed_at", "id")
+
+
+def occurrence_search(
+    *, params: QueryDict | dict, user: User, now: datetime.datetime | None = None
+) -> QuerySet[Occurrence]:
+    """Upcoming sessions (from `starts_after`, default now, to `starts_before`) of the
+    activities matching the same parameters, soonest first."""
+    now = now or timezone.now()
+    found = activity_search(params=params, user=user, now=now)
+    sessions = Occurrence.objects.filter(
+        activity__in=found.activities.values("pk"),
+        start__gte=found.criteria.get("starts_after") or now,
+    ).exclude(status=choices.OccurrenceStatus.CANCELLED)
+    if starts_before := found.criteria.get("starts_before"):
+        sessions = sessions.filter(start__lt=starts_before)
+    return sessions.select_related("activity", "activity__organization", "activity__place")

@@ -20,6 +20,7 @@ from activities import choices, recurrence, signals
 from activities.geo import cell_of, geometry_contains
 from activities.models import (
     Activity,
+    ActivityTombstone,
     Category,
     Membership,
     Occurrence,
@@ -216,6 +217,7 @@ def _copy_location(activity: Activity, place: Place | None) -> None:
     activity.h3_cell = place.h3_cell if place else ""
     activity.territory_id = place.territory_id if place else None
 
+
 ACTIVITY_FIELDS = (
     "title", "summary", "description", "kind", "age_min", "age_max", "attendance_mode",
     "place", "service_radius_km", "is_free", "price_min", "price_max", "reduced_price",
@@ -382,6 +384,7 @@ def activity_submit(*, activity: Activity, by: User) -> Activity:
 def activity_publish(*, activity: Activity) -> Activity:
     """Make an activity visible to residents. The caller has checked who may publish."""
     activity.status = Status.PUBLISHED
+    ActivityTombstone.objects.filter(activity_id=activity.pk).delete()
     activity.published_at = timezone.now()
     activity.last_verified_at = activity.published_at
     activity.save(update_fields=["status", "published_at", "last_verified_at", "updated_at"])
@@ -404,8 +407,17 @@ def activity_archive(*, activity: Activity, by: User) -> Activity:
         status=choices.OccurrenceStatus.CANCELLED, updated_at=timezone.now()
     )
     if previous == Status.PUBLISHED:
-        _on_commit(signals.activity_unpublished, activity=activity, previous_status=previous)
+        activity_unpublished(activity=activity, previous_status=previous, reason="archived")
     return activity
+
+
+def activity_unpublished(*, activity: Activity, previous_status: str, reason: str) -> None:
+    """Record that a published activity left the directory: a tombstone for offline clients
+    and a signal for matching and notifications."""
+    ActivityTombstone.objects.update_or_create(
+        activity_id=activity.pk, defaults={"removed_at": timezone.now(), "reason": reason}
+    )
+    _on_commit(signals.activity_unpublished, activity=activity, previous_status=previous_status)
 
 
 # --- schedules and occurrences --------------------------------------------------------------

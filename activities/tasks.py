@@ -31,7 +31,9 @@ def occurrences_materialize_task(activity_ids: list[int]) -> int:
 def occurrences_roll_window_task() -> int:
     """Daily: split every live activity into chunks any number of workers can take."""
     ids = list(
-        Activity.objects.filter(status__in=LIVE_STATUSES).order_by("pk").values_list("pk", flat=True)
+        Activity.objects.filter(status__in=LIVE_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     chunks = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
     for chunk in chunks:

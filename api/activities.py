@@ -12,7 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities import choices, recurrence, selectors, services
-from activities.models import Activity, Occurrence, Organization, Place, Schedule
+from activities.models import (
+    Activity,
+    ActivityTombstone,
+    Occurrence,
+    Organization,
+    Place,
+    Schedule,
+)
+from activities.selectors import SEARCH_ORDERINGS
 from api.directory import PlaceSerializer
 from api.serializers import MaskListField
 
@@ -179,18 +187,127 @@ class OccurrenceInputSerializer(serializers.Serializer):
 # --- activities -----------------------------------------------------------------------------
 
 
+class UpcomingSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Occurrence
+        fields = ["id", "start", "end", "status"]
+
+
+class PlaceCardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Place
+        fields = ["id", "name", "city", "postal_code", "lat", "lng", "wheelchair"]
+
+
+class ActivityCardSerializer(serializers.ModelSerializer):
+    """A search result: what a phone shows in a list, without the long description."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    audiences = MaskListField(vocabulary=choices.AUDIENCES, source="audiences_mask")
+    languages = MaskListField(vocabulary=choices.LANGUAGES, source="languages_mask")
+    place = PlaceCardSerializer(read_only=True)
+    distance_km = serializers.SerializerMethodField(
+        help_text="Great-circle distance from the point searched, when lat and lng are given."
+    )
+    next_occurrences = UpcomingSessionSerializer(source="upcoming", many=True, read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id", "organization", "title", "summary", "kind", "categories", "audiences",
+            "age_min", "age_max", "attendance_mode", "place", "languages", "is_free",
+            "price_min", "price_max", "registration", "intensity", "group_size", "featured",
+            "distance_km", "next_occurrences", "updated_at",
+        ]  # fmt: skip
+
+    def get_distance_km(self, activity: Activity) -> float | None:
+        distance = getattr(activity, "distance_km", None)
+        return None if distance is None else round(distance, 3)
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="activity_id")
+
+    class Meta:
+        model = ActivityTombstone
+        fields = ["id", "removed_at", "reason"]
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", description="Words; French stemming, accents and typos tolerated."),
+    OpenApiParameter("lat", float, description="Latitude of the point searched around."),
+    OpenApiParameter("lng", float, description="Longitude of the point searched around."),
+    OpenApiParameter("radius_km", float, description="0 to 200, default 10 (needs lat, lng)."),
+    OpenApiParameter(
+        "category", many=True, description="Category slugs; a top category includes its children."
+    ),
+    OpenApiParameter("kind", many=True, enum=choices.ActivityKind.values),
+    OpenApiParameter(
+        "audience",
+        many=True,
+        enum=choices.Audience.values,
+        description="Activities for these audiences; activities for everyone always match.",
+    ),
+    OpenApiParameter("attendance_mode", many=True, enum=choices.AttendanceMode.values),
+    OpenApiParameter(
+        "day", many=True, enum=list(choices.WEEKDAYS), description="Has sessions on these days."
+    ),
+    OpenApiParameter(
+        "part_of_day",
+        many=True,
+        enum=choices.PartOfDay.values,
+        description="Morning before 12:00, afternoon 12:00-18:00, evening after (Paris time).",
+    ),
+    OpenApiParameter("starts_after", datetime.datetime, description="Has a session from then."),
+    OpenApiParameter("starts_before", datetime.datetime, description="Has a session before then."),
+    OpenApiParameter("free", bool),
+    OpenApiParameter(
+        "wheelchair",
+        enum=["partial", "full"],
+        description="Venue access at least this; online, phone and at-home activities match.",
+    ),
+    OpenApiParameter("accessibility", many=True, enum=list(choices.ACCESSIBILITY_FLAGS)),
+    OpenApiParameter("language", many=True, description="ISO 639 codes (any of them)."),
+    OpenApiParameter("age", int, description="Activities open to this age."),
+    OpenApiParameter("organization", description="Organization slug."),
+    OpenApiParameter(
+        "territory", description="INSEE code; an EPCI or département includes its communes."
+    ),
+    OpenApiParameter(
+        "updated_since",
+        datetime.datetime,
+        description=(
+            "Offline sync: what changed after this time, oldest first, with `tombstones` for "
+            "activities removed since."
+        ),
+    ),
+    OpenApiParameter("ordering", enum=list(SEARCH_ORDERINGS)),
+    OpenApiParameter(
+        "mine",
+        bool,
+        description=(
+            "Back office: every activity of the organizations the signed-in user edits, any "
+            "status (with `organization` and `status`)."
+        ),
+    ),
+    OpenApiParameter("status", enum=choices.ActivityStatus.values, description="With `mine`."),
+]
+
+
 @extend_schema_view(
     get=extend_schema(
         tags=["activities"],
-        summary="Activities",
+        summary="Search activities",
         description=(
-            "Published activities; signed-in editors also see every activity of their "
-            "organizations (drafts included)."
+            "Published activities that have upcoming sessions. Every parameter combines with "
+            "the others (AND); repeatable parameters also accept comma-separated values and "
+            "match any of their values. Each result carries its next three sessions and, when "
+            "a point is given, `distance_km`. Default order: nearest first with a point, best "
+            "match with `q`, otherwise most recently updated."
         ),
-        parameters=[
-            OpenApiParameter("organization", description="Organization slug."),
-            OpenApiParameter("status", enum=choices.ActivityStatus.values),
-        ],
+        parameters=SEARCH_PARAMETERS,
+        responses=ActivityCardSerializer(many=True),
     ),
     post=extend_schema(
         tags=["activities"],
@@ -204,17 +321,38 @@ class OccurrenceInputSerializer(serializers.Serializer):
     ),
 )
 class ActivityListApi(generics.ListCreateAPIView):
-    serializer_class = ActivitySerializer
-    cursor_ordering = ("-updated_at", "-id")
+    cursor_ordering: tuple[str, ...] = ("-updated_at", "-id")
+
+    def get_serializer_class(self):
+        return ActivitySerializer if self._back_office else ActivityCardSerializer
+
+    @property
+    def _back_office(self) -> bool:
+        return self.request.query_params.get("mine") in ("1", "true")
 
     def get_queryset(self):
-        activities = selectors.activity_list(user=self.request.user)
         params = self.request.query_params
-        if organization := params.get("organization"):
-            activities = activities.filter(organization__slug=organization)
-        if activity_status := params.get("status"):
-            activities = activities.filter(status=activity_status)
-        return activities
+        if self._back_office:
+            activities = selectors.activity_list(user=self.request.user).filter(
+                organization__memberships__user_id=self.request.user.pk
+            )
+            if organization := params.get("organization"):
+                activities = activities.filter(organization__slug=organization)
+            if activity_status := params.get("status"):
+                activities = activities.filter(status=activity_status)
+            return activities
+        found = selectors.activity_search(params=params, user=self.request.user)
+        self.cursor_ordering = found.ordering
+        self.updated_since = found.criteria.get("updated_since")
+        return found.activities
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        since = getattr(self, "updated_since", None)
+        if since is not None and not request.query_params.get("cursor"):
+            tombstones = selectors.activity_tombstones(since=since)
+            response.data["tombstones"] = TombstoneSerializer(tombstones, many=True).data
+        return response
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = ActivityInputSerializer(data=request.data)
@@ -225,6 +363,45 @@ class ActivityListApi(generics.ListCreateAPIView):
             **data.to_service_fields(),
         )
         return Response(ActivityDetailSerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class OccurrenceCardSerializer(serializers.ModelSerializer):
+    activity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Occurrence
+        fields = ["id", "start", "end", "status", "capacity", "seats_taken", "activity"]
+
+    def get_activity(self, occurrence: Occurrence) -> dict:
+        activity = occurrence.activity
+        place = activity.place
+        return {
+            "id": activity.pk,
+            "title": activity.title,
+            "kind": activity.kind,
+            "attendance_mode": activity.attendance_mode,
+            "organization": activity.organization.name,
+            "place": place and {"name": place.name, "city": place.city},
+        }
+
+
+@extend_schema(
+    tags=["occurrences"],
+    summary="Search sessions",
+    description=(
+        "Upcoming sessions, soonest first, of the activities matching the same parameters as "
+        "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
+        "starts_after, starts_before)."
+    ),
+    parameters=SEARCH_PARAMETERS[:-3],
+    responses=OccurrenceCardSerializer(many=True),
+)
+class OccurrenceSearchApi(generics.ListAPIView):
+    serializer_class = OccurrenceCardSerializer
+    cursor_ordering = ("start", "id")
+
+    def get_queryset(self):
+        return selectors.occurrence_search(params=self.request.query_params, user=self.request.user)
 
 
 def _activity_for_read(request: Request, pk: int) -> Activity:

@@ -54,6 +54,7 @@ urlpatterns = [
         activities.ActivityOccurrenceListApi.as_view(),
         name="activity-occurrences",
     ),
+    path("occurrences/", activities.OccurrenceSearchApi.as_view(), name="occurrence-list"),
     path("schedules/<int:pk>/", activities.ScheduleDetailApi.as_view(), name="schedule-detail"),
     path(
         "occurrences/<int:pk>/",

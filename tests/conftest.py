@@ -44,8 +44,12 @@ def _needs_postgres(request):
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker on the real broker, consuming while the test runs."""
+def celery_worker(transactional_db, django_db_serialized_rollback):
+    """A real Celery worker on the real broker, consuming while the test runs.
+
+    The worker thread needs committed data, hence a transactional database; serialized
+    rollback restores the reference data (taxonomy, territories) seeded by migrations.
+    """
     if not settings.REDIS_URL:
         _missing_service("needs a broker: set REDIS_URL=redis://...")
     from celery.contrib.testing.worker import start_worker

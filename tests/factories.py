@@ -72,3 +72,37 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
         if create:
             obj.categories.set(Category.objects.filter(slug__in=extracted or ["tricot-couture"]))
+
+
+def listed_activity(
+    *, lat: float | None, lng: float | None, starts=(), categories=("tricot-couture",), **fields
+):
+    """A published activity ready for search: location copied, sessions at `starts` (aware
+    datetimes), timing fields derived the way the services derive them."""
+    import datetime
+
+    from django.utils import timezone
+
+    from activities import choices
+    from activities.models import Occurrence
+
+    place = None
+    if lat is not None:
+        place = PlaceFactory(lat=lat, lng=lng, **fields.pop("place_fields", {}))
+        fields.setdefault("organization", place.organization)
+    fields.setdefault("attendance_mode", "in_person" if place else "online")
+    activity = ActivityFactory(place=place, lat=lat, lng=lng, categories=list(categories), **fields)
+    slots = 0
+    for start in starts:
+        Occurrence.objects.create(
+            activity=activity,
+            series_start=start,
+            start=start,
+            end=start + datetime.timedelta(hours=2),
+        )
+        local = timezone.localtime(start)
+        slots |= choices.slot_bit(local.weekday(), choices.part_of_day(local.hour))
+    activity.weekly_slots = slots
+    activity.next_start = min(starts) if starts else None
+    activity.save(update_fields=["weekly_slots", "next_start"])
+    return activity

@@ -51,7 +51,7 @@ def test_taxonomy_shape(leaves):
     assert len(slugs) == len(set(slugs))
     for top in taxonomy:
         assert set(top) == {"slug", "name_fr", "name_en", "icon", "children"}
-        assert re.fullmatch(r"[a-z_]+", top["icon"])
+        assert re.fullmatch(r"[a-z0-9_]+", top["icon"]) and len(top["icon"]) <= 40
         for node in [top, *top["children"]]:
             assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", node["slug"])
             assert node["name_fr"] and node["name_en"]
@@ -91,6 +91,9 @@ def test_identifiers_are_unique_and_linked(directory):
     assert {a.organization_slug for a in directory.activities} <= set(org_slugs)
     used = {a.place_key for a in directory.activities if a.place_key}
     assert used == set(place_keys)
+    # An organization's venues are told apart by name.
+    names = Counter((p.organization_slug, p.name) for p in directory.places)
+    assert max(names.values()) == 1
 
 
 def test_organizations(directory):
@@ -121,6 +124,11 @@ def test_places_lie_in_their_commune(directory, communes):
         assert set(place.accessibility) <= set(choices.ACCESSIBILITY_FLAGS)
         assert re.fullmatch(r"44\d{3}", place.postal_code)
         assert place.name and place.address and place.city and place.transport
+    # A venue name denotes one venue per commune, even when several organizations use it.
+    spots = {}
+    for place in directory.places:
+        spot = spots.setdefault((place.insee, place.name), (place.lat, place.lng, place.address))
+        assert spot == (place.lat, place.lng, place.address), place.key
     in_nantes = sum(p.insee == "44109" for p in directory.places)
     assert 0.35 <= in_nantes / len(directory.places) <= 0.65
     assert len({p.insee for p in directory.places}) >= 12
@@ -148,6 +156,7 @@ def test_texts(directory):
     for activity in directory.activities:
         assert activity.title and activity.summary and activity.description
         assert len(activity.summary) <= 200
+        assert len(activity.title) <= 160
         assert "{" not in activity.title + activity.summary + activity.description
         sentences = re.findall(r"[.!?](?:\s|$)", activity.description)
         assert 2 <= len(sentences) <= 4, activity.description
@@ -167,7 +176,9 @@ def test_vocabularies(directory):
         assert activity.registration in choices.Registration.values
         assert activity.intensity in choices.Intensity.values
         assert activity.group_size in choices.GroupSize.values
-        assert activity.languages and all(re.fullmatch(r"[a-z]{2,3}", c) for c in activity.languages)
+        assert activity.languages and all(
+            re.fullmatch(r"[a-z]{2,3}", c) for c in activity.languages
+        )
         if activity.registration == "required":
             assert (
                 activity.registration_url
@@ -203,7 +214,9 @@ def _upcoming(schedule, today, weeks=12):
     horizon = today + timedelta(weeks=weeks)
     if schedule.rrule is None:
         return [d for d in schedule.dates if today < d <= horizon]
-    rule = rrulestr(schedule.rrule, dtstart=datetime.combine(schedule.valid_from, schedule.start_time))
+    rule = rrulestr(
+        schedule.rrule, dtstart=datetime.combine(schedule.valid_from, schedule.start_time)
+    )
     end = min(horizon, schedule.valid_to or horizon)
     found = rule.between(
         datetime.combine(today + timedelta(days=1), schedule.start_time),

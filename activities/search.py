@@ -1,0 +1,130 @@
+"""Search expressions with one interface over two databases.
+
+PostgreSQL uses its contrib extensions (migration 0004): cube + earthdistance for an
+index-backed nearest-first query, full-text search with the French configuration and unaccent,
+and pg_trgm word similarity for typos. SQLite, the embedded default, gets portable fallbacks:
+a bounding-box prefilter on indexed coordinates and a plain substring match.
+
+Distances are great-circle distances on the mean Earth radius (activities.geo), computed in SQL
+with the same haversine formula on both databases, so "within 5 km" means the same everywhere.
+"""
+
+import math
+
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+
+from activities.geo import EARTH_RADIUS_KM
+
+# earth_box works on earthdistance's sphere (radius earth() = 6378.168 km): scale the radius so
+# the box always holds the whole circle measured on our sphere; the exact test follows.
+_EARTH_BOX_KM = 6378.168
+_BOX_MARGIN = 1.001
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def distance_km(lat: float, lng: float) -> Func:
+    """Haversine distance (km) from (lat, lng) to the activity's own coordinates."""
+    phi, lmb = math.radians(lat), math.radians(lng)
+    half_dlat = (Radians(F("lat")) - Value(phi)) / Value(2.0)
+    half_dlng = (Radians(F("lng")) - Value(lmb)) / Value(2.0)
+    a = Power(Sin(half_dlat), 2) + Value(math.cos(phi)) * Cos(Radians(F("lat"))) * Power(
+        Sin(half_dlng), 2
+    )
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(a), output_field=FloatField())
+
+
+class _LlToEarth(Func):
+    function = "ll_to_earth"
+    output_field = FloatField()  # a cube; never read back into Python
+
+
+class _EarthBoxContains(Func):
+    """`earth_box(ll_to_earth(:lat, :lng), :radius_m) @> ll_to_earth(lat, lng)`: a GiST
+    index scan on the activity's position."""
+
+    output_field = BooleanField()
+
+    def __init__(self, lat: float, lng: float, radius_m: float):
+        super().__init__(
+            _LlToEarth(Value(lat), Value(lng)), Value(radius_m), _LlToEarth(F("lat"), F("lng"))
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        (center, c_params), (radius, r_params), (point, p_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"earth_box({center}, {radius}) @> {point}", (*c_params, *r_params, *p_params)
+
+
+class _EarthKnn(Func):
+    """`ll_to_earth(lat, lng) <-> ll_to_earth(:lat, :lng)`: GiST nearest-first order."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, lat: float, lng: float):
+        super().__init__(_LlToEarth(F("lat"), F("lng")), _LlToEarth(Value(lat), Value(lng)))
+
+
+def filter_near(queryset: QuerySet, *, lat: float, lng: float, radius_km: float) -> QuerySet:
+    """Activities with coordinates within radius_km of the point, annotated `distance_km`."""
+    queryset = queryset.filter(lat__isnull=False)
+    if is_postgres():
+        radius_m = radius_km * 1000 * _EARTH_BOX_KM / EARTH_RADIUS_KM * _BOX_MARGIN
+        queryset = queryset.filter(_EarthBoxContains(lat, lng, radius_m))
+    else:
+        dlat = math.degrees(radius_km / EARTH_RADIUS_KM) * _BOX_MARGIN
+        cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+        dlng = min(180.0, dlat / cos_lat)
+        queryset = queryset.filter(
+            lat__gte=lat - dlat, lat__lte=lat + dlat, lng__gte=lng - dlng, lng__lte=lng + dlng
+        )
+    return queryset.annotate(distance_km=distance_km(lat, lng)).filter(distance_km__lte=radius_km)
+
+
+def nearest_first(queryset: QuerySet, *, lat: float, lng: float) -> list:
+    """The ordering expressions for nearest first (index-backed on PostgreSQL)."""
+    if is_postgres():
+        return [_EarthKnn(lat, lng).asc(), "id"]
+    return [F("distance_km").asc(), "id"]
+
+
+_DOCUMENT = (
+    "to_tsvector('french_unaccent'::regconfig, \"activities_activity\".\"title\" || ' ' || "
+    '"activities_activity"."summary" || \' \' || "activities_activity"."description")'
+)
+_TRIGRAM_TEXT = (
+    'relier_unaccent(lower("activities_activity"."title" || \' \' || '
+    '"activities_activity"."summary"))'
+)
+
+
+def filter_text(queryset: QuerySet, *, q: str) -> QuerySet:
+    """Activities matching the words of q, annotated `relevance` (higher is better)."""
+    if is_postgres():
+        match = RawSQL(
+            f"({_DOCUMENT} @@ websearch_to_tsquery('french_unaccent'::regconfig, %s) "
+            f"OR {_TRIGRAM_TEXT} %%> relier_unaccent(lower(%s)))",
+            (q, q),
+            output_field=BooleanField(),
+        )
+        relevance = RawSQL(
+            f"(ts_rank({_DOCUMENT}, websearch_to_tsquery('french_unaccent'::regconfig, %s)) "
+            f"+ word_similarity(relier_unaccent(lower(%s)), {_TRIGRAM_TEXT}))",
+            (q, q),
+            output_field=FloatField(),
+        )
+        return queryset.filter(match).annotate(relevance=relevance)
+    condition = Q()
+    for word in q.split():
+        condition &= (
+            Q(title__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
+        )
+    return queryset.filter(condition).annotate(relevance=Value(0.0, output_field=FloatField()))

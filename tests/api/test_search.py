@@ -1,0 +1,285 @@
+"""Resident search: `GET /api/v1/activities/` and `GET /api/v1/occurrences/`."""
+
+import datetime
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from activities import services
+from activities.geo import distance_km
+from activities.models import Activity
+from tests.factories import editor_of, listed_activity
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+URL = "/api/v1/activities/"
+
+
+def soon(days: int = 1, hour: int = 14) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=PARIS)
+
+
+def all_ids(client, params: dict) -> list[int]:
+    """Every result id, following the cursor pages."""
+    ids, url, query = [], URL, {**params, "page_size": 100}
+    while url:
+        response = client.get(url, query)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        ids += [item["id"] for item in body["results"]]
+        url, query = body["next"], None
+    return ids
+
+
+@pytest.fixture
+def spread():
+    """150 activities scattered over ~40 km around Nantes, and a few far away."""
+    rng = random.Random(7)
+    points = [(47.22 + rng.uniform(-0.2, 0.2), -1.55 + rng.uniform(-0.3, 0.3)) for _ in range(150)]
+    points += [(48.85, 2.35), (43.3, 5.37), (47.2184, -1.5536)]
+    return [listed_activity(lat=lat, lng=lng, starts=[soon()]) for lat, lng in points]
+
+
+def test_radius_returns_exactly_the_activities_within_it(client, spread):
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        lat=st.floats(47.0, 47.45),
+        lng=st.floats(-1.9, -1.2),
+        radius=st.floats(0.5, 30),
+    )
+    def check(lat, lng, radius):
+        params = {"lat": lat, "lng": lng, "radius_km": radius}
+        found = all_ids(client, params)
+        expected = {a.pk for a in spread if distance_km(lat, lng, a.lat, a.lng) <= radius}
+        assert set(found) == expected
+        assert len(found) == len(expected)  # no duplicates across pages
+        distances = [
+            distance_km(lat, lng, a.lat, a.lng) for a in Activity.objects.filter(pk__in=found)
+        ]
+        assert all(d <= radius for d in distances)
+
+    check()
+
+
+def test_nearest_first_is_monotonic_and_reports_distances(client, spread):
+    response = client.get(URL, {"lat": 47.2184, "lng": -1.5536, "radius_km": 15, "page_size": 50})
+    items = response.json()["results"]
+    distances = [item["distance_km"] for item in items]
+    assert distances == sorted(distances)
+    assert distances[0] == pytest.approx(0, abs=0.01)
+    for item in items[:5]:
+        place = item["place"]
+        assert item["distance_km"] == pytest.approx(
+            distance_km(47.2184, -1.5536, place["lat"], place["lng"]), abs=0.001
+        )
+
+
+def test_filters_combine_with_and(client):
+    match = listed_activity(lat=47.22, lng=-1.55, starts=[soon()], kind="club", is_free=True)
+    listed_activity(lat=47.22, lng=-1.55, starts=[soon()], kind="class", is_free=True)
+    listed_activity(lat=47.22, lng=-1.55, starts=[soon()], kind="club", is_free=False, price_min=5)
+    listed_activity(lat=48.85, lng=2.35, starts=[soon()], kind="club", is_free=True)
+    params = {"lat": 47.22, "lng": -1.55, "radius_km": 5, "kind": "club", "free": "true"}
+    assert all_ids(client, params) == [match.pk]
+
+
+def test_a_parent_category_includes_its_sub_categories(client):
+    knitting = listed_activity(lat=None, lng=None, starts=[soon()], categories=["tricot-couture"])
+    pottery = listed_activity(lat=None, lng=None, starts=[soon()], categories=["poterie-ceramique"])
+    choir = listed_activity(lat=None, lng=None, starts=[soon()], categories=["chorale-chant"])
+    assert set(all_ids(client, {"category": "loisirs-creatifs"})) == {knitting.pk, pottery.pk}
+    assert set(all_ids(client, {"category": "tricot-couture"})) == {knitting.pk}
+    assert set(all_ids(client, {"category": ["tricot-couture", "culture-arts"]})) == {
+        knitting.pk,
+        choir.pk,
+    }
+
+
+def test_day_and_part_of_day_use_paris_time():
+    """A Tuesday 23:30 session in Paris is Tuesday evening, though it is 21:30/22:30 UTC; a
+    Wednesday 00:30 session is Wednesday morning though it is still Tuesday in UTC."""
+    late = listed_activity(lat=None, lng=None, starts=[], kind="event")
+    early = listed_activity(lat=None, lng=None, starts=[], kind="event")
+    editor = editor_of(late.organization)
+    editor_of(early.organization, user=editor)
+    for activity, at in ((late, datetime.time(23, 30)), (early, datetime.time(0, 30))):
+        services.schedule_create(
+            activity=activity,
+            by=editor,
+            rrule="FREQ=WEEKLY;BYDAY=" + ("TU" if activity is late else "WE"),
+            start_time=at,
+            end_time=datetime.time(23, 59) if activity is late else datetime.time(2, 0),
+            valid_from=timezone.localdate(),
+        )
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    assert all_ids(client, {"day": "tue", "part_of_day": "evening"}) == [late.pk]
+    assert all_ids(client, {"day": "wed", "part_of_day": "morning"}) == [early.pk]
+    assert all_ids(client, {"day": "wed", "part_of_day": "evening"}) == []
+    assert set(all_ids(client, {"day": "tue,wed"})) == {late.pk, early.pk}
+
+
+def test_time_window_filters_on_real_sessions(client):
+    this_week = listed_activity(lat=None, lng=None, starts=[soon(2)])
+    later = listed_activity(lat=None, lng=None, starts=[soon(20)])
+    params = {"starts_after": soon(0).isoformat(), "starts_before": soon(7).isoformat()}
+    assert all_ids(client, params) == [this_week.pk]
+    sessions = client.get("/api/v1/occurrences/", params).json()["results"]
+    assert [s["activity"]["id"] for s in sessions] == [this_week.pk]
+    assert later.pk in all_ids(client, {})
+
+
+def test_audience_language_age_accessibility_and_wheelchair(client):
+    from activities.choices import AUDIENCES, LANGUAGES, mask_of
+
+    seniors = listed_activity(
+        lat=47.2, lng=-1.5, starts=[soon()], audiences_mask=mask_of(["seniors"], AUDIENCES),
+        languages_mask=mask_of(["fr", "ar"], LANGUAGES), age_min=60,
+        place_fields={"wheelchair": "partial", "hearing_support": True},
+    )  # fmt: skip
+    everyone = listed_activity(
+        lat=47.2, lng=-1.5, starts=[soon()], place_fields={"wheelchair": "full"}
+    )
+    youth = listed_activity(
+        lat=47.2, lng=-1.5, starts=[soon()], audiences_mask=mask_of(["youth"], AUDIENCES),
+        age_max=25, place_fields={"wheelchair": "none"},
+    )  # fmt: skip
+    online = listed_activity(lat=None, lng=None, starts=[soon()])
+    assert set(all_ids(client, {"audience": "seniors"})) == {seniors.pk, everyone.pk, online.pk}
+    assert set(all_ids(client, {"language": "ar"})) == {seniors.pk}
+    assert set(all_ids(client, {"age": 70})) == {seniors.pk, everyone.pk, online.pk}
+    assert set(all_ids(client, {"age": 20})) == {everyone.pk, youth.pk, online.pk}
+    assert set(all_ids(client, {"accessibility": "hearing"})) == {seniors.pk}
+    assert set(all_ids(client, {"wheelchair": "full"})) == {everyone.pk, online.pk}
+    assert set(all_ids(client, {"wheelchair": "partial"})) == {seniors.pk, everyone.pk, online.pk}
+
+
+def test_only_published_activities_with_sessions_are_found(client):
+    shown = listed_activity(lat=None, lng=None, starts=[soon()])
+    listed_activity(lat=None, lng=None, starts=[soon()], status="pending")
+    listed_activity(lat=None, lng=None, starts=[soon()], status="draft")
+    listed_activity(lat=None, lng=None, starts=[])  # nothing ahead
+    assert all_ids(client, {}) == [shown.pk]
+
+
+def test_each_result_has_its_next_three_sessions_without_n_plus_one(client):
+    for _ in range(3):
+        listed_activity(lat=47.2, lng=-1.5, starts=[soon(d) for d in range(1, 6)])
+
+    def run() -> tuple[list, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"lat": 47.2, "lng": -1.5, "radius_km": 5})
+        return response.json()["results"], len(queries)
+
+    results, few = run()
+    assert [len(r["next_occurrences"]) for r in results] == [3, 3, 3]
+    starts = [s["start"] for s in results[0]["next_occurrences"]]
+    assert starts == sorted(starts)
+    for _ in range(12):
+        listed_activity(lat=47.2, lng=-1.5, starts=[soon(d) for d in range(1, 6)])
+    results, many = run()
+    assert len(results) == 15
+    assert many == few
+
+
+def test_updated_since_gives_exactly_the_changes_and_tombstones(client):
+    kept = listed_activity(lat=None, lng=None, starts=[soon()])
+    edited = listed_activity(lat=None, lng=None, starts=[soon()])
+    removed = listed_activity(lat=None, lng=None, starts=[soon()])
+    first = client.get(URL, {"page_size": 100})
+    assert {i["id"] for i in first.json()["results"]} == {kept.pk, edited.pk, removed.pk}
+    synced_at = timezone.now()
+
+    editor = editor_of(edited.organization)
+    services.activity_update(activity=edited, by=editor, title="Tricot du jeudi")
+    services.activity_archive(activity=removed, by=editor_of(removed.organization))
+    added = listed_activity(lat=None, lng=None, starts=[soon()])
+
+    changes = client.get(URL, {"updated_since": synced_at.isoformat()}).json()
+    assert [i["id"] for i in changes["results"]] == [edited.pk, added.pk]
+    assert changes["results"][0]["title"] == "Tricot du jeudi"
+    assert [t["id"] for t in changes["tombstones"]] == [removed.pk]
+    assert changes["tombstones"][0]["reason"] == "archived"
+
+    later = timezone.now()
+    nothing = client.get(URL, {"updated_since": later.isoformat()}).json()
+    assert nothing["results"] == [] and nothing["tombstones"] == []
+
+
+def test_etag_gives_304_on_lists_and_details(client):
+    activity = listed_activity(lat=None, lng=None, starts=[soon()])
+    for url in (URL, f"{URL}{activity.pk}/"):
+        first = client.get(url)
+        assert first.status_code == 200
+        etag = first["ETag"]
+        assert etag
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304
+        assert again.content == b""
+    services.activity_update(
+        activity=activity, by=editor_of(activity.organization), title="Nouveau titre"
+    )
+    assert client.get(f"{URL}{activity.pk}/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"lat": 91, "lng": 0}, "lat"),
+        ({"lat": 47, "lng": -181}, "lng"),
+        ({"lat": 47, "lng": -1, "radius_km": -1}, "radius_km"),
+        ({"lat": 47, "lng": -1, "radius_km": 201}, "radius_km"),
+        ({"lat": 47}, "lng"),
+        ({"radius_km": 5}, "radius_km"),
+        ({"ordering": "price"}, "ordering"),
+        ({"ordering": "distance"}, "ordering"),
+        ({"ordering": "relevance"}, "ordering"),
+        ({"starts_after": "mardi"}, "starts_after"),
+        ({"updated_since": "2026-13-45"}, "updated_since"),
+        ({"day": "funday"}, "day"),
+        ({"category": "astrologie"}, "category"),
+        ({"age": "old"}, "age"),
+        ({"page_size": 101}, "page_size"),
+        ({"page_size": 0}, "page_size"),
+    ],
+)
+def test_bad_search_input_is_400(client, params, field):
+    for url in (URL, "/api/v1/occurrences/"):
+        response = client.get(url, params)
+        assert response.status_code == 400, (url, response.content)
+        assert field in response.json()["error"]["fields"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("tricoter", "Atelier tricot"),
+        ("theatre", "Atelier de théâtre amateur"),
+        ("jardinnage", "Ateliers jardinage au jardin partagé"),
+        ("Théâtre", "Atelier de théâtre amateur"),
+    ],
+)
+def test_text_search_stems_unaccents_and_forgives_typos(client, query, title):
+    target = listed_activity(lat=None, lng=None, starts=[soon()], title=title, summary="Venez.")
+    listed_activity(lat=None, lng=None, starts=[soon()], title="Chorale", summary="On chante.")
+    found = all_ids(client, {"q": query})
+    assert found == [target.pk]
+
+
+def test_text_search_finds_words_on_any_database(client):
+    target = listed_activity(lat=None, lng=None, starts=[soon()], title="Atelier tricot")
+    listed_activity(lat=None, lng=None, starts=[soon()], title="Chorale")
+    assert all_ids(client, {"q": "tricot"}) == [target.pk]
