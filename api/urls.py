@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, directory
+from api import accounts, activities, directory, matching
 from api.errors import not_found
 
 app_name = "api"
@@ -12,6 +12,14 @@ urlpatterns = [
     path("auth/logout/", accounts.LogoutApi.as_view(), name="auth-logout"),
     path("auth/password/", accounts.PasswordChangeApi.as_view(), name="auth-password"),
     path("me/", accounts.MeApi.as_view(), name="me"),
+    path("me/profile/", matching.ProfileApi.as_view(), name="me-profile"),
+    path("recommendations/", matching.RecommendationListApi.as_view(), name="recommendations"),
+    path(
+        "recommendations/refresh/",
+        matching.RecommendationRefreshApi.as_view(),
+        name="recommendations-refresh",
+    ),
+    path("feedback/", matching.FeedbackApi.as_view(), name="feedback"),
     path("categories/", directory.CategoryListApi.as_view(), name="category-list"),
     path("territories/", directory.TerritoryListApi.as_view(), name="territory-list"),
     path(

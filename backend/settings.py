@@ -129,6 +129,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "activities.tasks.occurrences_roll_window_task",
         "schedule": 6 * 3600,
     },
+    "recommendations-sweep": {
+        "task": "matching.tasks.recommendations_sweep_task",
+        "schedule": 15 * 60,
+    },
     "tokens-flush-expired": {
         "task": "accounts.tasks.tokens_flush_expired_task",
         "schedule": 24 * 3600,

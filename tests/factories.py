@@ -75,7 +75,12 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
 
 def listed_activity(
-    *, lat: float | None, lng: float | None, starts=(), categories=("tricot-couture",), **fields
+    lat: float | None = None,
+    lng: float | None = None,
+    *,
+    starts=(),
+    categories=("tricot-couture",),
+    **fields,
 ):
     """A published activity ready for search: location copied, sessions at `starts` (aware
     datetimes), timing fields derived the way the services derive them."""

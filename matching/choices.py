@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TransportMode(models.TextChoices):
+    WALK = "walk", _("On foot")
+    WHEELCHAIR = "wheelchair", _("Wheelchair")
+    BIKE = "bike", _("Bicycle")
+    PUBLIC_TRANSPORT = "public_transport", _("Public transport")
+    CAR = "car", _("Car")
+    LIFT = "lift", _("Lift from someone")
+
+
+TRANSPORT_MODES = tuple(TransportMode.values)
+
+
+class FeedbackSignal(models.TextChoices):
+    SEEN = "seen", _("Seen")
+    SAVED = "saved", _("Saved")
+    DISMISSED = "dismissed", _("Dismissed")
+    JOINED = "joined", _("Joined")
+    ATTENDED = "attended", _("Attended")
+    RATING = "rating", _("Rating")

@@ -1,0 +1,123 @@
+"""What the matcher knows of a resident, what it recommends, and what the resident said."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Activity
+from matching import choices
+
+
+class ResidentProfile(models.Model):
+    """A resident's matching profile.
+
+    The home location is stored coarsened to the centre of an H3 cell (resolution 8, cells of
+    about 0.7 km²): the exact address is never stored, and the coarse point is never shown to
+    anyone else. Sensitive fields (audiences such as caregiver or illness, the loneliness
+    score) are kept only with an explicit consent, recorded with its time.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resident_profile"
+    )
+    home_lat = models.FloatField(null=True, blank=True)
+    home_lng = models.FloatField(null=True, blank=True)
+    home_cell = models.CharField(max_length=16, blank=True, db_index=True)
+    home_territory = models.ForeignKey(
+        "activities.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    max_distance_km = models.FloatField(
+        _("how far the resident can go (km)"),
+        default=3.0,
+        validators=[MinValueValidator(0.2), MaxValueValidator(50)],
+    )
+    transport_modes = models.JSONField(_("transport modes"), default=list, blank=True)
+    step_free = models.BooleanField(_("needs step-free access"), default=False)
+    homebound = models.BooleanField(_("cannot leave home"), default=False)
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    interests = models.JSONField(
+        _("interests"), default=dict, blank=True, help_text=_("Category slug -> weight 0..1.")
+    )
+    availability_mask = models.PositiveIntegerField(
+        _("weekly availability"),
+        default=(1 << 21) - 1,
+        help_text=_("Bit (weekday * 3 + part of day) set when the resident is free."),
+    )
+    languages_mask = models.BigIntegerField(_("languages"), default=1)
+    budget_max = models.DecimalField(
+        _("most they can pay per session (EUR)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    attendance_modes = models.JSONField(_("accepted attendance modes"), default=list, blank=True)
+    group_sizes = models.JSONField(_("preferred group sizes"), default=list, blank=True)
+    audiences_mask = models.PositiveIntegerField(_("audiences (sensitive)"), default=0)
+    loneliness_score = models.PositiveSmallIntegerField(
+        _("UCLA 3-item loneliness score (sensitive)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(3), MaxValueValidator(9)],
+    )
+    matching_consent_at = models.DateTimeField(_("consent to matching"), null=True, blank=True)
+    sensitive_consent_at = models.DateTimeField(
+        _("consent to sensitive data"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("resident profile")
+        verbose_name_plural = _("resident profiles")
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
+class RecommendationSet(models.Model):
+    """One resident's current recommendations: items are
+    `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`, best first.
+    Reasons are rendered in the reader's language when read."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    computed_at = models.DateTimeField()
+    engine_version = models.CharField(max_length=20)
+    items = models.JSONField(default=list)
+    # The score of the last kept item: a new activity scoring below it cannot enter the list.
+    threshold = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("recommendation set")
+        verbose_name_plural = _("recommendation sets")
+
+    def __str__(self) -> str:
+        return f"recommendations of {self.user}"
+
+
+class Feedback(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="feedback")
+    signal = models.CharField(max_length=10, choices=choices.FeedbackSignal.choices)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        indexes = [models.Index(fields=["user", "activity"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.signal} {self.activity_id}"
