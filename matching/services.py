@@ -135,7 +135,7 @@ def recommendations_compute(
         return 0
     candidates, slugs = build_candidates(now=now)
     residents = build_residents(profiles, slugs)
-    lists = scoring.recommend(
+    lists = scoring.recommend_batched(
         residents, candidates, everyone_bit=EVERYONE_BIT, category_slugs=slugs
     )
     existing = {

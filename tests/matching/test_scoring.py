@@ -160,6 +160,20 @@ def test_no_recommendation_ever_breaks_a_hard_constraint(data):
         assert len(items) == min(len(feasible), scoring.TOP_K)
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_batching_gives_the_same_lists(data):
+    activities = [data.draw(activity(i)) for i in range(data.draw(st.integers(1, 30)))]
+    residents = [data.draw(resident(i)) for i in range(data.draw(st.integers(1, 12)))]
+    candidates, arrays = build(activities, residents)
+    kwargs = {"everyone_bit": EVERYONE, "category_slugs": CATEGORIES}
+    whole = scoring.recommend(arrays, candidates, **kwargs)
+    batched = scoring.recommend_batched(arrays, candidates, batch_size=3, **kwargs)
+    assert [[i.activity_id for i in row] for row in batched] == [
+        [i.activity_id for i in row] for row in whole
+    ]
+
+
 def test_scores_are_repeatable_and_ties_break_by_id():
     activities = [
         {"id": i, "lat": 47.2, "lng": -1.55, "mode": 0, "step_free": True, "age": None,
