@@ -210,3 +210,13 @@ def test_password_change_needs_the_current_password(user, user_client):
 
 def test_password_change_needs_authentication(api_client):
     assert_error_shape(api_client.post(PASSWORD, {}), 401)
+
+
+def test_our_own_messages_are_translated(api_client):
+    UserFactory(email="f@example.org")
+    body = {"email": "f@example.org", "password": STRONG}
+    fr = api_client.post(REGISTER, body, HTTP_ACCEPT_LANGUAGE="fr").json()["error"]
+    en = api_client.post(REGISTER, body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert en["message"] == "An account already exists with this email address."
+    assert fr["message"] != en["message"]
+    assert "compte" in fr["message"]
