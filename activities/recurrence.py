@@ -21,6 +21,7 @@ __all__ = [
     "ALLOWED_PARTS",
     "MAX_COUNT",
     "MAX_INTERVAL",
+    "MAX_ONE_OFF_DATES",
     "MAX_SPAN_DAYS",
     "RecurrenceError",
     "describe",
@@ -36,7 +37,7 @@ MAX_ONE_OFF_DATES = 366
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY")
 ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST")
 
-# Far longer than any acceptable rule (all BYDAY and BYMONTHDAY values fit in ~600 characters);
+# Far longer than any acceptable rule (all BYDAY and BYMONTHDAY values fit in ~700 characters);
 # only there so that a huge payload is refused before being parsed.
 _MAX_RRULE_LENGTH = 1024
 
@@ -423,7 +424,8 @@ def _occurrence(
 ) -> tuple[datetime.datetime, datetime.datetime]:
     start = _localize(datetime.datetime.combine(day, start_time), zone)
     end = _localize(datetime.datetime.combine(day, end_time), zone)
-    if end <= start:
+    # Compared in UTC: between datetimes sharing a tzinfo, Python compares wall-clock readings.
+    if end.astimezone(datetime.UTC) <= start.astimezone(datetime.UTC):
         # Only when a DST gap pushed the start forward past the end: keep the planned duration.
         planned = datetime.datetime.combine(day, end_time) - datetime.datetime.combine(
             day, start_time
@@ -499,6 +501,7 @@ def expand(
     They are in the schedule's time zone, sorted and without duplicates. `dates` are one-off days,
     added to the rule's occurrences (RDATE); `exdates` are days skipped; COUNT counts occurrences
     before exdates are removed; `valid_to` is the last day of the series, inclusive.
+    Raises RecurrenceError on bad input, and ValueError if the window bounds are naive.
     """
     if window_start.utcoffset() is None or window_end.utcoffset() is None:
         raise ValueError("window_start and window_end must be timezone-aware.")

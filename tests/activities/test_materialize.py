@@ -46,7 +46,10 @@ def test_the_periodic_task_rolls_the_window_forward():
     last_after = Occurrence.objects.order_by("start").last().start
     assert last_after - last_before == datetime.timedelta(weeks=5)
     # Past sessions stay: they are history (attendance, feedback).
-    assert Occurrence.objects.filter(start__lt=datetime.datetime(2026, 4, 5, tzinfo=PARIS)).count() == 5
+    assert (
+        Occurrence.objects.filter(start__lt=datetime.datetime(2026, 4, 5, tzinfo=PARIS)).count()
+        == 5
+    )
     # Across the March clock change the local time stays 14:00.
     assert {o.start.astimezone(PARIS).hour for o in Occurrence.objects.all()} == {14}
 
