@@ -199,6 +199,7 @@ class ActivityFilterSet(filters.FilterSet):
                 lat=self.point[0],
                 lng=self.point[1],
                 radius_km=float(radius if radius is not None else DEFAULT_RADIUS_KM),
+                spatial_index=not data.get("q"),
             )
         days = [choices.WEEKDAYS.index(d) for d in data.get("day") or []]
         parts = [choices.PARTS_OF_DAY.index(p) for p in data.get("part_of_day") or []]

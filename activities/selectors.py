@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
-from activities import choices
+from activities import choices, search
 from activities.models import (
     Activity,
     ActivityTombstone,
@@ -157,7 +157,12 @@ def activity_search(
     activities = activities.select_related("organization", "place").prefetch_related(
         "categories", _upcoming_sessions(now, 3)
     )
-    return ActivitySearch(activities, SEARCH_ORDERINGS[ordering], filterset.point, data)
+    keys = SEARCH_ORDERINGS[ordering]
+    if ordering == "distance":
+        activities, keys = search.annotate_nearest_first(
+            activities, lat=filterset.point[0], lng=filterset.point[1]
+        )
+    return ActivitySearch(activities, keys, filterset.point, data)
 
 
 def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombstone]:
@@ -171,8 +176,11 @@ def occurrence_search(
     activities matching the same parameters, soonest first."""
     now = now or timezone.now()
     found = activity_search(params=params, user=user, now=now)
+    # The matching activities are fetched first: as a subquery, the planner (which cannot
+    # estimate the spatial filter) walks every session of the window instead.
+    activity_ids = list(found.activities.order_by().values_list("pk", flat=True))
     sessions = Occurrence.objects.filter(
-        activity__in=found.activities.values("pk"),
+        activity_id__in=activity_ids,
         start__gte=found.criteria.get("starts_after") or now,
     ).exclude(status=choices.OccurrenceStatus.CANCELLED)
     if starts_before := found.criteria.get("starts_before"):
