@@ -3,7 +3,7 @@
 Pure functions over numpy arrays, no ORM. Hard constraints are never traded against the
 score: an infeasible pair gets its score lowered by a constant far larger than any score, so
 `argpartition` keeps its speed (no -inf ties) and an infeasible pair can never enter a list.
-Scores are broken by activity id so that runs are repeatable.
+Ties are broken by activity id so that runs are repeatable.
 """
 
 from __future__ import annotations
@@ -199,9 +199,7 @@ def combine(residents: Residents, candidates: Candidates, parts: dict[str, np.nd
     for i, boosted in enumerate(residents.boosted):
         if boosted:
             score[i, np.isin(candidates.ids, list(boosted))] += 0.1
-    # Ties broken by activity id, lowest first, far below any real score difference.
-    tie = (candidates.ids.astype(np.float64) % 1_000_003) * 1e-12
-    return score - tie.astype(np.float32)
+    return score
 
 
 def _reasons(
@@ -260,8 +258,13 @@ def recommend(
     top = np.argpartition(-score, k - 1, axis=1)[:, :k]
     results = []
     for i in range(len(residents)):
-        row = [j for j in top[i] if feasible[i, j]]
-        row.sort(key=lambda j: (-score[i, j], candidates.ids[j]))
+        # Everything tied with the k-th score competes too, so ties go to the lowest id and
+        # runs are repeatable whatever order argpartition leaves them in.
+        kth = score[i, top[i]].min()
+        tied = np.flatnonzero(score[i] >= kth)
+        row = sorted(
+            (j for j in tied if feasible[i, j]), key=lambda j: (-score[i, j], candidates.ids[j])
+        )[:k]
         row = diversify(row, score[i], candidates.top_category)
         results.append(
             [

@@ -179,7 +179,7 @@ def test_scores_are_repeatable_and_ties_break_by_id():
         {"id": i, "lat": 47.2, "lng": -1.55, "mode": 0, "step_free": True, "age": None,
          "audiences": 1, "languages": 1, "price": 0.0, "slots": 0, "category": 0,
          "territories": frozenset()}
-        for i in (5, 3, 9)
+        for i in (70_005, 70_003, 70_009, 5, 3, 9)
     ]  # fmt: skip
     person = {
         "id": 1, "has_home": True, "lat": 47.2, "lng": -1.55, "territory": -1, "reach": 5,
@@ -188,9 +188,10 @@ def test_scores_are_repeatable_and_ties_break_by_id():
         "lonely": False, "dismissed": frozenset(),
     }  # fmt: skip
     candidates, arrays = build(activities, [person])
-    first = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES)
-    again = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES)
-    assert [i.activity_id for i in first[0]] == [i.activity_id for i in again[0]] == [3, 5, 9]
+    first = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
+    again = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
+    ids = [i.activity_id for i in first[0]]
+    assert ids == [i.activity_id for i in again[0]] == [3, 5, 9, 70_003]
 
 
 def test_diversity_keeps_the_top_ten_from_being_one_category():
