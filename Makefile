@@ -54,5 +54,21 @@ messages: install
 	$(RUN_ENV) $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench
 	$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# The search benchmark (bench/search.py, docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432 (started
+# if down), wrk (installed if missing), one dataset per N. BENCH_N="100000" runs one size only.
+BENCH_N ?= 100000 1000000
+bench-search: install
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.search $(foreach n,$(BENCH_N),--n $(n)) $(BENCH_ARGS)
+
+# The matching benchmarks (bench/matching_*.py, docs/benchmarks.md): quality on a synthetic city
+# with planted truths, then engine speed (loop vs batch, throughput over France). No database;
+# one BLAS thread, so the figures are per core. MATCHING_PERF_ARGS="--residents 10000
+# --activities 200000" runs a smaller throughput size.
+bench-matching: install
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m bench.matching_eval $(MATCHING_EVAL_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m bench.matching_perf $(MATCHING_PERF_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

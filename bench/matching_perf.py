@@ -1,0 +1,385 @@
+"""Speed of the matcher's engine (no database): the batch engine against a plain Python loop,
+then throughput at the scale of France.
+
+    python -m bench.matching_perf [--loop-residents 200] [--loop-candidates 20000]
+                                  [--residents 100000] [--activities 200000]
+
+1. Loop vs batch: the same residents and candidates scored by `scoring.recommend_batched` and
+   by `recommend_loop`, a straightforward per-resident loop that checks every hard constraint
+   and computes the same soft score per candidate in Python, then sorts and applies the same
+   diversity re-rank. Both must give the same top-20 ids; any difference is listed with the
+   score gap that explains it.
+2. Throughput: `recommend_batched` for N residents against M activities placed over France in
+   proportion to population (bench.matching_synth.france), one process, one BLAS thread;
+   wall time and peak resident memory of the scoring (sampled every 10 ms).
+
+Run it with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1 (the Makefile does; set here by default).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import dataclasses  # noqa: E402
+import io  # noqa: E402
+import math  # noqa: E402
+import pstats  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from activities.geo import EARTH_RADIUS_KM  # noqa: E402
+from bench import matching_synth as synth  # noqa: E402
+from matching import scoring  # noqa: E402
+
+W = scoring.WEIGHTS
+
+
+def recommend_loop(
+    residents: scoring.Residents, candidates: scoring.Candidates, *, everyone_bit: int, k=20
+) -> tuple[list[list[int]], list[dict[int, float]]]:
+    """The reference: one resident at a time, one candidate at a time, in plain Python.
+    Returns each resident's top-k ids and the score of every feasible candidate."""
+    c = candidates
+    ids, modes = c.ids.tolist(), c.mode.tolist()
+    cx, cy, cz = c.xyz[:, 0].tolist(), c.xyz[:, 1].tolist(), c.xyz[:, 2].tolist()
+    step_free, has_age = c.step_free.tolist(), c.has_age_limits.tolist()
+    age_min, age_max = c.age_min.tolist(), c.age_max.tolist()
+    audiences, languages = c.audiences.tolist(), c.languages.tolist()
+    price, slots = c.price.tolist(), c.slots.tolist()
+    social, fresh, popular = c.social.tolist(), c.freshness.tolist(), c.popularity.tolist()
+    low, tops = c.low_threshold.tolist(), c.top_category.tolist()
+    categories = [np.flatnonzero(row).tolist() for row in c.categories]
+    offered = [max(s.bit_count(), 1) for s in slots]
+    venue_modes, remote_modes = (scoring.IN_PERSON, scoring.MIXED), scoring.REMOTE_REACH_MODES
+    lists, all_scores = [], []
+    for i in range(len(residents)):
+        x, y, z = residents.xyz[i].tolist()
+        accepted = int(residents.accepted_modes[i])
+        online_ok = accepted >> scoring.ONLINE & 1 == 1
+        has_home, homebound = bool(residents.has_home[i]), bool(residents.homebound[i])
+        needs_step_free = bool(residents.step_free[i])
+        reach = float(residents.reach_km[i])
+        territory, age = int(residents.territory[i]), int(residents.age[i])
+        r_audiences, r_languages = int(residents.audiences[i]), int(residents.languages[i])
+        budget, availability = float(residents.budget[i]), int(residents.availability[i])
+        weights = {n: float(w) for n, w in enumerate(residents.interests[i]) if w}
+        norm = max(sum(weights.values()), 1e-6)
+        cold = not weights
+        social_factor = 1.0 if residents.lonely[i] else 0.5
+        excluded, boosted = residents.excluded[i], residents.boosted[i]
+        decay = 0.5 * max(reach, 0.2)
+        scores: dict[int, float] = {}
+        ranked = []
+        for j in range(len(ids)):
+            mode = modes[j]
+            mixed_online = mode == scoring.MIXED and online_ok
+            if not (accepted >> mode & 1 or mixed_online):
+                continue
+            distance = EARTH_RADIUS_KM * math.acos(
+                max(-1.0, min(1.0, x * cx[j] + y * cy[j] + z * cz[j]))
+            )
+            in_person = mode in venue_modes
+            if in_person and not mixed_online:
+                if not has_home or homebound or distance > reach:
+                    continue
+                if needs_step_free and not step_free[j]:
+                    continue
+            if mode in remote_modes and territory not in c.service_territories[j]:
+                continue
+            if has_age[j] if age < 0 else not age_min[j] <= age <= age_max[j]:
+                continue
+            if not (audiences[j] & everyone_bit or audiences[j] & r_audiences):
+                continue
+            if not languages[j] & r_languages or price[j] > budget:
+                continue
+            if slots[j] and not slots[j] & availability:
+                continue
+            if ids[j] in excluded:
+                continue
+            interest = min(2.0 * sum(weights.get(col, 0.0) for col in categories[j]) / norm, 1.0)
+            nearness = math.exp(-distance / decay) if in_person else 0.5
+            score = (
+                W["interest"] * interest
+                + W["distance"] * nearness
+                + W["availability"] * (slots[j] & availability).bit_count() / offered[j]
+                + W["social"] * social[j] * social_factor
+                + W["freshness"] * fresh[j]
+                + W["popularity"] * popular[j]
+            )
+            if cold:
+                score += 0.3 * low[j] + 0.3 * popular[j]
+            if ids[j] in boosted:
+                score += 0.1
+            scores[ids[j]] = score
+            ranked.append((-score, ids[j], j))
+        ranked.sort()
+        best = [j for _score, _id, j in ranked[:k]]
+        lists.append([ids[j] for j in _diversify(best, {j: -s for s, _i, j in ranked[:k]}, tops)])
+        all_scores.append(scores)
+    return lists, all_scores
+
+
+def _diversify(row: list[int], score: dict[int, float], tops: list[int]) -> list[int]:
+    remaining, picked, seen = list(row), [], {}
+    while remaining and len(picked) < scoring.DIVERSITY_TOP:
+        best = max(
+            remaining, key=lambda j: score[j] * scoring.DIVERSITY_DECAY ** seen.get(tops[j], 0)
+        )
+        picked.append(best)
+        remaining.remove(best)
+        seen[tops[best]] = seen.get(tops[best], 0) + 1
+    return picked + remaining
+
+
+@dataclasses.dataclass
+class LoopComparison:
+    label: str
+    residents: int
+    candidates: int
+    loop_seconds: float
+    batch_seconds: float
+    single_matrix_seconds: float
+    identical: int
+    differences: list[dict]
+
+    @property
+    def ratio(self) -> float:
+        return self.loop_seconds / self.batch_seconds
+
+
+def compare_loop_and_batch(
+    residents: scoring.Residents, candidates: scoring.Candidates, slugs: list[str], label=""
+) -> LoopComparison:
+    kwargs = {"everyone_bit": synth.EVERYONE_BIT, "category_slugs": slugs}
+    scoring.recommend_batched(residents, candidates, **kwargs)  # warm up (page faults, caches)
+    started = time.perf_counter()
+    batched = scoring.recommend_batched(residents, candidates, **kwargs)
+    batch_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    scoring.recommend(residents, candidates, **kwargs)
+    single_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    looped, scores = recommend_loop(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
+    loop_seconds = time.perf_counter() - started
+    identical, differences = 0, []
+    for n, (items, reference) in enumerate(zip(batched, looped, strict=True)):
+        engine = [item.activity_id for item in items]
+        if engine == reference:
+            identical += 1
+            continue
+        swapped = set(engine) ^ set(reference)
+        gap = [scores[n].get(a, math.nan) for a in sorted(set(engine) | set(reference))]
+        differences.append(
+            {
+                "resident": int(residents.ids[n]),
+                "engine": engine,
+                "loop": reference,
+                "not_in_both": sorted(swapped),
+                "score_spread_of_differing_items": float(np.nanmax(gap) - np.nanmin(gap))
+                if swapped
+                else None,
+            }
+        )
+    return LoopComparison(
+        label,
+        len(residents),
+        len(candidates),
+        loop_seconds,
+        batch_seconds,
+        single_seconds,
+        identical,
+        differences,
+    )
+
+
+class PeakMemory:
+    """Peak resident set size of this process while the block runs, sampled every 10 ms."""
+
+    def __init__(self) -> None:
+        self.before = self.peak = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self.rss())
+
+    def __enter__(self) -> PeakMemory:
+        self.before = self.peak = self.rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss())
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    v = v.astype(np.uint64) & np.uint64(0xFFFF)
+    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def morton_order(residents: scoring.Residents, cell_km: float = 2.0) -> np.ndarray:
+    """Residents in Z-order of square cells of about `cell_km`: neighbours stay together."""
+    lat = np.degrees(np.arcsin(np.clip(residents.xyz[:, 2], -1, 1)))
+    lng = np.degrees(np.arctan2(residents.xyz[:, 1], residents.xyz[:, 0]))
+    row = np.floor((lat + 90) * synth.KM_PER_DEGREE / cell_km)
+    col = np.floor((lng + 180) * synth.KM_PER_DEGREE * np.cos(np.radians(46.5)) / cell_km)
+    code = _spread_bits(row) << np.uint64(1) | _spread_bits(col)
+    return np.argsort(code, kind="stable")
+
+
+@dataclasses.dataclass
+class Throughput:
+    residents: int
+    activities: int
+    generate_seconds: float
+    seconds: float
+    rss_before_mb: float
+    rss_peak_mb: float
+    mean_candidates_per_batch: float
+    cpu_seconds: float
+    profile: str = ""
+
+
+def throughput(
+    n_residents: int,
+    n_activities: int,
+    *,
+    seed: int = 2025,
+    profile: bool = False,
+    presort: bool = False,
+) -> Throughput:
+    """With `presort`, residents are handed to the engine in Z-order of 2 km cells (the
+    engine's own lexsort is stable, so this tightens its batches without changing it)."""
+    started = time.perf_counter()
+    taxonomy, candidates, residents = synth.france(n_activities, n_residents, seed=seed)
+    if presort:
+        residents = scoring._subset_residents(residents, morton_order(residents))
+    generate_seconds = time.perf_counter() - started
+    kwargs = {"everyone_bit": synth.EVERYONE_BIT, "category_slugs": taxonomy.slugs}
+    sizes = []
+    original = scoring._subset
+
+    def counting_subset(c, keep):
+        sizes.append(int(np.count_nonzero(keep)))
+        return original(c, keep)
+
+    scoring._subset = counting_subset  # observe batch sizes; the engine itself is unchanged
+    profiler = cProfile.Profile() if profile else None
+    try:
+        with PeakMemory() as memory:
+            started, cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            scoring.recommend_batched(residents, candidates, **kwargs)
+            if profiler:
+                profiler.disable()
+            seconds = time.perf_counter() - started
+            cpu_seconds = time.process_time() - cpu
+    finally:
+        scoring._subset = original
+    report = ""
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+        report = out.getvalue()
+    return Throughput(
+        n_residents,
+        n_activities,
+        generate_seconds,
+        seconds,
+        memory.before / 2**20,
+        memory.peak / 2**20,
+        float(np.mean(sizes)) if sizes else 0.0,
+        cpu_seconds,
+        report,
+    )
+
+
+def loop_samples(n_residents: int, n_candidates: int, *, seed: int = 2025):
+    """The comparison's samples: a dense city (every candidate within most residents' reach)
+    and a slice of France (most candidates out of reach)."""
+    city = synth.city(n_candidates, n_residents, seed=seed)
+    taxonomy, candidates, residents = synth.france(n_candidates, n_residents, seed=seed)
+    return [
+        ("city of 300 km²", city.declared, city.candidates, city.taxonomy.slugs),
+        ("France", residents, candidates, taxonomy.slugs),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--loop-residents", type=int, default=200)
+    parser.add_argument("--loop-candidates", type=int, default=20_000)
+    parser.add_argument("--residents", type=int, action="append")
+    parser.add_argument("--activities", type=int, action="append")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--profile", action="store_true", help="cProfile the throughput runs")
+    parser.add_argument("--skip-loop", action="store_true")
+    parser.add_argument(
+        "--presort", action="store_true", help="hand residents over in Z-order (experiment)"
+    )
+    args = parser.parse_args(argv)
+    sizes = list(zip(args.residents or [100_000], args.activities or [200_000], strict=True))
+    status = 0
+    print("## Matching performance\n")
+    if not args.skip_loop:
+        print("| sample | residents x candidates | loop s | batched s | one matrix s "
+              "| loop / batched | identical top-20 |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|")
+        notes = []
+        for label, residents, candidates, slugs in loop_samples(
+            args.loop_residents, args.loop_candidates, seed=args.seed
+        ):
+            result = compare_loop_and_batch(residents, candidates, slugs, label)
+            print(
+                f"| {label} | {result.residents:,} x {result.candidates:,} "
+                f"| {result.loop_seconds:.2f} | {result.batch_seconds:.3f} "
+                f"| {result.single_matrix_seconds:.3f} | {result.ratio:.0f}x "
+                f"| {result.identical} / {result.residents} |"
+            )
+            notes += [f"- {label}: {d}" for d in result.differences[:5]]
+            status |= bool(result.differences)
+        print("\n".join(["", *notes]) if notes else "")
+    print("| residents x activities | generate s | score s (wall) | score s (CPU) | residents/s "
+          "| RSS before MB | RSS peak MB | candidates per batch |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    profiles = []
+    for n_residents, n_activities in sizes:
+        result = throughput(
+            n_residents, n_activities, seed=args.seed, profile=args.profile, presort=args.presort
+        )
+        print(
+            f"| {n_residents:,} x {n_activities:,}{' (Z-ordered)' if args.presort else ''} "
+            f"| {result.generate_seconds:.1f} "
+            f"| {result.seconds:.1f} | {result.cpu_seconds:.1f} "
+            f"| {n_residents / result.seconds:,.0f} "
+            f"| {result.rss_before_mb:,.0f} | {result.rss_peak_mb:,.0f} "
+            f"| {result.mean_candidates_per_batch:,.0f} |"
+        )
+        if result.profile:
+            profiles.append(result.profile)
+    for report in profiles:
+        print("\n```\n" + report.strip() + "\n```")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The matcher through the database and Celery: a full refresh with writes, on PostgreSQL.
+
+    python -m bench.matching_refresh --activities 200000 --residents 100000 \\
+        [--database-url postgres://postgres@127.0.0.1:5432/relier_bench_matching] \\
+        [--redis-url redis://127.0.0.1:6379/11] [--skip-celery]
+
+1. The directory: `bench.load_search_dataset` (the search benchmark's COPY loader) fills the
+   dedicated database with the synthetic France of `--activities` published activities.
+2. Residents: users and matching profiles are written with COPY (table and column names from
+   the models' `_meta`, via its `CopyPlan`), homes placed in proportion to population, reach
+   1-15 km, interests over the seeded taxonomy.
+3. One chunk in-process: `build_candidates()` alone, then `recommendations_compute()` for one
+   chunk of `tasks.CHUNK_SIZE` residents (candidate matrix, scoring, writes).
+4. One activity: how many residents `residents_in_reach` returns for an activity in central
+   Paris (each is recomputed on publication, `CHUNK_SIZE` at a time); with
+   `--run-activity-task`, `recommendations_for_activity_task` is also run in-process.
+5. Full refresh: `celery -A backend worker --concurrency=2` started against this database and
+   a Redis database of its own, `recommendations_full_refresh_task` sent, and the time until
+   every resident's RecommendationSet has been written since the start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/relier_bench_matching"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
+EMAIL_DOMAIN = "bench-matching.invalid"
+
+
+def load_residents(n: int, *, seed: int, database_url: str, log=print) -> list[int]:
+    """(Re)write n bench residents with COPY; returns their user ids."""
+    import psycopg
+    from django.contrib.auth import get_user_model
+
+    from activities.models import Category
+    from bench import matching_synth as synth
+    from bench.load_search_dataset import CopyPlan
+    from matching import scoring
+    from matching.models import RecommendationSet, ResidentProfile
+    from matching.services import coarsen
+
+    user_model = get_user_model()
+    users, profiles = user_model._meta.db_table, ResidentProfile._meta.db_table
+    email = user_model._meta.get_field("email").column
+    now = datetime.datetime.now(datetime.UTC)
+    with psycopg.connect(database_url) as conn:
+        # The benchmark database holds no other residents; the bench's users own nothing else.
+        conn.execute(f'DELETE FROM "{RecommendationSet._meta.db_table}"')
+        conn.execute(f'DELETE FROM "{profiles}"')
+        conn.execute(f'DELETE FROM "{users}" WHERE "{email}" LIKE %s', [f"%@{EMAIL_DOMAIN}"])
+        first = conn.execute(
+            f'SELECT coalesce(max("{user_model._meta.pk.column}"), 0) + 1 FROM "{users}"'
+        ).fetchone()[0]
+        conn.commit()
+
+    categories = list(Category.objects.order_by("id").values_list("slug", "parent_id"))
+    leaves = [slug for slug, parent in categories if parent is not None]
+    taxonomy, _candidates, residents = synth.france(1, n, seed=seed)
+    xyz = residents.xyz
+    lat, lng = np.degrees(np.arcsin(xyz[:, 2])), np.degrees(np.arctan2(xyz[:, 1], xyz[:, 0]))
+    ids = list(range(first, first + n))
+    user_plan = CopyPlan.for_model(user_model, ["id", "email", "password"], now=now)
+    profile_plan = CopyPlan.for_model(
+        ResidentProfile,
+        [
+            "id", "user_id", "home_lat", "home_lng", "home_cell", "max_distance_km", "step_free",
+            "homebound", "birth_year", "interests", "availability_mask", "languages_mask",
+            "budget_max", "attendance_modes", "loneliness_score", "matching_consent_at",
+            "sensitive_consent_at",
+        ],
+        now=now,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with psycopg.connect(database_url) as conn, conn.cursor() as cursor:
+        with cursor.copy(user_plan.copy_sql()) as copy:
+            for n_, uid in enumerate(ids):
+                copy.write(user_plan.line([uid, f"resident{n_}@{EMAIL_DOMAIN}", "!"]))
+        with cursor.copy(profile_plan.copy_sql()) as copy:
+            for n_, uid in enumerate(ids):
+                home_lat, home_lng, cell = coarsen(float(lat[n_]), float(lng[n_]))
+                weights = residents.interests[n_, taxonomy.n_top :]
+                interests = {
+                    leaves[k % len(leaves)]: round(float(weights[k]), 2)
+                    for k in np.flatnonzero(weights)
+                }
+                modes = [
+                    m for b, m in enumerate(scoring.MODES) if residents.accepted_modes[n_] >> b & 1
+                ]
+                budget = residents.budget[n_]
+                copy.write(
+                    profile_plan.line(
+                        [
+                            uid, uid, home_lat, home_lng, cell, float(residents.reach_km[n_]),
+                            bool(residents.step_free[n_]), bool(residents.homebound[n_]),
+                            now.year - int(residents.age[n_]), interests,
+                            int(residents.availability[n_]), int(residents.languages[n_]),
+                            None if not np.isfinite(budget) else int(budget), modes,
+                            9 if residents.lonely[n_] else 4, now, now,
+                        ]
+                    )
+                )  # fmt: skip
+        conn.commit()
+        conn.autocommit = True
+        conn.execute(f'VACUUM (ANALYZE) "{users}"')
+        conn.execute(f'VACUUM (ANALYZE) "{profiles}"')
+    log(f"copied {n:,} users and profiles in {time.perf_counter() - started:.1f} s")
+    return ids
+
+
+def time_one_chunk(user_ids: list[int], log=print) -> dict[str, float]:
+    from matching import selectors, services, tasks
+
+    started = time.perf_counter()
+    candidates, _slugs = selectors.build_candidates()
+    seconds = {"build_candidates": time.perf_counter() - started, "candidates": len(candidates)}
+    started = time.perf_counter()
+    services.recommendations_compute(user_ids=user_ids[: tasks.CHUNK_SIZE])
+    seconds["recommendations_compute_one_chunk"] = time.perf_counter() - started
+    log(f"one chunk: {seconds}")
+    return seconds
+
+
+def time_one_activity(*, run: bool, log=print) -> dict[str, float]:
+    from activities.models import Activity
+    from matching import selectors, services, tasks
+
+    paris = (48.8566, 2.3522)
+    activity = (
+        selectors.candidate_activities()
+        .filter(attendance_mode="in_person", lat__range=(48.84, 48.87), lng__range=(2.33, 2.37))
+        .order_by("id")
+        .first()
+    ) or Activity.objects.filter(lat__isnull=False).first()
+    started = time.perf_counter()
+    in_reach = len(services.residents_in_reach(activity=activity))
+    result = {
+        "activity": activity.pk,
+        "residents_in_reach": in_reach,
+        "chunks": -(-in_reach // tasks.CHUNK_SIZE),
+        "residents_in_reach_seconds": time.perf_counter() - started,
+    }
+    if run:
+        started = time.perf_counter()
+        tasks.recommendations_for_activity_task.run(activity.pk)
+        result["task_seconds"] = time.perf_counter() - started
+    log(f"one activity near {paris}: {result}")
+    return result
+
+
+def full_refresh(n: int, *, database_url: str, redis_url: str, timeout: float, log=print):
+    from matching.models import RecommendationSet
+    from matching.tasks import recommendations_full_refresh_task
+
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "backend", "worker", "--concurrency=2",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/bench-matching-worker.log", "w"),  # noqa: SIM115
+    )  # fmt: skip
+    try:
+        from backend.celery import app
+
+        app.control.purge()
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1.0) and time.monotonic() < deadline:
+            pass
+        started_at = datetime.datetime.now(datetime.UTC)
+        started = time.perf_counter()
+        recommendations_full_refresh_task.delay()
+        written = 0
+        while time.perf_counter() - started < timeout:
+            written = RecommendationSet.objects.filter(computed_at__gte=started_at).count()
+            if written >= n:
+                break
+            time.sleep(0.5)
+        seconds = time.perf_counter() - started
+        log(f"full refresh: {written:,} of {n:,} sets written in {seconds:.1f} s")
+        return {"written": written, "residents": n, "seconds": seconds, "complete": written >= n}
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--activities", type=int, default=200_000)
+    parser.add_argument("--residents", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--skip-load", action="store_true", help="the directory is loaded")
+    parser.add_argument("--skip-celery", action="store_true")
+    parser.add_argument("--skip-chunk", action="store_true", help="no in-process chunk timing")
+    parser.add_argument(
+        "--run-activity-task", action="store_true", help="also run the activity task in-process"
+    )
+    args = parser.parse_args(argv)
+    os.environ["REDIS_URL"] = args.redis_url
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
+    from bench.load_search_dataset import load_search_dataset, setup_django
+
+    if args.skip_load:
+        setup_django(args.database_url)
+    else:
+        load_search_dataset(n=args.activities, database_url=args.database_url)
+    ids = load_residents(args.residents, seed=args.seed, database_url=args.database_url)
+    if not args.skip_chunk:
+        time_one_chunk(ids)
+    time_one_activity(run=args.run_activity_task)
+    if not args.skip_celery:
+        result = full_refresh(
+            args.residents,
+            database_url=args.database_url,
+            redis_url=args.redis_url,
+            timeout=args.timeout,
+        )
+        return 0 if result["complete"] else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
