@@ -54,8 +54,8 @@ messages: install
 	$(RUN_ENV) $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench
 	$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
-# The search benchmark (bench/search.py, docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432 (started
-# if down), wrk (installed if missing), one dataset per N. BENCH_N="100000" runs one size only.
+# The search benchmark (bench/search.py, docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432
+# (started if down), wrk (installed if missing), one dataset per N. BENCH_N=100000: one size.
 BENCH_N ?= 100000 1000000
 bench-search: install
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
