@@ -6,6 +6,8 @@ Nothing happens on other databases (SQLite uses the portable fallbacks of activi
 
 from django.db import migrations
 
+from activities.pg import postgres_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -56,17 +58,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("activities", "0003_activity_search_fields")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunPython(postgres_only(FORWARD), postgres_only(BACKWARD))]

@@ -8,6 +8,8 @@ them in SQL); PostgreSQL computes them on every insert and update.
 
 from django.db import migrations
 
+from activities.pg import postgres_only
+
 FORWARD = [
     "DROP INDEX IF EXISTS activity_published_fts_gin",
     "DROP INDEX IF EXISTS activity_published_title_trgm",
@@ -39,17 +41,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("activities", "0005_tombstones_and_geo_index")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunPython(postgres_only(FORWARD), postgres_only(BACKWARD))]
