@@ -16,6 +16,13 @@ def cell_of(lat: float, lng: float, resolution: int = PLACE_CELL_RESOLUTION) -> 
     return h3.latlng_to_cell(lat, lng, resolution)
 
 
+def bounding_box(lat: float, lng: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lng, max_lng) of a box holding every point within radius_km."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    dlng = min(180.0, dlat / max(math.cos(math.radians(lat)), 1e-6))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle (haversine) distance on the mean Earth radius."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

@@ -16,7 +16,7 @@ from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Val
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
-from activities.geo import EARTH_RADIUS_KM
+from activities.geo import EARTH_RADIUS_KM, bounding_box
 
 # earth_box works on earthdistance's sphere (radius earth() = 6378.168 km): scale the radius so
 # the box always holds the whole circle measured on our sphere; the exact test follows.
@@ -87,11 +87,9 @@ def filter_near(
         radius_m = radius_km * 1000 * _EARTH_BOX_KM / EARTH_RADIUS_KM * _BOX_MARGIN
         queryset = queryset.filter(_EarthBoxContains(lat, lng, radius_m))
     else:
-        dlat = math.degrees(radius_km / EARTH_RADIUS_KM) * _BOX_MARGIN
-        cos_lat = max(math.cos(math.radians(lat)), 1e-6)
-        dlng = min(180.0, dlat / cos_lat)
+        min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_km * _BOX_MARGIN)
         queryset = queryset.filter(
-            lat__gte=lat - dlat, lat__lte=lat + dlat, lng__gte=lng - dlng, lng__lte=lng + dlng
+            lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng
         )
     return queryset.annotate(distance_km=distance_km(lat, lng)).filter(distance_km__lte=radius_km)
 

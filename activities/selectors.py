@@ -101,7 +101,8 @@ def occurrence_visible_to(*, user: User) -> QuerySet[Occurrence]:
     ).select_related("activity", "activity__organization")
 
 
-def _upcoming_sessions(now: datetime.datetime, count: int) -> Prefetch:
+def upcoming_sessions(now: datetime.datetime, count: int) -> Prefetch:
+    """Prefetch each activity's next `count` sessions (not cancelled) as `upcoming`."""
     sessions = (
         Occurrence.objects.filter(start__gte=now)
         .exclude(status=choices.OccurrenceStatus.CANCELLED)
@@ -155,7 +156,7 @@ def activity_search(
         else "-updated_at"
     )
     activities = activities.select_related("organization", "place").prefetch_related(
-        "categories", _upcoming_sessions(now, 3)
+        "categories", upcoming_sessions(now, 3)
     )
     keys = SEARCH_ORDERINGS[ordering]
     if ordering == "distance":

@@ -144,6 +144,9 @@ PLACE_FIELDS = (
 )  # fmt: skip
 
 
+PLACE_TEXT_FIELDS = ("name", "address", "city", "transport_access")
+
+
 def territory_for_point(*, lat: float, lng: float) -> Territory | None:
     """The commune whose outline contains the point (bounding boxes first, then shapes)."""
     candidates = Territory.objects.filter(
@@ -172,7 +175,7 @@ def _locate(place: Place) -> None:
 @transaction.atomic
 def place_create(*, organization: Organization, by: User, **fields) -> Place:
     _require_editor(organization, by)
-    refuse_markup(**{k: fields.get(k) for k in ("name", "address", "city", "transport_access")})
+    refuse_markup(**{k: fields.get(k) for k in PLACE_TEXT_FIELDS})
     place = Place(organization=organization)
     _set_fields(place, fields, PLACE_FIELDS)
     place.full_clean(exclude=["h3_cell"])
@@ -184,7 +187,7 @@ def place_create(*, organization: Organization, by: User, **fields) -> Place:
 @transaction.atomic
 def place_update(*, place: Place, by: User, **fields) -> Place:
     _require_editor(place.organization, by)
-    refuse_markup(**{k: fields.get(k) for k in ("name", "address", "city", "transport_access")})
+    refuse_markup(**{k: fields.get(k) for k in PLACE_TEXT_FIELDS})
     moved = any(k in fields and fields[k] != getattr(place, k) for k in ("lat", "lng"))
     _set_fields(place, fields, PLACE_FIELDS)
     place.full_clean(exclude=["h3_cell"])
@@ -436,18 +439,7 @@ def _clean_schedule(schedule: Schedule) -> None:
             )
         # Expanding over an empty window runs every input check (dates, exdates, end time).
         now = timezone.now()
-        recurrence.expand(
-            rrule=schedule.rrule or None,
-            dtstart=schedule.valid_from,
-            start_time=schedule.start_time,
-            end_time=schedule.end_time,
-            timezone=schedule.timezone,
-            exdates=_schedule_dates(schedule.exdates),
-            dates=_schedule_dates(schedule.dates),
-            valid_to=schedule.valid_to,
-            window_start=now,
-            window_end=now,
-        )
+        _expand(schedule, window_start=now, window_end=now)
     except recurrence.RecurrenceError as exc:
         raise ValidationError({exc.field: [str(exc)]}) from exc
 
@@ -458,6 +450,23 @@ def _as_dates(values: Iterable[datetime.date | str]) -> list[str]:
 
 def _schedule_dates(values: list[str]) -> list[datetime.date]:
     return [datetime.date.fromisoformat(v) for v in values]
+
+
+def _expand(
+    schedule: Schedule, *, window_start: datetime.datetime, window_end: datetime.datetime
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    return recurrence.expand(
+        rrule=schedule.rrule or None,
+        dtstart=schedule.valid_from,
+        start_time=schedule.start_time,
+        end_time=schedule.end_time,
+        timezone=schedule.timezone,
+        exdates=_schedule_dates(schedule.exdates),
+        dates=_schedule_dates(schedule.dates),
+        valid_to=schedule.valid_to,
+        window_start=window_start,
+        window_end=window_end,
+    )
 
 
 @transaction.atomic
@@ -520,18 +529,7 @@ def occurrences_materialize(
     }
     wanted: dict[tuple[int, datetime.datetime], tuple[datetime.datetime, datetime.datetime]] = {}
     for schedule in activity.schedules.all():
-        for start, end in recurrence.expand(
-            rrule=schedule.rrule or None,
-            dtstart=schedule.valid_from,
-            start_time=schedule.start_time,
-            end_time=schedule.end_time,
-            timezone=schedule.timezone,
-            exdates=_schedule_dates(schedule.exdates),
-            dates=_schedule_dates(schedule.dates),
-            valid_to=schedule.valid_to,
-            window_start=window_start,
-            window_end=window_end,
-        ):
+        for start, end in _expand(schedule, window_start=window_start, window_end=window_end):
             wanted[(schedule.pk, start.astimezone(datetime.UTC))] = (start, end)
 
     created, updated = [], []

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from activities import choices as activity_choices
 from activities.filters import category_choices
-from activities.models import Activity, Occurrence
+from activities.models import Activity
+from activities.selectors import upcoming_sessions
 from api.serializers import MaskListField
 from matching import reasons, scoring, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -188,22 +189,16 @@ class RecommendationListApi(APIView):
         activities = (
             Activity.objects.filter(pk__in=ids, status=activity_choices.ActivityStatus.PUBLISHED)
             .select_related("organization", "place")
+            .prefetch_related(upcoming_sessions(timezone.now(), 1))
             .in_bulk()
         )
-        upcoming = {}
-        for occurrence in (
-            Occurrence.objects.filter(activity_id__in=ids, start__gte=timezone.now())
-            .exclude(status=activity_choices.OccurrenceStatus.CANCELLED)
-            .order_by("-start")
-        ):
-            upcoming[occurrence.activity_id] = occurrence  # the soonest wins (last written)
         language = (get_language() or "fr")[:2]
         results = []
         for item in row.items:
             activity = activities.get(item["activity"])
             if activity is None:
                 continue
-            session = upcoming.get(activity.pk)
+            session = activity.upcoming[0] if activity.upcoming else None
             results.append(
                 {
                     "activity": {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Iterable
 
 import h3
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices as activity_choices
-from activities.geo import EARTH_RADIUS_KM
+from activities.geo import bounding_box
 from activities.models import Activity
 from activities.services import territory_for_point
 from matching import scoring
@@ -177,14 +176,13 @@ def residents_in_reach(*, activity: Activity) -> list[int]:
     if activity.lat is None:
         return []
     # A bounding box of the longest reach; the scoring applies each resident's own reach.
-    dlat = math.degrees(MAX_REACH_KM / EARTH_RADIUS_KM)
-    dlng = dlat / max(0.1, math.cos(math.radians(activity.lat)))
+    min_lat, max_lat, min_lng, max_lng = bounding_box(activity.lat, activity.lng, MAX_REACH_KM)
     return list(
         profiles.filter(
-            home_lat__gte=activity.lat - dlat,
-            home_lat__lte=activity.lat + dlat,
-            home_lng__gte=activity.lng - dlng,
-            home_lng__lte=activity.lng + dlng,
+            home_lat__gte=min_lat,
+            home_lat__lte=max_lat,
+            home_lng__gte=min_lng,
+            home_lng__lte=max_lng,
         ).values_list("user_id", flat=True)
     )
 

@@ -1,6 +1,7 @@
 import factory
 
 from accounts.models import User
+from activities.geo import cell_of
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -48,9 +49,7 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     city = "Nantes"
     lat = 47.2184
     lng = -1.5536
-    h3_cell = factory.LazyAttribute(
-        lambda p: __import__("activities.geo").geo.cell_of(p.lat, p.lng)
-    )
+    h3_cell = factory.LazyAttribute(lambda p: cell_of(p.lat, p.lng))
     wheelchair = "full"
 
 
