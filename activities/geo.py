@@ -1,6 +1,7 @@
 """Pure geography helpers: spatial cells, great-circle distances, point in polygon."""
 
 import math
+from collections.abc import Callable
 
 import h3
 from shapely.geometry import Point, shape
@@ -37,9 +38,12 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 _PREPARED: dict[int, PreparedGeometry] = {}
 
 
-def geometry_contains(*, key: int, geometry: dict, lat: float, lng: float) -> bool:
-    """Whether a GeoJSON geometry contains the point (lat, lng)."""
+def geometry_contains(
+    *, key: int, geometry: dict | Callable[[], dict], lat: float, lng: float
+) -> bool:
+    """Whether a GeoJSON geometry contains the point (lat, lng). The geometry may be given as
+    a function, called only the first time the key is seen (outlines are large to read)."""
     prepared = _PREPARED.get(key)
     if prepared is None:
-        prepared = _PREPARED[key] = prep(shape(geometry))
+        prepared = _PREPARED[key] = prep(shape(geometry() if callable(geometry) else geometry))
     return prepared.contains(Point(lng, lat))

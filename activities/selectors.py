@@ -1,15 +1,13 @@
 """Reads of the directory. Each returns a QuerySet (or a plain value) for the API and tasks."""
 
-import dataclasses
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
 from activities import choices, search
+from activities.filters import SearchParams
 from activities.models import (
     Activity,
     ActivityTombstone,
@@ -111,59 +109,15 @@ def upcoming_sessions(now: datetime.datetime, count: int) -> Prefetch:
     return Prefetch("occurrences", queryset=sessions[:count], to_attr="upcoming")
 
 
-SEARCH_ORDERINGS = {
-    "-updated_at": ("-updated_at", "-id"),
-    "updated_at": ("updated_at", "id"),
-    "next_occurrence": ("next_start", "id"),
-    "relevance": ("-relevance", "id"),
-    "distance": ("distance_km", "id"),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class ActivitySearch:
-    activities: QuerySet[Activity]
-    ordering: tuple[str, ...]
-    point: tuple[float, float] | None
-    criteria: dict  # the cleaned search parameters
-
-
 def activity_search(
-    *, params: QueryDict | dict, user: User, now: datetime.datetime | None = None
-) -> ActivitySearch:
-    """Published activities with upcoming sessions matching the search parameters of
-    ActivityFilterSet, each with its next three sessions (`upcoming`), `distance_km` when a
-    point is given, and the ordering to page them by. Invalid parameters raise ValidationError.
-    """
-    from activities.filters import ActivityFilterSet
-
-    now = now or timezone.now()
-    published = Activity.objects.filter(
-        status=choices.ActivityStatus.PUBLISHED, next_start__isnull=False
-    )
-    filterset = ActivityFilterSet(params, queryset=published)
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    activities = filterset.qs
-    data = filterset.form.cleaned_data
-    ordering = data.get("ordering") or (
-        "updated_at"
-        if data.get("updated_since")
-        else "distance"
-        if filterset.point
-        else "relevance"
-        if data.get("q")
-        else "-updated_at"
-    )
-    activities = activities.select_related("organization", "place").prefetch_related(
-        "categories", upcoming_sessions(now, 3)
-    )
-    keys = SEARCH_ORDERINGS[ordering]
-    if ordering == "distance":
-        activities, keys = search.annotate_nearest_first(
-            activities, lat=filterset.point[0], lng=filterset.point[1]
-        )
-    return ActivitySearch(activities, keys, filterset.point, data)
+    *, params: SearchParams, after: list | None, size: int, now: datetime.datetime | None = None
+) -> search.Page:
+    """A page of published activities with upcoming sessions matching `params`, each with its
+    categories, its next three sessions and, with a point, `distance_km` (activities.search)."""
+    page = search.activity_page(params, ordering=params.effective_ordering, after=after, size=size)
+    search.attach_categories(page.rows)
+    search.attach_sessions(page.rows, now=now or timezone.now())
+    return page
 
 
 def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombstone]:
@@ -171,19 +125,7 @@ def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombsto
 
 
 def occurrence_search(
-    *, params: QueryDict | dict, user: User, now: datetime.datetime | None = None
-) -> QuerySet[Occurrence]:
-    """Upcoming sessions (from `starts_after`, default now, to `starts_before`) of the
-    activities matching the same parameters, soonest first."""
-    now = now or timezone.now()
-    found = activity_search(params=params, user=user, now=now)
-    # The matching activities are fetched first: as a subquery, the planner (which cannot
-    # estimate the spatial filter) walks every session of the window instead.
-    activity_ids = list(found.activities.order_by().values_list("pk", flat=True))
-    sessions = Occurrence.objects.filter(
-        activity_id__in=activity_ids,
-        start__gte=found.criteria.get("starts_after") or now,
-    ).exclude(status=choices.OccurrenceStatus.CANCELLED)
-    if starts_before := found.criteria.get("starts_before"):
-        sessions = sessions.filter(start__lt=starts_before)
-    return sessions.select_related("activity", "activity__organization", "activity__place")
+    *, params: SearchParams, after: list | None, size: int, now: datetime.datetime | None = None
+) -> search.Page:
+    """A page of the upcoming sessions of the activities matching `params`, soonest first."""
+    return search.occurrence_page(params, now=now or timezone.now(), after=after, size=size)

@@ -5,13 +5,19 @@ import datetime
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities import choices, recurrence, selectors, services
+from activities.filters import ORDERINGS, SearchParams
 from activities.models import (
     Activity,
     ActivityTombstone,
@@ -20,8 +26,8 @@ from activities.models import (
     Place,
     Schedule,
 )
-from activities.selectors import SEARCH_ORDERINGS
 from api.directory import PlaceSerializer
+from api.pagination import KeysetCursor
 from api.serializers import MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
@@ -210,7 +216,13 @@ class ActivityCardSerializer(serializers.ModelSerializer):
     distance_km = serializers.SerializerMethodField(
         help_text="Great-circle distance from the point searched, when lat and lng are given."
     )
-    next_occurrences = UpcomingSessionSerializer(source="upcoming", many=True, read_only=True)
+    serves_point = serializers.BooleanField(
+        help_text=(
+            "With a point: an online, at-home or phone activity whose service area holds the "
+            "point (no distance; listed after the venues when ordering by distance)."
+        )
+    )
+    next_occurrences = UpcomingSessionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Activity
@@ -218,12 +230,80 @@ class ActivityCardSerializer(serializers.ModelSerializer):
             "id", "organization", "title", "summary", "kind", "categories", "audiences",
             "age_min", "age_max", "attendance_mode", "place", "languages", "is_free",
             "price_min", "price_max", "registration", "intensity", "group_size", "featured",
-            "distance_km", "next_occurrences", "updated_at",
+            "distance_km", "serves_point", "next_occurrences", "updated_at",
         ]  # fmt: skip
 
     def get_distance_km(self, activity: Activity) -> float | None:
-        distance = getattr(activity, "distance_km", None)
-        return None if distance is None else round(distance, 3)
+        """Documents the field; cards are rendered by `activity_card`."""
+        return None
+
+
+# The search renders its cards by hand from the rows of activities.search (a serializer per
+# row cost more than the query); these fields give the exact DRF representations, and a test
+# checks that the keys are those of ActivityCardSerializer, which documents them.
+_DATETIME = serializers.DateTimeField()
+_PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+def _datetime(value) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _price(value) -> str | None:
+    return None if value is None else _PRICE.to_representation(value)
+
+
+def activity_card(row: dict) -> dict:
+    distance = row["distance_km"]
+    place = None
+    if row["place_id"] is not None:
+        place = {
+            "id": row["place_id"],
+            "name": row["place_name"],
+            "city": row["place_city"],
+            "postal_code": row["place_postal_code"],
+            "lat": row["place_lat"],
+            "lng": row["place_lng"],
+            "wheelchair": row["place_wheelchair"],
+        }
+    return {
+        "id": row["id"],
+        "organization": {
+            "slug": row["org_slug"],
+            "name": row["org_name"],
+            "kind": row["org_kind"],
+            "verified": bool(row["org_verified"]),
+        },
+        "title": row["title"],
+        "summary": row["summary"],
+        "kind": row["kind"],
+        "categories": row["categories"],
+        "audiences": choices.values_of(row["audiences_mask"], choices.AUDIENCES),
+        "age_min": row["age_min"],
+        "age_max": row["age_max"],
+        "attendance_mode": row["attendance_mode"],
+        "place": place,
+        "languages": choices.values_of(row["languages_mask"], choices.LANGUAGES),
+        "is_free": bool(row["is_free"]),
+        "price_min": _price(row["price_min"]),
+        "price_max": _price(row["price_max"]),
+        "registration": row["registration"],
+        "intensity": row["intensity"],
+        "group_size": row["group_size"],
+        "featured": bool(row["featured"]),
+        "distance_km": None if distance is None else round(distance, 3),
+        "serves_point": row["serves_point"],
+        "next_occurrences": [
+            {
+                "id": session["id"],
+                "start": _datetime(session["start"]),
+                "end": _datetime(session["end"]),
+                "status": session["status"],
+            }
+            for session in row["next_occurrences"]
+        ],
+        "updated_at": _datetime(row["updated_at"]),
+    }
 
 
 class TombstoneSerializer(serializers.ModelSerializer):
@@ -232,6 +312,19 @@ class TombstoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = ActivityTombstone
         fields = ["id", "removed_at", "reason"]
+
+
+def search_page(name: str, card: serializers.Serializer, **extra) -> serializers.Serializer:
+    """The documented envelope of a search page (keyset cursor: `previous` is always null)."""
+    return inline_serializer(
+        name,
+        fields={
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": card,
+            **extra,
+        },
+    )
 
 
 SEARCH_PARAMETERS = [
@@ -282,7 +375,10 @@ SEARCH_PARAMETERS = [
             "activities removed since."
         ),
     ),
-    OpenApiParameter("ordering", enum=list(SEARCH_ORDERINGS)),
+    OpenApiParameter("ordering", enum=list(ORDERINGS)),
+    OpenApiParameter(
+        "cursor", description="The `next` link's cursor: the page after the last row seen."
+    ),
     OpenApiParameter(
         "mine",
         bool,
@@ -307,7 +403,11 @@ SEARCH_PARAMETERS = [
             "match with `q`, otherwise most recently updated."
         ),
         parameters=SEARCH_PARAMETERS,
-        responses=ActivityCardSerializer(many=True),
+        responses=search_page(
+            "ActivitySearchPage",
+            ActivityCardSerializer(many=True),
+            tombstones=TombstoneSerializer(many=True, required=False),
+        ),
     ),
     post=extend_schema(
         tags=["activities"],
@@ -331,28 +431,27 @@ class ActivityListApi(generics.ListCreateAPIView):
         return self.request.query_params.get("mine") in ("1", "true")
 
     def get_queryset(self):
+        activities = selectors.activity_list(user=self.request.user).filter(
+            organization__memberships__user_id=self.request.user.pk
+        )
         params = self.request.query_params
-        if self._back_office:
-            activities = selectors.activity_list(user=self.request.user).filter(
-                organization__memberships__user_id=self.request.user.pk
-            )
-            if organization := params.get("organization"):
-                activities = activities.filter(organization__slug=organization)
-            if activity_status := params.get("status"):
-                activities = activities.filter(status=activity_status)
-            return activities
-        found = selectors.activity_search(params=params, user=self.request.user)
-        self.cursor_ordering = found.ordering
-        self.updated_since = found.criteria.get("updated_since")
-        return found.activities
+        if organization := params.get("organization"):
+            activities = activities.filter(organization__slug=organization)
+        if activity_status := params.get("status"):
+            activities = activities.filter(status=activity_status)
+        return activities
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        response = super().list(request, *args, **kwargs)
-        since = getattr(self, "updated_since", None)
-        if since is not None and not request.query_params.get("cursor"):
-            tombstones = selectors.activity_tombstones(since=since)
-            response.data["tombstones"] = TombstoneSerializer(tombstones, many=True).data
-        return response
+        if self._back_office:
+            return super().list(request, *args, **kwargs)
+        params = SearchParams.parse(request.query_params)
+        cursor = KeysetCursor(request, params.effective_ordering)
+        page = selectors.activity_search(params=params, after=cursor.after(), size=cursor.page_size)
+        body = cursor.body([activity_card(row) for row in page.rows], page.after)
+        if params.updated_since is not None and cursor.after() is None:
+            tombstones = selectors.activity_tombstones(since=params.updated_since)
+            body["tombstones"] = TombstoneSerializer(tombstones, many=True).data
+        return Response(body)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = ActivityInputSerializer(data=request.data)
@@ -365,24 +464,28 @@ class ActivityListApi(generics.ListCreateAPIView):
         return Response(ActivityDetailSerializer(activity).data, status=status.HTTP_201_CREATED)
 
 
+class _SessionPlaceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    city = serializers.CharField()
+
+
+class _SessionActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=choices.ActivityKind.choices)
+    attendance_mode = serializers.ChoiceField(choices=choices.AttendanceMode.choices)
+    organization = serializers.CharField(help_text="The organization's name.")
+    place = _SessionPlaceSerializer(allow_null=True)
+
+
 class OccurrenceCardSerializer(serializers.ModelSerializer):
-    activity = serializers.SerializerMethodField()
+    """Documents a session search result (rendered from activities.search rows)."""
+
+    activity = _SessionActivitySerializer()
 
     class Meta:
         model = Occurrence
         fields = ["id", "start", "end", "status", "capacity", "seats_taken", "activity"]
-
-    def get_activity(self, occurrence: Occurrence) -> dict:
-        activity = occurrence.activity
-        place = activity.place
-        return {
-            "id": activity.pk,
-            "title": activity.title,
-            "kind": activity.kind,
-            "attendance_mode": activity.attendance_mode,
-            "organization": activity.organization.name,
-            "place": place and {"name": place.name, "city": place.city},
-        }
 
 
 @extend_schema(
@@ -393,15 +496,25 @@ class OccurrenceCardSerializer(serializers.ModelSerializer):
         "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
         "starts_after, starts_before)."
     ),
-    parameters=SEARCH_PARAMETERS[:-3],
-    responses=OccurrenceCardSerializer(many=True),
+    parameters=[p for p in SEARCH_PARAMETERS if p.name not in ("updated_since", "mine", "status")],
+    responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
 )
-class OccurrenceSearchApi(generics.ListAPIView):
-    serializer_class = OccurrenceCardSerializer
-    cursor_ordering = ("start", "id")
-
-    def get_queryset(self):
-        return selectors.occurrence_search(params=self.request.query_params, user=self.request.user)
+class OccurrenceSearchApi(APIView):
+    def get(self, request: Request) -> Response:
+        params = SearchParams.parse(request.query_params)
+        cursor = KeysetCursor(request, "start")
+        page = selectors.occurrence_search(
+            params=params, after=cursor.after(), size=cursor.page_size
+        )
+        rows = [
+            {
+                **row,
+                "start": _datetime(row["start"]),
+                "end": _datetime(row["end"]),
+            }
+            for row in page.rows
+        ]
+        return Response(cursor.body(rows, page.after))
 
 
 def _activity_for_read(request: Request, pk: int) -> Activity:

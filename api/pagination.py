@@ -1,15 +1,42 @@
+import base64
+import binascii
+import json
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.utils.urls import replace_query_param
 
 
-class CursorPagination(pagination.CursorPagination):
-    """Cursor pagination with a client-chosen, bounded page size.
+def page_size_of(request: Request) -> int:
+    """The client's `page_size`, from 1 to the maximum (default otherwise).
 
     A page size over the maximum is refused (400) rather than silently capped, so a client
     never believes it holds everything when it does not.
     """
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return settings.API_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= settings.API_MAX_PAGE_SIZE:
+        raise ValidationError(
+            {
+                "page_size": [
+                    _("Must be an integer between 1 and %(max)d.")
+                    % {"max": settings.API_MAX_PAGE_SIZE}
+                ]
+            }
+        )
+    return size
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination with a client-chosen, bounded page size."""
 
     page_size = settings.API_PAGE_SIZE
     page_size_query_param = "page_size"
@@ -22,19 +49,40 @@ class CursorPagination(pagination.CursorPagination):
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
+        return page_size_of(request)
+
+
+class KeysetCursor:
+    """Forward pages cut by the sort key of the last row (the search's `after`).
+
+    The cursor is opaque to clients: the ordering and the key, in URL-safe base64 JSON. A
+    cursor made for another ordering, or tampered with, is a 400.
+    """
+
+    param = "cursor"
+
+    def __init__(self, request: Request, ordering: str):
+        self.request, self.ordering = request, ordering
+        self.page_size = page_size_of(request)
+
+    def after(self) -> list | None:
+        raw = self.request.query_params.get(self.param)
+        if not raw:
+            return None
         try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise ValidationError(
-                {
-                    self.page_size_query_param: [
-                        _("Must be an integer between 1 and %(max)d.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return size
+            ordering, after = json.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            ordering, after = None, None
+        if ordering != self.ordering or not isinstance(after, list) or not after:
+            raise ValidationError({self.param: [_("Invalid cursor.")]})
+        return after
+
+    def next_link(self, after: list | None) -> str | None:
+        if after is None:
+            return None
+        url = self.request.build_absolute_uri()
+        token = base64.urlsafe_b64encode(json.dumps([self.ordering, after]).encode()).decode()
+        return replace_query_param(url, self.param, token)
+
+    def body(self, results: list, after: list | None) -> dict:
+        return {"next": self.next_link(after), "previous": None, "results": results}

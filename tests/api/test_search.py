@@ -1,7 +1,10 @@
 """Resident search: `GET /api/v1/activities/` and `GET /api/v1/occurrences/`."""
 
+import base64
 import datetime
+import json
 import random
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,6 +186,7 @@ def test_each_result_has_its_next_three_sessions_without_n_plus_one(client):
             response = client.get(URL, {"lat": 47.2, "lng": -1.5, "radius_km": 5})
         return response.json()["results"], len(queries)
 
+    run()  # the first request reads the reference data each process keeps (taxonomy, outlines)
     results, few = run()
     assert [len(r["next_occurrences"]) for r in results] == [3, 3, 3]
     starts = [s["start"] for s in results[0]["next_occurrences"]]
@@ -283,3 +287,107 @@ def test_text_search_finds_words_on_any_database(client):
     target = listed_activity(lat=None, lng=None, starts=[soon()], title="Atelier tricot")
     listed_activity(lat=None, lng=None, starts=[soon()], title="Chorale")
     assert all_ids(client, {"q": "tricot"}) == [target.pk]
+
+
+def test_pages_follow_the_order_through_ties_without_loss_or_repeat(client):
+    """Five activities share each place: every ordering pages through ties in id order."""
+    same_place = [
+        listed_activity(lat=47.22, lng=-1.55, starts=[soon()], place_fields={})
+        for _ in range(5)
+    ]
+    for activity in same_place[1:]:
+        activity.place = same_place[0].place
+        activity.save(update_fields=["place"])
+    farther = [listed_activity(lat=47.23, lng=-1.55, starts=[soon(2)]) for _ in range(3)]
+    point = {"lat": 47.22, "lng": -1.55, "radius_km": 5}
+    everything = {a.pk for a in same_place + farther}
+    for ordering in ("distance", "next_occurrence", "-updated_at", "updated_at"):
+        ids, url, query = [], URL, {**point, "ordering": ordering, "page_size": 2}
+        while url:
+            body = client.get(url, query).json()
+            assert body["previous"] is None
+            ids += [item["id"] for item in body["results"]]
+            url, query = body["next"], None
+        assert len(ids) == len(everything) and set(ids) == everything, ordering
+    nearest = all_ids(client, {**point, "ordering": "distance"})
+    assert nearest[:5] == sorted(a.pk for a in same_place)
+
+
+def test_a_tampered_cursor_is_400(client):
+    listed_activity(lat=None, lng=None, starts=[soon()])
+    listed_activity(lat=None, lng=None, starts=[soon()])
+    body = client.get(URL, {"page_size": 1}).json()
+    good = parse_qs(urlsplit(body["next"]).query)["cursor"][0]
+
+    def cursor(value) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+    forged = [
+        "not-base64!",
+        cursor(["distance", [0, 1.0, 2]]),  # made for another ordering
+        cursor(["-updated_at", [0, "yesterday", 2]]),
+        cursor(["-updated_at", [0, {"a": 1}, 2]]),
+        cursor(["-updated_at", [7, "2026-11-21T07:56:45", 2]]),
+        cursor(["-updated_at", [0, "2026-11-21T07:56:45"]]),
+    ]
+    assert client.get(URL, {"page_size": 1, "cursor": good}).status_code == 200
+    for cursor in forged:
+        for url in (URL, "/api/v1/occurrences/"):
+            response = client.get(url, {"cursor": cursor})
+            assert response.status_code == 400, (url, cursor, response.content)
+            assert "cursor" in response.json()["error"]["fields"]
+
+
+def test_cards_have_exactly_the_documented_fields(client):
+    from api.activities import ActivityCardSerializer, OccurrenceCardSerializer
+
+    listed_activity(lat=47.2, lng=-1.5, starts=[soon()], price_min=5, is_free=False)
+    card = client.get(URL, {"lat": 47.2, "lng": -1.5}).json()["results"][0]
+    assert list(card) == ActivityCardSerializer.Meta.fields
+    assert list(card["organization"]) == ["slug", "name", "kind", "verified"]
+    assert list(card["place"]) == ["id", "name", "city", "postal_code", "lat", "lng", "wheelchair"]
+    assert card["price_min"] == "5.00"
+    assert card["updated_at"].endswith(("+01:00", "+02:00"))  # Paris time, as DRF renders it
+    session = client.get("/api/v1/occurrences/").json()["results"][0]
+    assert list(session) == OccurrenceCardSerializer.Meta.fields
+    assert list(session["activity"]) == list(OccurrenceCardSerializer().fields["activity"].fields)
+
+
+def test_remote_activities_serving_the_point_are_included_and_marked(client):
+    """Rezé (44143) is in Nantes Métropole: an at-home service for the métropole serves it."""
+    from activities.models import Territory
+
+    metropole = Territory.objects.get(insee_code="244400404")
+    home_visits = listed_activity(lat=None, lng=None, starts=[soon()], attendance_mode="at_home")
+    home_visits.service_area.set([metropole])
+    elsewhere = listed_activity(lat=None, lng=None, starts=[soon()], attendance_mode="phone")
+    elsewhere.service_area.set([Territory.objects.get(insee_code="44184")])  # Saint-Nazaire
+    venue = listed_activity(lat=47.1763, lng=-1.5500, starts=[soon()])
+    rezé = {"lat": 47.1763, "lng": -1.5496, "radius_km": 3}
+    results = client.get(URL, rezé).json()["results"]
+    assert [item["id"] for item in results] == [venue.pk, home_visits.pk]
+    assert results[0]["serves_point"] is False and results[0]["distance_km"] is not None
+    assert results[1]["serves_point"] is True and results[1]["distance_km"] is None
+    # Paged one by one, the venue then the service.
+    assert all_ids(client, {**rezé, "page_size": 1}) == [venue.pk, home_visits.pk]
+    assert set(all_ids(client, {**rezé, "ordering": "-updated_at"})) == {venue.pk, home_visits.pk}
+    sessions = client.get("/api/v1/occurrences/", rezé).json()["results"]
+    assert {s["activity"]["id"] for s in sessions} == {venue.pk, home_visits.pk}
+
+
+def test_session_search_pages_soonest_first(client):
+    activities = [
+        listed_activity(lat=47.2, lng=-1.5, starts=[soon(d, hour) for d in range(1, 4)])
+        for hour in (10, 15)
+    ]
+    url, query, starts = "/api/v1/occurrences/", {"lat": 47.2, "lng": -1.5, "page_size": 4}, []
+    while url:
+        body = client.get(url, query).json()
+        starts += [(s["start"], s["id"]) for s in body["results"]]
+        url, query = body["next"], None
+    assert len(starts) == 6 and starts == sorted(starts)
+    assert {a.pk for a in activities} == set(
+        Activity.objects.filter(occurrences__id__in=[pk for _, pk in starts]).values_list(
+            "pk", flat=True
+        )
+    )
