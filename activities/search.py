@@ -610,7 +610,7 @@ SESSION_COLUMNS = (
 )  # fmt: skip
 # Up to this many matching activities, their sessions are read by activity; beyond, the sessions
 # of the window are walked soonest first (dense areas find a page within a few hundred).
-SPARSE_ACTIVITIES = 2000
+SPARSE_ACTIVITIES = 3000
 
 
 def occurrence_page(
@@ -619,7 +619,9 @@ def occurrence_page(
     """One page of the upcoming sessions (from `starts_after`, default now, to
     `starts_before`) of the activities matching `params`, soonest first."""
     keys = [SortKey("o.start", (), ASC, datetime.datetime), SortKey("o.id", (), ASC, int)]
-    conditions = activity_conditions(params, remote_ids=remote_serving(params))
+    # The window applies to the sessions themselves, not as a condition on their activities.
+    activities = dataclasses.replace(params, starts_after=None, starts_before=None)
+    conditions = activity_conditions(activities, remote_ids=remote_serving(params))
     sessions = Query()
     sessions.add("o.status <> %s", CANCELLED)
     sessions.add("o.start >= %s", db_datetime(params.starts_after or now))
@@ -637,22 +639,35 @@ def occurrence_page(
         f"WHERE {conditions.where_sql} LIMIT %s",
         [*conditions.args, SPARSE_ACTIVITIES + 1],
     )
-    select = (
-        f'SELECT {", ".join(SESSION_COLUMNS)} FROM "{OCCURRENCE}" o '
-        f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS}'
-    )
-    if len(found) <= SPARSE_ACTIVITIES:
-        ids = [row[0] for row in found] or [0]
-        rows = _fetch(
-            f"{select} WHERE o.activity_id IN {_in(ids)} AND {sessions.where_sql} "
-            "ORDER BY o.start, o.id LIMIT %s",
-            [*ids, *sessions.args, size + 1],
-        )
-    else:
+    columns = ", ".join(SESSION_COLUMNS)
+    if len(found) > SPARSE_ACTIVITIES:
         rows = _walk_soonest(
-            f"{select} WHERE {sessions.where_sql} AND {conditions.where_sql} "
+            f'SELECT {columns} FROM "{OCCURRENCE}" o '
+            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
+            f"WHERE {sessions.where_sql} AND {conditions.where_sql} "
             "ORDER BY o.start, o.id LIMIT %s",
             [*sessions.args, *conditions.args, size + 1],
+        )
+    elif is_postgres():
+        # Each activity's own first sessions through its (activity, start) index: told only
+        # "these activities", the planner walks the whole window by start instead.
+        ids = [row[0] for row in found]
+        rows = _fetch(
+            f"SELECT {columns} FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN LATERAL ("
+            f'SELECT * FROM "{OCCURRENCE}" o WHERE o.activity_id = m.id AND {sessions.where_sql} '
+            "ORDER BY o.start, o.id LIMIT %s) o "
+            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
+            "ORDER BY o.start, o.id LIMIT %s",
+            [ids, *sessions.args, size + 1, size + 1],
+        )
+    else:
+        ids = [row[0] for row in found] or [0]
+        rows = _fetch(
+            f'SELECT {columns} FROM "{OCCURRENCE}" o '
+            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
+            f"WHERE o.activity_id IN {_in(ids)} AND {sessions.where_sql} "
+            "ORDER BY o.start, o.id LIMIT %s",
+            [*ids, *sessions.args, size + 1],
         )
     cards = [
         {
@@ -684,10 +699,11 @@ def _walk_soonest(sql: str, args: list) -> list[tuple]:
     if not is_postgres():
         return _fetch(sql, args)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        settings = ("enable_sort", "enable_bitmapscan", "max_parallel_workers_per_gather")
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting} = 0")
         cursor.execute(sql, args)
         rows = cursor.fetchall()
-        cursor.execute("RESET enable_sort")
-        cursor.execute("RESET enable_bitmapscan")
+        for setting in settings:
+            cursor.execute(f"RESET {setting}")
         return rows

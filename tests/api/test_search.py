@@ -375,7 +375,14 @@ def test_remote_activities_serving_the_point_are_included_and_marked(client):
     assert {s["activity"]["id"] for s in sessions} == {venue.pk, home_visits.pk}
 
 
-def test_session_search_pages_soonest_first(client):
+@pytest.mark.parametrize("sparse", [0, 3000], ids=["dense walk", "by activity"])
+def test_session_search_pages_soonest_first(client, monkeypatch, sparse):
+    """Both ways of finding sessions (by activity where few match, walking the window
+    soonest first where many do) give the same pages."""
+    from activities import search
+
+    monkeypatch.setattr(search, "SPARSE_ACTIVITIES", sparse)
+    listed_activity(lat=48.85, lng=2.35, starts=[soon(1, 9)])  # elsewhere, sooner
     activities = [
         listed_activity(lat=47.2, lng=-1.5, starts=[soon(d, hour) for d in range(1, 4)])
         for hour in (10, 15)
