@@ -462,7 +462,9 @@ def activity_page(params: SearchParams, *, ordering: str, after: list | None, si
         rows, more = _activity_rows(conditions, keys, after[1:] if after else None, size)
         if more:
             next_after = [0, *rows[-1].pop("_key")]
-    if split and remote and next_after is None and len(rows) < size:
+    if split and remote and next_after is None and len(rows) == size:
+        next_after = [1, 0]  # the venues filled this page exactly: the services come next
+    elif split and remote and next_after is None:
         keys = [SortKey("a.id", (), ASC, int)]
         conditions = activity_conditions(params, venues=False, remote_ids=remote)
         seen = after[1:] if after and phase == 1 else None

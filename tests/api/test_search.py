@@ -292,8 +292,7 @@ def test_text_search_finds_words_on_any_database(client):
 def test_pages_follow_the_order_through_ties_without_loss_or_repeat(client):
     """Five activities share each place: every ordering pages through ties in id order."""
     same_place = [
-        listed_activity(lat=47.22, lng=-1.55, starts=[soon()], place_fields={})
-        for _ in range(5)
+        listed_activity(lat=47.22, lng=-1.55, starts=[soon()], place_fields={}) for _ in range(5)
     ]
     for activity in same_place[1:]:
         activity.place = same_place[0].place
@@ -368,11 +367,14 @@ def test_remote_activities_serving_the_point_are_included_and_marked(client):
     assert [item["id"] for item in results] == [venue.pk, home_visits.pk]
     assert results[0]["serves_point"] is False and results[0]["distance_km"] is not None
     assert results[1]["serves_point"] is True and results[1]["distance_km"] is None
-    # Paged one by one, the venue then the service.
+    # Paged one by one, the venue then the service; and with a page the venues fill exactly.
     assert all_ids(client, {**rezé, "page_size": 1}) == [venue.pk, home_visits.pk]
-    assert set(all_ids(client, {**rezé, "ordering": "-updated_at"})) == {venue.pk, home_visits.pk}
+    second_venue = listed_activity(lat=47.1764, lng=-1.5500, starts=[soon()])
+    assert all_ids(client, {**rezé, "page_size": 2}) == [venue.pk, second_venue.pk, home_visits.pk]
+    everything = {venue.pk, second_venue.pk, home_visits.pk}
+    assert set(all_ids(client, {**rezé, "ordering": "-updated_at"})) == everything
     sessions = client.get("/api/v1/occurrences/", rezé).json()["results"]
-    assert {s["activity"]["id"] for s in sessions} == {venue.pk, home_visits.pk}
+    assert {s["activity"]["id"] for s in sessions} == everything
 
 
 @pytest.mark.parametrize("sparse", [0, 3000], ids=["dense walk", "by activity"])
