@@ -155,21 +155,27 @@ def engine_lists(data: synth.Dataset, residents: scoring.Residents) -> np.ndarra
 
 def baseline_lists(data: synth.Dataset, key: str) -> np.ndarray:
     """The first 20 of the activities passing the declared hard constraints (the engine's
-    own `feasibility`), ordered nearest first or most popular first, ties by id."""
+    own `pair_scores`), ordered nearest first or most popular first, ties by id."""
     c, residents = data.candidates, data.declared
-    distance = scoring.distances_km(residents, c)
-    feasible = scoring.feasibility(residents, c, distance, synth.EVERYONE_BIT)
-    if key == "nearest":
-        venue = np.isin(c.mode, (scoring.IN_PERSON, scoring.MIXED))
-        order_key = np.where(venue[None, :], distance, np.float32(1e5))  # remote ones last
-    else:
-        order_key = np.broadcast_to(-c.popularity[None, :], distance.shape)
-    order_key = np.where(feasible, order_key, np.inf)
-    rows = []
-    for n in range(len(residents)):
-        first = np.lexsort((c.ids, order_key[n]))[: scoring.TOP_K]
-        rows.append([int(j) for j in first if feasible[n, j]])
-    return _padded(rows, scoring.TOP_K)
+    lookups = scoring.Lookups.build(residents, c)
+    venue = np.isin(c.mode, scoring.VENUE_MODES)
+    cols = np.arange(len(c))[None, :]
+    lists = []
+    for start in range(0, len(residents), 250):
+        rows = np.arange(start, min(start + 250, len(residents)))[:, None]
+        exact = scoring.pair_scores(
+            residents, c, rows, cols, everyone_bit=synth.EVERYONE_BIT, lookups=lookups
+        )
+        if key == "nearest":
+            distance = exact.distance.astype(np.float32)
+            order_key = np.where(venue[None, :], distance, np.float32(1e5))  # remote ones last
+        else:
+            order_key = np.broadcast_to(-c.popularity[None, :], exact.score.shape)
+        order_key = np.where(exact.feasible, order_key, np.inf)
+        for n in range(len(rows)):
+            first = np.lexsort((c.ids, order_key[n]))[: scoring.TOP_K]
+            lists.append([int(j) for j in first if exact.feasible[n, j]])
+    return _padded(lists, scoring.TOP_K)
 
 
 def true_residents(data: synth.Dataset) -> scoring.Residents:

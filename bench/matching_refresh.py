@@ -2,21 +2,26 @@
 
     python -m bench.matching_refresh --activities 200000 --residents 100000 \\
         [--database-url postgres://postgres@127.0.0.1:5432/relier_bench_matching] \\
-        [--redis-url redis://127.0.0.1:6379/11] [--skip-celery]
+        [--redis-url redis://127.0.0.1:6379/11] [--skip-load] [--skip-residents] \\
+        [--runs 2] [--concurrency 2] [--skip-celery] [--run-activity-task]
 
 1. The directory: `bench.load_search_dataset` (the search benchmark's COPY loader) fills the
    dedicated database with the synthetic France of `--activities` published activities.
 2. Residents: users and matching profiles are written with COPY (table and column names from
    the models' `_meta`, via its `CopyPlan`), homes placed in proportion to population, reach
    1-15 km, interests over the seeded taxonomy.
-3. One chunk in-process: `build_candidates()` alone, then `recommendations_compute()` for one
-   chunk of `tasks.CHUNK_SIZE` residents (candidate matrix, scoring, writes).
-4. One activity: how many residents `residents_in_reach` returns for an activity in central
-   Paris (each is recomputed on publication, `CHUNK_SIZE` at a time); with
-   `--run-activity-task`, `recommendations_for_activity_task` is also run in-process.
-5. Full refresh: `celery -A backend worker --concurrency=2` started against this database and
-   a Redis database of its own, `recommendations_full_refresh_task` sent, and the time until
-   every resident's RecommendationSet has been written since the start.
+3. One chunk in-process: the spatial plan of the full refresh (`matching.chunks`), the
+   candidate matrix cold then warm (`matching.candidates`), then `recommendations_compute()`
+   for the first chunk of neighbours (scoring and writes, matrix warm).
+4. One activity: how many residents are within their own reach of an activity in central
+   Paris; with `--run-activity-task`, `recommendations_for_activity_task` is also run
+   in-process (the merge of one activity into the lists it changes).
+5. Full refresh: a real worker (`bench.matching_celery`: `celery -A backend worker
+   --concurrency=2`, instrumented) against this database and a Redis database of its own,
+   `recommendations_full_refresh_task` sent `--runs` times in a row (cold: each worker process
+   builds the candidate matrix; warm: it finds it built), each timed until every resident's
+   RecommendationSet has been written since the run started, with the CPU time of the worker
+   processes and the machine's load.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -109,6 +113,11 @@ def load_residents(n: int, *, seed: int, database_url: str, log=print) -> list[i
                         ]
                     )
                 )  # fmt: skip
+        for table in (users, profiles):  # the services create users and profiles afterwards
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f'(SELECT max(id) FROM "{table}"))'
+            )
         conn.commit()
         conn.autocommit = True
         conn.execute(f'VACUUM (ANALYZE) "{users}"')
@@ -117,81 +126,125 @@ def load_residents(n: int, *, seed: int, database_url: str, log=print) -> list[i
     return ids
 
 
-def time_one_chunk(user_ids: list[int], log=print) -> dict[str, float]:
-    from matching import selectors, services, tasks
+def time_one_chunk(log=print) -> dict[str, float]:
+    """One chunk of the full refresh in-process: the plan, the candidate matrix cold and warm
+    (`matching.candidates`), then `recommendations_compute` on one chunk of neighbours."""
+    from matching import candidates, chunks, services
 
     started = time.perf_counter()
-    candidates, _slugs = selectors.build_candidates()
-    seconds = {"build_candidates": time.perf_counter() - started, "candidates": len(candidates)}
+    plan = chunks.refresh_chunks()
+    sizes = sorted(len(chunk) for chunk in plan)
+    result = {
+        "plan_seconds": time.perf_counter() - started,
+        "chunks": len(plan),
+        "chunk_size_median": sizes[len(sizes) // 2],
+    }
+    candidates.forget()
     started = time.perf_counter()
-    services.recommendations_compute(user_ids=user_ids[: tasks.CHUNK_SIZE])
-    seconds["recommendations_compute_one_chunk"] = time.perf_counter() - started
-    log(f"one chunk: {seconds}")
-    return seconds
+    matrix, _slugs = candidates.current_candidates()
+    result["candidates_cold_seconds"] = time.perf_counter() - started
+    result["candidates"] = len(matrix)
+    started = time.perf_counter()
+    candidates.current_candidates()
+    result["candidates_warm_seconds"] = time.perf_counter() - started
+    chunk = plan[0]
+    started, cpu = time.perf_counter(), time.process_time()
+    services.recommendations_compute(user_ids=chunk)
+    result["chunk_residents"] = len(chunk)
+    result["recommendations_compute_warm_seconds"] = time.perf_counter() - started
+    result["recommendations_compute_warm_cpu"] = time.process_time() - cpu
+    log(f"one chunk: {result}")
+    return result
 
 
-def time_one_activity(*, run: bool, log=print) -> dict[str, float]:
+def paris_activity():
     from activities.models import Activity
-    from matching import selectors, services, tasks
+    from matching import selectors
 
-    paris = (48.8566, 2.3522)
-    activity = (
+    return (
         selectors.candidate_activities()
         .filter(attendance_mode="in_person", lat__range=(48.84, 48.87), lng__range=(2.33, 2.37))
         .order_by("id")
         .first()
     ) or Activity.objects.filter(lat__isnull=False).first()
+
+
+def time_one_activity(*, run: bool, log=print) -> dict[str, float]:
+    """How many residents are in reach of an activity in central Paris (each one's own reach),
+    and with `run`, the activity task in-process (`recommendations_for_activity`)."""
+    from matching import services, tasks
+
+    activity = paris_activity()
     started = time.perf_counter()
     in_reach = len(services.residents_in_reach(activity=activity))
     result = {
         "activity": activity.pk,
         "residents_in_reach": in_reach,
-        "chunks": -(-in_reach // tasks.CHUNK_SIZE),
         "residents_in_reach_seconds": time.perf_counter() - started,
     }
     if run:
         started = time.perf_counter()
-        tasks.recommendations_for_activity_task.run(activity.pk)
+        result["task"] = tasks.recommendations_for_activity_task.run(activity.pk)
         result["task_seconds"] = time.perf_counter() - started
-    log(f"one activity near {paris}: {result}")
+    log(f"one activity near Paris: {result}")
     return result
 
 
-def full_refresh(n: int, *, database_url: str, redis_url: str, timeout: float, log=print):
+def wait_for_sets(n: int, *, since: datetime.datetime, timeout: float, poll: float = 0.25):
+    """Seconds until n sets have been computed since `since`, and how many were."""
     from matching.models import RecommendationSet
+
+    started = time.perf_counter()
+    written = 0
+    while time.perf_counter() - started < timeout:
+        written = RecommendationSet.objects.filter(computed_at__gte=since).count()
+        if written >= n:
+            break
+        time.sleep(poll)
+    return time.perf_counter() - started, written
+
+
+def full_refresh(
+    n: int,
+    *,
+    database_url: str,
+    redis_url: str,
+    timeout: float,
+    runs: int = 1,
+    concurrency: int = 2,
+    log=print,
+) -> list[dict]:
+    """`recommendations_full_refresh_task` through Redis and a real worker, `runs` times in a
+    row: the first run builds the candidate matrix in each worker process (cold), the next
+    ones find it built (warm, the directory has not moved). Each run is timed from the
+    moment the task is sent to the moment the last of the n sets is written."""
+    from bench.matching_celery import Worker, load_note, machine_cpu, now_utc, purge
     from matching.tasks import recommendations_full_refresh_task
 
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
-    worker = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "backend", "worker", "--concurrency=2",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open("/tmp/bench-matching-worker.log", "w"),  # noqa: SIM115
-    )  # fmt: skip
+    worker = Worker(database_url, redis_url, concurrency=concurrency)
+    purge(redis_url)
+    worker.start()
+    results = []
     try:
-        from backend.celery import app
-
-        app.control.purge()
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=1.0) and time.monotonic() < deadline:
-            pass
-        started_at = datetime.datetime.now(datetime.UTC)
-        started = time.perf_counter()
-        recommendations_full_refresh_task.delay()
-        written = 0
-        while time.perf_counter() - started < timeout:
-            written = RecommendationSet.objects.filter(computed_at__gte=started_at).count()
-            if written >= n:
-                break
-            time.sleep(0.5)
-        seconds = time.perf_counter() - started
-        log(f"full refresh: {written:,} of {n:,} sets written in {seconds:.1f} s")
-        return {"written": written, "residents": n, "seconds": seconds, "complete": written >= n}
+        for run in range(runs):
+            machine, cpu = machine_cpu(), worker.cpu_seconds()
+            started_at = now_utc()
+            recommendations_full_refresh_task.delay()
+            seconds, written = wait_for_sets(n, since=started_at, timeout=timeout)
+            result = {
+                "run": "cold" if run == 0 else "warm",
+                "written": written,
+                "residents": n,
+                "seconds": round(seconds, 2),
+                "worker_cpu_seconds": round(worker.cpu_seconds() - cpu, 1),
+                "complete": written >= n,
+                "conditions": load_note(machine),
+            }
+            log(f"full refresh: {result}")
+            results.append(result)
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        worker.stop()
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--run-activity-task", action="store_true", help="also run the activity task in-process"
     )
+    parser.add_argument("--runs", type=int, default=2, help="full refreshes in a row")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--skip-residents", action="store_true", help="the residents are loaded")
     args = parser.parse_args(argv)
     os.environ["REDIS_URL"] = args.redis_url
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
@@ -217,18 +273,21 @@ def main(argv: list[str] | None = None) -> int:
         setup_django(args.database_url)
     else:
         load_search_dataset(n=args.activities, database_url=args.database_url)
-    ids = load_residents(args.residents, seed=args.seed, database_url=args.database_url)
+    if not args.skip_residents:
+        load_residents(args.residents, seed=args.seed, database_url=args.database_url)
     if not args.skip_chunk:
-        time_one_chunk(ids)
+        time_one_chunk()
     time_one_activity(run=args.run_activity_task)
     if not args.skip_celery:
-        result = full_refresh(
+        results = full_refresh(
             args.residents,
             database_url=args.database_url,
             redis_url=args.redis_url,
             timeout=args.timeout,
+            runs=args.runs,
+            concurrency=args.concurrency,
         )
-        return 0 if result["complete"] else 1
+        return 0 if all(result["complete"] for result in results) else 1
     return 0
 
 

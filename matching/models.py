@@ -76,6 +76,8 @@ class ResidentProfile(models.Model):
     class Meta:
         verbose_name = _("resident profile")
         verbose_name_plural = _("resident profiles")
+        # Who is within reach of a venue: a range on the latitude, then each one's own reach.
+        indexes = [models.Index(fields=["home_lat", "home_lng"], name="resident_home_lat_lng")]
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -84,7 +86,11 @@ class ResidentProfile(models.Model):
 class RecommendationSet(models.Model):
     """One resident's current recommendations: items are
     `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`, best first.
-    Reasons are rendered in the reader's language when read."""
+    Reasons are rendered in the reader's language when read.
+
+    `computed_at` is when the list was last computed against the whole directory; merging one
+    published or changed activity into it (`services.recommendations_for_activity`) changes
+    the items but not that time, so the sweep still renews lists that are old."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
@@ -92,8 +98,12 @@ class RecommendationSet(models.Model):
     computed_at = models.DateTimeField()
     engine_version = models.CharField(max_length=20)
     items = models.JSONField(default=list)
-    # The score of the last kept item: a new activity scoring below it cannot enter the list.
+    # The lowest score of a full list (TOP_K items), 0 for a shorter one: an activity scoring
+    # below it cannot enter the list.
     threshold = models.FloatField(default=0.0)
+    # The ids of `items`, in order: what a publication reads for thousands of residents,
+    # without decoding their items.
+    activity_ids = models.JSONField(default=list)
 
     class Meta:
         verbose_name = _("recommendation set")

@@ -3,6 +3,7 @@
 from django.dispatch import receiver
 
 from activities import signals
+from matching.candidates import directory_changed
 
 
 @receiver(signals.activity_published)
@@ -11,6 +12,7 @@ from activities import signals
 def _activity_moved(sender, activity, **kwargs) -> None:
     from matching.tasks import recommendations_for_activity_task
 
+    directory_changed(activity.pk)
     recommendations_for_activity_task.delay(activity.pk)
 
 
@@ -18,4 +20,5 @@ def _activity_moved(sender, activity, **kwargs) -> None:
 def _occurrence_changed(sender, occurrence, **kwargs) -> None:
     from matching.tasks import recommendations_for_activity_task
 
+    directory_changed(occurrence.activity_id)
     recommendations_for_activity_task.delay(occurrence.activity_id)

@@ -1,21 +1,34 @@
-"""The matcher's core: score a batch of residents against one candidate matrix.
+"""The matcher's core: each resident's top k feasible activities, diversified, with reasons.
 
-Pure functions over numpy arrays, no ORM. Hard constraints are never traded against the
-score: an infeasible pair gets its score lowered by a constant far larger than any score, so
-`argpartition` keeps its speed (no -inf ties) and an infeasible pair can never enter a list.
-Ties are broken by activity id so that runs are repeatable.
+Pure functions over numpy arrays, no ORM. Two engines give the same lists:
+
+- `recommend` is the reference: every pair scored exactly (float64, `pair_scores`), written
+  to be read. Hard constraints are never traded against the score.
+- `recommend_batched` is the production engine. Residents are batched by reach band and by
+  adaptive H3 cell, and each batch is scored only against the venues within its reach and the
+  at-home/phone activities serving its communes; online activities (and mixed ones followed
+  online) are scored by interest category and in order of their best possible score, until no
+  unscored one can enter a list. Scores are float32 matrix products, with an infeasible pair
+  lowered by a constant larger than any score, so that a partition keeps its speed and an
+  infeasible pair never enters a list. Each resident keeps a shortlist a little longer than k,
+  then the shortlist is rescored exactly with `pair_scores`: lists and scores are the
+  reference's. Ties are broken by activity id, so runs are repeatable.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import gc
+from typing import NamedTuple
 
+import h3
 import numpy as np
 
 from activities.geo import EARTH_RADIUS_KM
 
 ENGINE_VERSION = "1.0"
-INFEASIBLE = 1.0e6
 TOP_K = 20
 DIVERSITY_TOP = 10
 DIVERSITY_DECAY = 0.8  # each earlier pick of the same top category multiplies the score by this
@@ -24,6 +37,7 @@ DIVERSITY_DECAY = 0.8  # each earlier pick of the same top category multiplies t
 MODES = ("in_person", "online", "mixed", "at_home", "phone")
 IN_PERSON, ONLINE, MIXED, AT_HOME, PHONE = range(5)
 REMOTE_REACH_MODES = (AT_HOME, PHONE)  # reach the resident where they live: need a service area
+VENUE_MODES = (IN_PERSON, MIXED)
 
 WEIGHTS = {
     "interest": 0.40,
@@ -34,6 +48,11 @@ WEIGHTS = {
     "popularity": 0.05,
 }
 LONELY_SCORE = 6  # UCLA 3-item score from which social value counts double
+NO_VENUE_NEARNESS = 0.5  # nearness of an activity without a venue
+MIN_DECAY_REACH_KM = 0.2  # nearness decays over half the reach, never over less than this
+COLD_START = 0.3  # weight of low threshold and of popularity for residents without interests
+BOOST = 0.1  # saved or joined
+ALL_SLOTS = (1 << 21) - 1  # bit (weekday * 3 + part of day)
 
 
 def unit_vectors(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
@@ -43,13 +62,19 @@ def unit_vectors(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
     return np.stack([cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)], axis=-1)
 
 
+def latlng(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Degrees of latitude and longitude of 3-D unit vectors."""
+    lat = np.degrees(np.arcsin(np.clip(xyz[..., 2], -1.0, 1.0)))
+    return lat, np.degrees(np.arctan2(xyz[..., 1], xyz[..., 0]))
+
+
 def popcount(values: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(values.astype(np.uint64)).astype(np.float32)
+    return np.bitwise_count(values.astype(np.uint64)).astype(np.float64)
 
 
 @dataclasses.dataclass
 class Candidates:
-    """M activities, one row each. Remote activities have NaN coordinates."""
+    """M activities, one row each. Activities without a venue have zero coordinates."""
 
     ids: np.ndarray  # int64
     xyz: np.ndarray  # (M, 3) float64, zeros for remote
@@ -101,140 +126,237 @@ class Residents:
         return len(self.ids)
 
 
-@dataclasses.dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
+    """One listed activity. Items with the same reasons share them: treat them as read-only."""
+
     activity_id: int
     score: float
-    reasons: list[dict]
+    reasons: tuple[dict, ...]
 
 
-def distances_km(residents: Residents, candidates: Candidates) -> np.ndarray:
-    cos = np.clip(residents.xyz @ candidates.xyz.T, -1.0, 1.0)
-    return (EARTH_RADIUS_KM * np.arccos(cos)).astype(np.float32)
+_new_recommendation = functools.partial(tuple.__new__, Recommendation)  # from a 3-tuple, in C
 
 
-def feasibility(
-    residents: Residents, candidates: Candidates, distance: np.ndarray, everyone_bit: int
-) -> np.ndarray:
-    """(R, M) bool: every hard constraint holds."""
-    mode = candidates.mode[None, :]
-    in_person = (mode == IN_PERSON) | (mode == MIXED)
-    online_ok = (residents.accepted_modes[:, None] >> ONLINE) & 1 == 1
+# --- The reference: exact scores of pairs -------------------------------------------------
 
-    mode_ok = (residents.accepted_modes[:, None] >> candidates.mode[None, :].astype(np.int64)) & 1
-    mode_ok = mode_ok == 1
-    # A mixed activity can be followed online by a resident who accepts online.
-    mode_ok |= (mode == MIXED) & online_ok
 
-    within_reach = residents.has_home[:, None] & (distance <= residents.reach_km[:, None])
-    venue_ok = within_reach & (~residents.step_free[:, None] | candidates.step_free[None, :])
-    venue_ok &= ~residents.homebound[:, None]
-    mixed_online = (mode == MIXED) & online_ok
-    reach_ok = np.where(in_person, venue_ok | mixed_online, True)
-    # At home and by phone: only where the activity serves the resident's commune.
-    served = np.ones_like(reach_ok)
-    for j in np.flatnonzero(np.isin(candidates.mode, REMOTE_REACH_MODES)):
-        area = candidates.service_territories[j]
-        served[:, j] = np.fromiter(
-            (t in area for t in residents.territory), dtype=bool, count=len(residents)
+class PairSet:
+    """A set of (a, b) pairs of small non-negative integers, as sorted int64 keys, so that
+    membership of many pairs at once is a binary search."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.keys = np.unique(_pair_key(np.asarray(a), np.asarray(b)))
+
+    def __contains__(self, pair: tuple[int, int]) -> bool:
+        return bool(self.contains(np.array(pair[0]), np.array(pair[1])))
+
+    def contains(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Membership of every (a, b), for arrays that broadcast together."""
+        keys = _pair_key(a, b)
+        if not len(self.keys):
+            return np.zeros(keys.shape, dtype=bool)
+        at = np.searchsorted(self.keys, keys).clip(max=len(self.keys) - 1)
+        return self.keys[at] == keys
+
+    def pairs_of(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in a, b) of every stored pair whose first element is in a."""
+        if not len(self.keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        first = a.astype(np.int64) << 32
+        start = np.searchsorted(self.keys, first)
+        count = np.searchsorted(self.keys, first + (1 << 32)) - start
+        which = np.repeat(np.arange(len(a)), count)
+        at = np.arange(count.sum()) + np.repeat(start - (np.cumsum(count) - count), count)
+        return which, self.keys[at] & 0xFFFFFFFF
+
+
+def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a.astype(np.int64) << 32) | b.astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceAreas:
+    """Which communes each at-home or phone activity serves. Activities often share an area
+    (a département, a city), so each distinct area is stored once."""
+
+    area_of: np.ndarray  # (M,) int64 area number, -1 for none
+    covers: PairSet  # (area, territory id + 1)
+    serving: PairSet  # (territory id + 1, area)
+    members: PairSet  # (area, column)
+
+    @classmethod
+    def of(cls, candidates: Candidates) -> ServiceAreas:
+        remote = np.flatnonzero(np.isin(candidates.mode, REMOTE_REACH_MODES))
+        number: dict[frozenset[int], int] = {}
+        area_of = np.full(len(candidates), -1, dtype=np.int64)
+        area_of[remote] = [
+            number.setdefault(candidates.service_territories[j], len(number)) for j in remote
+        ]
+        areas = np.repeat(np.arange(len(number)), [len(area) for area in number])
+        territories = np.fromiter((t + 1 for area in number for t in area), dtype=np.int64)
+        return cls(
+            area_of=area_of,
+            covers=PairSet(areas, territories),
+            serving=PairSet(territories, areas),
+            members=PairSet(area_of[remote], remote),
         )
-    reach_ok &= served
 
-    age = residents.age[:, None]
-    age_ok = np.where(
-        age < 0,
-        ~candidates.has_age_limits[None, :],
-        (age >= candidates.age_min[None, :]) & (age <= candidates.age_max[None, :]),
-    )
-    audience_ok = ((candidates.audiences & everyone_bit) != 0)[None, :] | (
-        (residents.audiences[:, None] & candidates.audiences[None, :]) != 0
-    )
-    language_ok = (residents.languages[:, None] & candidates.languages[None, :]) != 0
-    budget_ok = candidates.price[None, :] <= residents.budget[:, None]
-    has_slots = candidates.slots[None, :] != 0
-    time_ok = ~has_slots | ((residents.availability[:, None] & candidates.slots[None, :]) != 0)
+    def serves(self, cols: np.ndarray, territory: np.ndarray) -> np.ndarray:
+        return self.covers.contains(self.area_of[cols], territory + 1)
 
-    feasible = mode_ok & reach_ok & age_ok & audience_ok & language_ok & budget_ok & time_ok
-    for i, excluded in enumerate(residents.excluded):
-        if excluded:
-            feasible[i, np.isin(candidates.ids, list(excluded))] = False
-    return feasible
+    def near(self, territory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The activities serving any of these communes, and (N, n) whether each serves the
+        commune of each of the N residents: a table per distinct commune, one row each."""
+        places, place_of = np.unique(territory + 1, return_inverse=True)
+        place, areas = self.serving.pairs_of(places)
+        which, cols = self.members.pairs_of(areas)
+        cols, col_of = np.unique(cols, return_inverse=True)
+        table = np.zeros((len(places), len(cols)), dtype=bool)
+        table[place[which], col_of] = True
+        return cols, table[place_of]
 
 
-def soft_scores(
-    residents: Residents, candidates: Candidates, distance: np.ndarray
-) -> dict[str, np.ndarray]:
-    """(R, M) float32 components, each in 0..1."""
-    weights = residents.interests
-    norm = np.maximum(weights.sum(axis=1, keepdims=True), 1e-6)
-    interest = (weights @ candidates.categories.T) / norm
-    interest = np.minimum(interest * 2.0, 1.0)  # one strong shared interest is enough
+@dataclasses.dataclass(frozen=True)
+class Lookups:
+    """What pairs need beyond the two tables, built once per call: service areas, which
+    activities each resident dismissed or boosted (by row and column), each activity's
+    category columns, and the order of the activity ids."""
 
-    in_person = np.isin(candidates.mode, (IN_PERSON, MIXED))[None, :]
-    reach = np.maximum(residents.reach_km[:, None], 0.2)
-    nearness = np.where(in_person, np.exp(-distance / (0.5 * reach)), 0.5).astype(np.float32)
+    areas: ServiceAreas
+    excluded: PairSet  # (resident row, column)
+    boosted: PairSet  # (resident row, column)
+    category_columns: np.ndarray  # (M, W) int: each activity's category columns, C-padded
+    weights: np.ndarray  # (R, C + 1) float32 interest weights, the padding column C zero
+    interest_norm: np.ndarray  # (R,) float64 sum of the weights (at least 1e-6)
+    cold: np.ndarray  # (R,) bool: no interest given yet
+    id_rank: np.ndarray  # (M,) int64: rank of each activity id (ties go to the lowest)
+    by_rank: np.ndarray  # (M,) int64: column of each id rank
 
-    overlap = popcount(residents.availability[:, None] & candidates.slots[None, :])
-    offered = np.maximum(popcount(candidates.slots), 1.0)[None, :]
-    availability = overlap / offered
-
-    social = candidates.social[None, :] * np.where(residents.lonely, 1.0, 0.5)[:, None]
-    return {
-        "interest": interest.astype(np.float32),
-        "distance": nearness,
-        "availability": availability.astype(np.float32),
-        "social": social.astype(np.float32),
-        "freshness": np.broadcast_to(candidates.freshness[None, :], distance.shape),
-        "popularity": np.broadcast_to(candidates.popularity[None, :], distance.shape),
-    }
-
-
-def combine(residents: Residents, candidates: Candidates, parts: dict[str, np.ndarray]):
-    score = sum(WEIGHTS[name] * part for name, part in parts.items()).astype(np.float32)
-    # No interests yet: popular, low-threshold activities near them come first.
-    cold = residents.interests.sum(axis=1) == 0
-    if cold.any():
-        welcoming = 0.3 * candidates.low_threshold.astype(np.float32) + 0.3 * candidates.popularity
-        score[cold] += welcoming[None, :]
-    for i, boosted in enumerate(residents.boosted):
-        if boosted:
-            score[i, np.isin(candidates.ids, list(boosted))] += 0.1
-    return score
+    @classmethod
+    def build(cls, residents: Residents, candidates: Candidates) -> Lookups:
+        by_rank = np.argsort(candidates.ids, kind="stable")
+        id_rank = np.empty_like(by_rank)
+        id_rank[by_rank] = np.arange(len(by_rank))
+        weights = np.pad(residents.interests.astype(np.float32), ((0, 0), (0, 1)))
+        # Summed in column order, as a loop over the weights adds them.
+        total = np.cumsum(weights, axis=1, dtype=np.float64)[:, -1]
+        return cls(
+            areas=ServiceAreas.of(candidates),
+            excluded=_resident_pairs(residents.excluded, candidates.ids, by_rank),
+            boosted=_resident_pairs(residents.boosted, candidates.ids, by_rank),
+            category_columns=_category_columns(candidates.categories),
+            weights=weights,
+            interest_norm=np.maximum(total, 1e-6),
+            cold=~np.any(weights, axis=1),
+            id_rank=id_rank,
+            by_rank=by_rank,
+        )
 
 
-def _reasons(
-    i: int,
-    j: int,
+def _resident_pairs(sets: list[frozenset[int]], ids: np.ndarray, by_rank) -> PairSet:
+    """(resident row, column) of each listed activity id that is among the candidates."""
+    rows = [n for n, s in enumerate(sets) if s]
+    listed = [np.fromiter(sets[n], dtype=np.int64) for n in rows]
+    rows = np.repeat(np.array(rows, dtype=np.int64), [len(a) for a in listed])
+    wanted = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
+    at = np.searchsorted(ids[by_rank], wanted).clip(max=max(len(ids) - 1, 0))
+    found = ids[by_rank][at] == wanted if len(ids) else np.zeros(len(wanted), dtype=bool)
+    return PairSet(rows[found], by_rank[at[found]])
+
+
+def _category_columns(categories: np.ndarray) -> np.ndarray:
+    """(M, W) the category columns of each activity in ascending order, padded with C."""
+    rows, cols = np.nonzero(categories)
+    count = np.bincount(rows, minlength=len(categories))
+    out = np.full((len(categories), max(int(count.max(initial=0)), 1)), categories.shape[1])
+    starts = np.cumsum(count) - count
+    out[rows, np.arange(len(rows)) - starts[rows]] = cols
+    return out
+
+
+class PairScores(NamedTuple):
+    """Arrays of the same shape, one entry per pair."""
+
+    score: np.ndarray  # float64
+    feasible: np.ndarray  # bool: every hard constraint holds
+    distance: np.ndarray  # km, float64
+    interest: np.ndarray  # 0..1
+    availability: np.ndarray  # 0..1
+
+
+def pair_scores(
     residents: Residents,
     candidates: Candidates,
-    parts: dict[str, np.ndarray],
-    distance: np.ndarray,
-    category_slugs: list[str],
-) -> list[dict]:
-    reasons: list[dict] = []
-    if parts["interest"][i, j] > 0:
-        shared = residents.interests[i] * candidates.categories[j]
-        reasons.append(
-            {"code": "interest", "params": {"category": category_slugs[int(shared.argmax())]}}
-        )
-    mode = int(candidates.mode[j])
-    if mode in (IN_PERSON, MIXED) and residents.has_home[i]:
-        reasons.append({"code": "near", "params": {"distance_km": round(float(distance[i, j]), 1)}})
-        if residents.step_free[i]:
-            reasons.append({"code": "step_free", "params": {}})
-    elif mode in (AT_HOME, PHONE):
-        reasons.append({"code": MODES[mode], "params": {}})
-    elif mode == ONLINE:
-        reasons.append({"code": "online", "params": {}})
-    if parts["availability"][i, j] > 0 and residents.availability[i] != (1 << 21) - 1:
-        reasons.append({"code": "fits_availability", "params": {}})
-    if candidates.free[j]:
-        reasons.append({"code": "free", "params": {}})
-    if residents.lonely[i] and candidates.social[j] >= 0.5:
-        reasons.append({"code": "social", "params": {}})
-    if residents.interests[i].sum() == 0 and candidates.low_threshold[j]:
-        reasons.append({"code": "welcoming", "params": {}})
-    return reasons
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    everyone_bit: int,
+    lookups: Lookups,
+) -> PairScores:
+    """Exact score and hard constraints of the pairs (resident rows, candidate columns), for
+    index arrays that broadcast together. Float64, in the order a plain loop adds them: this
+    is the definition the fast engine reproduces."""
+    r, c = residents, candidates
+    mode = c.mode[cols].astype(np.int64)
+    accepted = r.accepted_modes[rows]
+    online_ok = (accepted >> ONLINE) & 1 == 1
+    mixed = mode == MIXED
+    mode_ok = ((accepted >> mode) & 1 == 1) | (mixed & online_ok)
+
+    dot = (
+        r.xyz[:, 0][rows] * c.xyz[:, 0][cols]
+        + r.xyz[:, 1][rows] * c.xyz[:, 1][cols]
+        + r.xyz[:, 2][rows] * c.xyz[:, 2][cols]
+    )
+    distance = EARTH_RADIUS_KM * np.arccos(np.clip(dot, -1.0, 1.0))
+    reach = r.reach_km[rows].astype(np.float64)
+    venue = (mode == IN_PERSON) | mixed
+    venue_ok = r.has_home[rows] & (distance <= reach) & ~r.homebound[rows]
+    venue_ok &= ~r.step_free[rows] | c.step_free[cols]
+    reach_ok = ~venue | venue_ok | (mixed & online_ok)
+    # At home and by phone: only where the activity serves the resident's commune.
+    remote = (mode == AT_HOME) | (mode == PHONE)
+    reach_ok &= ~remote | lookups.areas.serves(cols, r.territory[rows])
+
+    age = r.age[rows]
+    age_ok = np.where(
+        age < 0, ~c.has_age_limits[cols], (age >= c.age_min[cols]) & (age <= c.age_max[cols])
+    )
+    audience_ok = (c.audiences[cols] & everyone_bit != 0) | (
+        c.audiences[cols] & r.audiences[rows] != 0
+    )
+    language_ok = c.languages[cols] & r.languages[rows] != 0
+    budget_ok = c.price[cols] <= r.budget[rows]
+    slots = c.slots[cols]
+    overlap = slots & r.availability[rows]
+    time_ok = (slots == 0) | (overlap != 0)
+    feasible = mode_ok & reach_ok & age_ok & audience_ok & language_ok & budget_ok & time_ok
+    feasible &= ~lookups.excluded.contains(rows, cols)
+
+    shared = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(cols)))
+    for n in range(lookups.category_columns.shape[1]):
+        shared = shared + lookups.weights[rows, lookups.category_columns[cols, n]]
+    norm = lookups.interest_norm[rows]
+    interest = np.minimum(2.0 * shared / norm, 1.0)
+    decay = 0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)
+    nearness = np.where(venue, np.exp(-distance / decay), NO_VENUE_NEARNESS)
+    offered = np.maximum(popcount(slots), 1.0)
+    availability_points = WEIGHTS["availability"] * popcount(overlap) / offered
+    social_factor = np.where(r.lonely[rows], 1.0, 0.5)
+    popularity = c.popularity[cols].astype(np.float64)
+    score = (
+        WEIGHTS["interest"] * interest
+        + WEIGHTS["distance"] * nearness
+        + availability_points
+        + WEIGHTS["social"] * c.social[cols].astype(np.float64) * social_factor
+        + WEIGHTS["freshness"] * c.freshness[cols].astype(np.float64)
+        + WEIGHTS["popularity"] * popularity
+    )
+    # No interests yet: popular, low-threshold activities near them come first.
+    cold = lookups.cold[rows]
+    score = score + np.where(cold, COLD_START * c.low_threshold[cols] + COLD_START * popularity, 0)
+    score = score + np.where(lookups.boosted.contains(rows, cols), BOOST, 0.0)
+    return PairScores(score, feasible, distance, interest, availability_points / 0.15)
 
 
 def recommend(
@@ -245,77 +367,742 @@ def recommend(
     category_slugs: list[str],
     k: int = TOP_K,
 ) -> list[list[Recommendation]]:
-    """Each resident's top k feasible activities, diversified, with reasons."""
+    """Each resident's top k feasible activities, diversified, with reasons: every pair
+    scored exactly. The reference for `recommend_batched`; fine for a few residents."""
     if len(candidates) == 0 or len(residents) == 0:
         return [[] for _ in range(len(residents))]
-    distance = distances_km(residents, candidates)
-    feasible = feasibility(residents, candidates, distance, everyone_bit)
-    parts = soft_scores(residents, candidates, distance)
-    score = combine(residents, candidates, parts)
-    score = np.where(feasible, score, score - INFEASIBLE)
-
-    k = min(k, len(candidates))
-    top = np.argpartition(-score, k - 1, axis=1)[:, :k]
-    results = []
-    for i in range(len(residents)):
-        # Everything tied with the k-th score competes too, so ties go to the lowest id and
-        # runs are repeatable whatever order argpartition leaves them in.
-        kth = score[i, top[i]].min()
-        tied = np.flatnonzero(score[i] >= kth)
-        row = sorted(
-            (j for j in tied if feasible[i, j]), key=lambda j: (-score[i, j], candidates.ids[j])
-        )[:k]
-        row = diversify(row, score[i], candidates.top_category)
-        results.append(
-            [
-                Recommendation(
-                    activity_id=int(candidates.ids[j]),
-                    score=round(float(score[i, j]), 5),
-                    reasons=_reasons(i, j, residents, candidates, parts, distance, category_slugs),
-                )
-                for j in row
-            ]
+    lookups = Lookups.build(residents, candidates)
+    cols = np.arange(len(candidates))
+    chunk = max(1, 2_000_000 // len(candidates))
+    chosen, exact = [], []
+    for start in range(0, len(residents), chunk):
+        rows = np.arange(start, min(start + chunk, len(residents)))
+        scores = pair_scores(
+            residents, candidates, rows[:, None], cols[None, :], everyone_bit=everyone_bit,
+            lookups=lookups,
+        )  # fmt: skip
+        best, _kth, best_scores = _best_exact(
+            scores, np.broadcast_to(cols, (len(rows), len(cols))), lookups, k
         )
+        chosen.append(best)
+        exact.append(best_scores)
+    exact = PairScores(*(np.concatenate(field) for field in zip(*exact, strict=True)))
+    return _finish(
+        residents, candidates, np.concatenate(chosen), exact, lookups=lookups,
+        category_slugs=category_slugs,
+    )  # fmt: skip
+
+
+def _best_exact(
+    exact: PairScores, cols: np.ndarray, lookups: Lookups, k: int
+) -> tuple[np.ndarray, np.ndarray, PairScores]:
+    """Each row's k best feasible pairs (by score, then lowest id): their columns (-1
+    padded), the k-th score (-inf when fewer are feasible) and their scores."""
+    score = np.where(exact.feasible & (cols >= 0), exact.score, -np.inf)
+    rank = lookups.id_rank[np.maximum(cols, 0)]
+    order = np.lexsort((rank, -score), axis=1)[:, :k]
+    missing = k - order.shape[1]
+    order = np.pad(order, ((0, 0), (0, missing)))
+    best_score = np.take_along_axis(score, order, axis=1)
+    best_score[:, k - missing :] = -np.inf
+    best = np.where(best_score > -np.inf, np.take_along_axis(cols, order, axis=1), -1)
+    chosen = PairScores(
+        *(np.take_along_axis(np.broadcast_to(field, score.shape), order, axis=1) for field in exact)
+    )
+    return best, best_score[:, -1], chosen
+
+
+# --- Diversity and reasons, for the k chosen ------------------------------------------------
+
+
+def diversify(scores: np.ndarray, top_category: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Greedy re-rank of the first DIVERSITY_TOP items of each row (rows sorted best first,
+    the first `count` items real): each earlier pick of the same top category multiplies an
+    item's score by DIVERSITY_DECAY, so the top ten are not ten choirs. Returns each row's new
+    order of columns; the items not picked keep their order after the picks."""
+    n, k = scores.shape
+    decay = np.array([DIVERSITY_DECAY**p for p in range(k + 1)])
+    everyone = np.arange(n)
+    position = np.broadcast_to(np.arange(k) + k, (n, k)).copy()
+    open_ = np.arange(k)[None, :] < count[:, None]
+    seen = np.zeros((n, k), dtype=np.int64)
+    for step in range(min(DIVERSITY_TOP, k)):
+        effective = np.where(open_, scores * decay[seen], -np.inf)
+        best = effective.argmax(axis=1)  # the first of equals: the better ranked
+        rows = everyone[step < count]
+        picked = best[rows]
+        position[rows, picked] = step
+        open_[rows, picked] = False
+        seen[rows] += top_category[rows] == top_category[rows, picked][:, None]
+    return np.argsort(position, axis=1)
+
+
+_OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")
+_ACCESS_BITS = 20  # (tenths of km + 1) x 2 + 1 fits below 2**20 up to 52,000 km
+
+
+def _reason_keys(residents: Residents, candidates: Candidates, rows, cols, exact, lookups):
+    """One integer per item holding its three parts of reasons: the interest (the column of
+    the category it shares with the strongest weight, C for none), the access (2 x (tenths of
+    km + 1) + step-free for a venue, -1 - mode for other modes with a reason, 0 for none), and
+    the other reasons as bits of _OTHER_REASONS."""
+    r, c = residents, candidates
+    weights = np.concatenate([r.interests, np.full((len(r), 1), -1.0, np.float32)], axis=1)
+    columns = lookups.category_columns[cols]
+    strongest = weights[rows[..., None], columns].argmax(axis=-1)[..., None]
+    shared = np.take_along_axis(columns, strongest, axis=-1)[..., 0]
+    interest = np.where(exact.interest > 0, shared, c.categories.shape[1])
+    mode = c.mode[cols].astype(np.int64)
+    near = np.isin(mode, VENUE_MODES) & r.has_home[rows]
+    tenths = np.rint(exact.distance * 10).astype(np.int64) + 1
+    remote = np.isin(mode, (ONLINE, *REMOTE_REACH_MODES))
+    access = np.where(near, 2 * tenths + r.step_free[rows], np.where(remote, -1 - mode, 0))
+    others = (
+        ((exact.availability > 0) & (r.availability[rows] != ALL_SLOTS)) * 1
+        + c.free[cols] * 2
+        + (r.lonely[rows] & (c.social[cols] >= 0.5)) * 4
+        + (lookups.cold[rows] & c.low_threshold[cols]) * 8
+    )
+    return ((interest << _ACCESS_BITS) + access + len(MODES)) * 16 + others
+
+
+def _access_reasons(access: int) -> tuple[dict, ...]:
+    if access > 0:
+        tenths, step_free = divmod(access, 2)
+        near = {"code": "near", "params": {"distance_km": (tenths - 1) / 10}}
+        return (near, {"code": "step_free", "params": {}}) if step_free else (near,)
+    if access < 0:
+        return ({"code": MODES[-1 - access], "params": {}},)
+    return ()
+
+
+def _reason_book(category_slugs: list[str]) -> _Built:
+    """Reasons by key (see `_reason_keys`), each built once from parts built once."""
+    interests = [({"code": "interest", "params": {"category": s}},) for s in category_slugs]
+    interests.append(())
+    others = [
+        tuple(
+            {"code": name, "params": {}} for n, name in enumerate(_OTHER_REASONS) if bits >> n & 1
+        )
+        for bits in range(1 << len(_OTHER_REASONS))
+    ]
+    accesses = _Built(_access_reasons)
+
+    def build(key: int) -> tuple[dict, ...]:
+        rest, other = divmod(key, 16)
+        interest, access = divmod(rest, 1 << _ACCESS_BITS)
+        return interests[interest] + accesses[access - len(MODES)] + others[other]
+
+    return _Built(build)
+
+
+def _finish(
+    residents: Residents,
+    candidates: Candidates,
+    chosen: np.ndarray,
+    exact: PairScores,
+    *,
+    lookups: Lookups,
+    category_slugs: list[str],
+) -> list[list[Recommendation]]:
+    """Recommendations from each row's chosen columns (best first, -1 padded) and their exact
+    scores: diversity re-rank and reasons, for these k pairs only. Equal reasons are built
+    once and shared."""
+    rows = np.arange(len(residents))[:, None]
+    count = (chosen >= 0).sum(axis=1)
+    cols = np.maximum(chosen, 0)
+    order = diversify(exact.score, candidates.top_category[cols], count)
+    cols = np.take_along_axis(cols, order, axis=1)
+    exact = PairScores(*(np.take_along_axis(a, order, axis=1) for a in exact))
+    keys = _reason_keys(residents, candidates, rows, cols, exact, lookups)
+    reasons = _reason_book(category_slugs)
+    results = []
+    with _cycle_collector_paused():
+        for ids, points, row_keys, n in zip(
+            candidates.ids[cols].tolist(),
+            np.round(exact.score, 5).tolist(),
+            keys.tolist(),
+            count.tolist(),
+            strict=True,
+        ):
+            items = zip(ids[:n], points, map(reasons.__getitem__, row_keys), strict=False)
+            results.append(list(map(_new_recommendation, items)))
     return results
 
 
-def diversify(row: list[int], scores: np.ndarray, top_category: np.ndarray) -> list[int]:
-    """Greedy re-rank of the first DIVERSITY_TOP picks: each earlier pick of the same top
-    category lowers an item's effective score, so the top ten are not ten choirs."""
-    remaining = list(row)
-    picked: list[int] = []
-    seen: dict[int, int] = {}
-    while remaining and len(picked) < DIVERSITY_TOP:
-        best = max(
-            remaining,
-            key=lambda j: scores[j] * DIVERSITY_DECAY ** seen.get(int(top_category[j]), 0),
+class _Built(dict):
+    """A dict that builds a missing value with `build` and keeps it."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, key):
+        value = self[key] = self.build(key)
+        return value
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused():
+    """Millions of small acyclic objects are built at once: without this, the cycle
+    collector rescans them all every few hundred allocations (3x slower)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# --- The batch engine ----------------------------------------------------------------------
+
+BATCH_SIZE = 256  # residents scored together against one candidate matrix, at most
+CELL_SIZE = 64  # H3 cells are split while they hold more residents: smaller pools of venues
+COLUMN_CHUNK = 2048  # candidates per matrix product: the temporaries stay in cache
+GROUP = 8  # columns per group when picking a wide block's best
+INFEASIBLE = 8.0  # lowers an infeasible pair's float32 score below every feasible one (< 2)
+SHORTLIST_MARGIN = 12  # items kept beyond k, so that float32 rounding never decides a list
+RESCORE_SLACK = 1e-4  # float32 scores are within 1e-5 of the exact ones
+PACK_PAIRS = 20_000  # scoring this many pairs costs about as much as one more block
+DENSE_REMOTE_PAIRS = 4 << 20  # below this, score every remote pair: blocks would cost more
+PREFIX = 512  # online activities scored for everyone, in order of their best possible score
+COARSE_CELL_RESOLUTION = 3  # H3, edge ~69 km
+FINE_CELL_RESOLUTION = 9  # H3, edge ~0.2 km: residents in one such cell are not split further
+REACH_BANDS_KM = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # upper edges: short reaches, small pools
+GRID_DEGREES = 0.1  # latitude rows of the venue index
+SPATIAL, GLOBAL = "spatial", "global"  # routes: venues and services nearby; online ones
+# Feasibility is a product of 0/1 matrices: five categorical checks (access, language,
+# audience, age, budget) count 32 each when they pass, then the shared weekly slots (or 1
+# for an activity without slots) count 1 each, at most 22: feasible means at least 161.
+_CHECK = 32.0
+_FEASIBLE_AT = 5 * _CHECK + 1
+_N_ACCESS = 2 * len(MODES)  # mode x fully step-free venue
+_EMPTY = np.iinfo(np.int64).min
+
+
+def h3_parent(cells: np.ndarray, resolution: int) -> np.ndarray:
+    """The parents at `resolution` of finer H3 cells (uint64), as h3.cell_to_parent computes
+    them, on the bits of the index: the resolution field, then every finer digit set to 7."""
+    resolution_field = np.uint64(0xF << 52)
+    finer_digits = np.uint64((1 << (3 * (15 - resolution))) - 1)
+    return (cells & ~resolution_field) | np.uint64(resolution << 52) | finer_digits
+
+
+def spatial_batches(residents: Residents, size: int = CELL_SIZE) -> list[np.ndarray]:
+    """Rows of residents grouped by reach band (a group's pool of venues is as wide as its
+    longest reach), then by H3 cell: coarse cells, split while they hold more than `size`
+    residents. Groups come in order of band, then cell."""
+    lat, lng = latlng(residents.xyz)
+    cells = np.array(
+        [
+            h3.api.basic_int.latlng_to_cell(a, b, FINE_CELL_RESOLUTION)
+            for a, b in zip(lat.tolist(), lng.tolist(), strict=True)
+        ],
+        dtype=np.uint64,
+    )
+    band = np.searchsorted(REACH_BANDS_KM, residents.reach_km)
+    rows = np.arange(len(residents))
+    groups: list[np.ndarray] = []
+    for resolution in range(COARSE_CELL_RESOLUTION, FINE_CELL_RESOLUTION + 1):
+        parent = h3_parent(cells[rows], resolution)
+        order = np.lexsort((parent, band[rows]))
+        rows, parent = rows[order], parent[order]
+        starts = np.flatnonzero(
+            np.concatenate([[True], (parent[1:] != parent[:-1]) | (np.diff(band[rows]) != 0)])
         )
-        picked.append(best)
-        remaining.remove(best)
-        seen[int(top_category[best])] = seen.get(int(top_category[best]), 0) + 1
-    return picked + remaining
+        sizes = np.diff(np.append(starts, len(rows)))
+        last = resolution == FINE_CELL_RESOLUTION
+        for start, count in zip(starts.tolist(), sizes.tolist(), strict=True):
+            if count <= size or last:
+                groups += _chunks(rows[start : start + count], size)
+        rows = rows[np.repeat(sizes > size, sizes)]
+        if not len(rows):
+            break
+    return groups
 
 
-BATCH_SIZE = 256  # residents scored together against one candidate matrix
+def _chunks(rows: np.ndarray, size: int) -> list[np.ndarray]:
+    return [rows[s : s + size] for s in range(0, len(rows), size)]
 
 
-def _subset(candidates: Candidates, keep: np.ndarray) -> Candidates:
-    fields = {}
-    for field in dataclasses.fields(Candidates):
-        value = getattr(candidates, field.name)
-        if isinstance(value, list):
-            fields[field.name] = [value[j] for j in np.flatnonzero(keep)]
-        else:
-            fields[field.name] = value[keep]
-    return Candidates(**fields)
+@dataclasses.dataclass(frozen=True)
+class _Columns:
+    """The candidates' side of the matrix products (float32, one row per activity), and
+    where the activities are."""
+
+    categories: np.ndarray  # (M, C) 0/1
+    rest: np.ndarray  # (M, 24): availability by weekly slot, static terms, social, cold start
+    access: np.ndarray  # (M, A): one-hots of the checked values, weekly slots, no slots
+    xyz: np.ndarray
+    venues: np.ndarray  # located in-person and mixed activities, by grid row then longitude
+    venue_keys: np.ndarray  # their sorted keys: grid row x 1000 + longitude + 180
+    remote: np.ndarray  # mixed (located first) and online: followed from anywhere
+    remote_located: int
+    keys: dict[tuple[bool, bool], np.ndarray]  # (lonely, cold): best score of each remote
 
 
-def _subset_residents(residents: Residents, rows: np.ndarray) -> Residents:
-    fields = {}
-    for field in dataclasses.fields(Residents):
-        value = getattr(residents, field.name)
-        fields[field.name] = [value[i] for i in rows] if isinstance(value, list) else value[rows]
-    return Residents(**fields)
+@dataclasses.dataclass(frozen=True)
+class _Rows:
+    """The residents' side of the matrix products (float32), and what their blocks need."""
+
+    interests: np.ndarray  # (R, C) weights
+    interest_scale: np.ndarray  # 0.8 / sum(w): the clamp at 0.4 is 0.4 min(2 w.c / sum(w), 1)
+    rest: np.ndarray  # (R, 24): available by weekly slot, 1, social factor, cold
+    access: np.ndarray  # (R, A - 10): 32 where each checked value is allowed, slots free, 1
+    access_codes: dict[str, np.ndarray]  # by route: 32 where that mode x step-free is allowed
+    xyz: np.ndarray
+    cos_reach: np.ndarray  # float64: within reach when the dot product is at least this
+    nearness_rate: np.ndarray  # nearness = exp(rate sqrt(1 - cos)): the chord is sqrt(2 - 2 cos)
+    cover_km: np.ndarray  # venues within this are scored with the resident's batch
+
+
+def _one_hot(position: np.ndarray, size: int) -> np.ndarray:
+    one_hot = np.zeros((len(position), size), dtype=np.float32)
+    one_hot[np.arange(len(position)), position] = 1.0
+    return one_hot
+
+
+def _vocabulary(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the one-hot (N, V) float32 matrix of each value's position."""
+    distinct, position = np.unique(values, return_inverse=True)
+    return distinct, _one_hot(position, len(distinct))
+
+
+def _slot_bits(slots: np.ndarray) -> np.ndarray:
+    """(N, 21) float32 0/1 weekly slots."""
+    bits = np.unpackbits(
+        slots.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+    )
+    return bits[:, :21].astype(np.float32)
+
+
+def _matrices(
+    residents: Residents, candidates: Candidates, lookups: Lookups, everyone_bit: int
+) -> tuple[_Rows, _Columns]:
+    """Both sides of every matrix product, built once per call."""
+    r, c = residents, candidates
+    f32 = np.float32
+    venue_mode = np.isin(c.mode, VENUE_MODES)
+    located = venue_mode & np.any(c.xyz != 0, axis=1)
+
+    # Score terms beyond interest and nearness: [slots | 1 | social factor | cold].
+    slot_bits = _slot_bits(c.slots)
+    offered = np.maximum(slot_bits.sum(axis=1, keepdims=True), 1)
+    static = WEIGHTS["freshness"] * c.freshness + WEIGHTS["popularity"] * c.popularity
+    static = static + np.where(venue_mode, 0.0, WEIGHTS["distance"] * NO_VENUE_NEARNESS)
+    cold_start = COLD_START * c.low_threshold + COLD_START * c.popularity
+    rest_columns = np.concatenate(
+        [
+            WEIGHTS["availability"] * slot_bits / offered,
+            np.stack([static, WEIGHTS["social"] * c.social, cold_start], axis=1),
+        ],
+        axis=1,
+    )
+    available = _slot_bits(r.availability)
+    social_factor = np.where(r.lonely, 1.0, 0.5)
+    rest_rows = np.concatenate(
+        [available, np.stack([np.ones(len(r)), social_factor, lookups.cold], axis=1)], axis=1
+    )
+
+    # Hard constraints as one-hots of the candidates' values against the values each
+    # resident allows (a small vocabulary each: the distinct masks, ranges, budgets).
+    languages, language_hot = _vocabulary(c.languages)
+    audiences, audience_hot = _vocabulary(c.audiences)
+    age_range = c.has_age_limits * (1 << 32) + c.age_min.astype(np.int64) * (1 << 16) + c.age_max
+    ranges, age_hot = _vocabulary(age_range)
+    ranges = np.stack([ranges >> 32, (ranges >> 16) & 0xFFFF, ranges & 0xFFFF], axis=1)
+    budgets = np.unique(r.budget)
+    budget_hot = _one_hot(np.searchsorted(budgets, c.price), len(budgets) + 1)
+    access_hot = _one_hot(2 * c.mode.astype(np.int64) + c.step_free, _N_ACCESS)
+    no_slots = (c.slots == 0)[:, None]
+    access_columns = np.concatenate(
+        [access_hot, language_hot, audience_hot, age_hot, budget_hot, slot_bits, no_slots],
+        axis=1,
+        dtype=f32,
+    )
+    age = r.age[:, None]
+    allowed_age = np.where(
+        age < 0, ranges[:, 0] == 0, (age >= ranges[:, 1]) & (age <= ranges[:, 2])
+    )
+    allowed = [
+        r.languages[:, None] & languages != 0,
+        (audiences & everyone_bit != 0) | (r.audiences[:, None] & audiences != 0),
+        allowed_age,
+        np.searchsorted(budgets, r.budget)[:, None] >= np.arange(len(budgets) + 1),
+    ]
+    access_rows = np.concatenate(
+        [_CHECK * np.concatenate(allowed, axis=1), available, np.ones((len(r), 1))], axis=1
+    )
+
+    accepts = (r.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
+    online_ok = accepts[:, ONLINE]
+    venue_ok = (r.has_home & ~r.homebound)[:, None] & (
+        np.array([False, True])[None, :] | ~r.step_free[:, None]
+    )  # (R, step-free venue?)
+    spatial = np.zeros((len(r), len(MODES), 2), dtype=bool)
+    spatial[:, IN_PERSON] = accepts[:, [IN_PERSON]] & venue_ok
+    spatial[:, MIXED] = online_ok[:, None] | (accepts[:, [MIXED]] & venue_ok)
+    spatial[:, AT_HOME] = accepts[:, [AT_HOME]]
+    spatial[:, PHONE] = accepts[:, [PHONE]]
+    remote = np.zeros_like(spatial)
+    remote[:, ONLINE] = remote[:, MIXED] = online_ok[:, None]
+
+    reach = r.reach_km.astype(np.float64)
+    cover = np.maximum(reach, MIN_DECAY_REACH_KM)
+    rows = _Rows(
+        interests=r.interests.astype(f32),
+        interest_scale=(2 * WEIGHTS["interest"] / lookups.interest_norm).astype(f32),
+        rest=rest_rows.astype(f32),
+        access=access_rows.astype(f32),
+        access_codes={
+            route: (_CHECK * codes.reshape(len(r), _N_ACCESS)).astype(f32)
+            for route, codes in ((SPATIAL, spatial), (GLOBAL, remote))
+        },
+        xyz=r.xyz.astype(np.float64),
+        cos_reach=np.cos(reach / EARTH_RADIUS_KM),
+        nearness_rate=(-np.sqrt(2) * EARTH_RADIUS_KM / (0.5 * cover)).astype(f32),
+        cover_km=cover,
+    )
+
+    venues = np.flatnonzero(located)
+    venue_keys = _grid_keys(*latlng(c.xyz[venues]))
+    by_key = np.argsort(venue_keys, kind="stable")
+    mixed = c.mode == MIXED
+    remote_columns = np.concatenate(
+        [np.flatnonzero(mixed & located), np.flatnonzero(mixed & ~located | (c.mode == ONLINE))]
+    )
+    columns = _Columns(
+        categories=c.categories.astype(f32, copy=False),
+        rest=rest_columns.astype(f32),
+        access=access_columns,
+        xyz=c.xyz.astype(np.float64, copy=False),
+        venues=venues[by_key],
+        venue_keys=venue_keys[by_key],
+        remote=remote_columns,
+        remote_located=int(np.count_nonzero(mixed & located)),
+        keys=_best_remote_scores(c, remote_columns),
+    )
+    return rows, columns
+
+
+def _grid_keys(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
+    return np.floor((lat + 90.0) / GRID_DEGREES) * 1000.0 + (lng + 180.0)
+
+
+def _best_remote_scores(c: Candidates, remote: np.ndarray) -> dict[tuple[bool, bool], np.ndarray]:
+    """For each kind of resident (lonely, without interests), the best score each remote
+    activity could reach without a shared interest, less the availability term (at most
+    0.15): a mixed activity not scored with the resident's batch is beyond their reach, so
+    its nearness is below exp(-2)."""
+    mixed = c.mode[remote] == MIXED
+    nearness = np.where(mixed, np.exp(-2.0), NO_VENUE_NEARNESS)
+    popularity = c.popularity[remote].astype(np.float64)
+    base = (
+        WEIGHTS["distance"] * nearness
+        + WEIGHTS["freshness"] * c.freshness[remote]
+        + WEIGHTS["popularity"] * popularity
+    )
+    cold_start = COLD_START * c.low_threshold[remote] + COLD_START * popularity
+    return {
+        (lonely, cold): base
+        + WEIGHTS["social"] * c.social[remote] * (1.0 if lonely else 0.5)
+        + (cold_start if cold else 0.0)
+        for lonely in (False, True)
+        for cold in (False, True)
+    }
+
+
+def _block_scores(
+    rows_m: _Rows,
+    columns: _Columns,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    route: str,
+    located: int = 0,
+    covered: int = 0,
+) -> np.ndarray:
+    """(R_b, M_b) float32 scores of residents `rows` against activities `cols`, an infeasible
+    pair lowered by INFEASIBLE. The first `located` columns have a venue: nearness is
+    computed for them, and they count only within reach on the spatial route, only beyond it
+    on the global one (within reach, the resident's batch scores them). A pair sharing an
+    interest in one of the first `covered` categories is left out: a category block has it."""
+    categories = columns.categories[cols]
+    interest = rows_m.interests[rows] * rows_m.interest_scale[rows, None]
+    score = interest @ categories.T
+    np.minimum(score, WEIGHTS["interest"], out=score)
+    score += rows_m.rest[rows] @ columns.rest[cols].T
+    access = np.concatenate([rows_m.access_codes[route][rows], rows_m.access[rows]], axis=1)
+    bad = access @ columns.access[cols].T < _FEASIBLE_AT
+    if covered:
+        interested = (rows_m.interests[rows, :covered] > 0).astype(np.float32)
+        bad |= interested @ categories[:, :covered].T > 0
+    if located:
+        dot = rows_m.xyz[rows] @ columns.xyz[cols[:located]].T
+        beyond = dot < rows_m.cos_reach[rows, None]
+        bad[:, :located] |= beyond if route == SPATIAL else ~beyond
+        # Nearness from the chord, sqrt(2 - 2 cos): within 1e-6 of the arc for any nearness
+        # that counts (the shortlist is rescored exactly anyway).
+        np.subtract(1.0, dot, out=dot)
+        nearness = dot.astype(np.float32)
+        np.maximum(nearness, 0.0, out=nearness)
+        np.sqrt(nearness, out=nearness)
+        nearness *= rows_m.nearness_rate[rows, None]
+        np.exp(nearness, out=nearness)
+        nearness *= WEIGHTS["distance"]
+        score[:, :located] += nearness
+    score -= np.float32(INFEASIBLE) * bad
+    return score
+
+
+def _keys(scores: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """int64 keys ordered as (score, then lower id rank): the float32 score's bits, made
+    monotone, above; the inverted rank below. No two keys tie."""
+    bits = scores.view(np.int32)
+    ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)
+    return (ordered.astype(np.int64) << 32) | (0xFFFFFFFF - ranks)
+
+
+def _unkey(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ordered = (keys >> 32).astype(np.int32)
+    bits = ordered ^ ((ordered >> 31) & 0x7FFFFFFF)
+    return bits.view(np.float32), 0xFFFFFFFF - (keys & 0xFFFFFFFF)
+
+
+def _offer(shortlist: np.ndarray, rows: np.ndarray, scores: np.ndarray, ranks: np.ndarray, k: int):
+    """Merge a block's best pairs into the residents' shortlists (their best `width` keys).
+    A partition of the float32 scores finds them; rows where equal scores straddle the cut
+    at or above the k-th are redone with keys, so that equals go to the lowest ids."""
+    width, m = shortlist.shape[1], scores.shape[1]
+    if m > width:
+        best = _best_columns(scores, width)
+        top = np.take_along_axis(scores, best, axis=1)
+        keys = _keys(top, ranks[best])
+        lowest = top.min(axis=1)
+        kth = np.partition(top, width - k, axis=1)[:, width - k]
+        for n in np.flatnonzero((lowest == kth) & (kth > -INFEASIBLE / 2)):
+            if np.count_nonzero(scores[n] == lowest[n]) > np.count_nonzero(top[n] == lowest[n]):
+                keys[n] = np.partition(_keys(scores[n], ranks), m - width)[m - width :]
+    else:
+        keys = _keys(scores, np.broadcast_to(ranks, scores.shape))
+    merged = np.concatenate([shortlist[rows], keys], axis=1)
+    shortlist[rows] = np.partition(merged, merged.shape[1] - width, axis=1)[:, -width:]
+
+
+def _best_columns(scores: np.ndarray, width: int) -> np.ndarray:
+    """(R_b, width) columns of each row's `width` best scores (any of equals). A wide block
+    takes two steps: the best groups of GROUP columns by their maximum, then the best columns
+    of these groups, where the best columns are."""
+    n, m = scores.shape
+    stride = m // GROUP  # group q holds the columns q, q + stride, q + 2 stride...
+    if stride <= 4 * width:
+        return np.argpartition(scores, m - width, axis=1)[:, m - width :]
+    maxima = scores[:, : stride * GROUP].reshape(n, GROUP, stride).max(axis=1)
+    groups = np.argpartition(maxima, stride - width, axis=1)[:, stride - width :]
+    members = (groups[:, :, None] + stride * np.arange(GROUP)).reshape(n, -1)
+    rest = np.broadcast_to(np.arange(stride * GROUP, m), (n, m - stride * GROUP))
+    members = np.concatenate([members, rest], axis=1)
+    values = np.take_along_axis(scores, members, axis=1)
+    best = np.argpartition(values, values.shape[1] - width, axis=1)[:, -width:]
+    return np.take_along_axis(members, best, axis=1)
+
+
+def _penalize(scores: np.ndarray, pairs: PairSet, rows: np.ndarray, cols: np.ndarray, amount):
+    """Add `amount` to the block's pairs listed in `pairs` (resident row, column)."""
+    which, listed = pairs.pairs_of(rows)
+    if not len(which):
+        return
+    order = np.argsort(cols)
+    at = np.searchsorted(cols[order], listed).clip(max=len(cols) - 1)
+    hit = cols[order][at] == listed
+    np.add.at(scores, (which[hit], order[at[hit]]), amount)
+
+
+def _score_and_offer(
+    shortlist, rows_m, columns, lookups, rows, cols, *, k, route, located=0, covered=0,
+    served=None,
+):  # fmt: skip
+    """One block, in chunks of columns: scores, the resident's own dismissed and saved
+    activities, then the best pairs into the shortlists."""
+    for start in range(0, len(cols), COLUMN_CHUNK):
+        part = slice(start, start + COLUMN_CHUNK)
+        chunk = cols[part]
+        scores = _block_scores(
+            rows_m, columns, rows, chunk, route=route, covered=covered,
+            located=min(max(located - start, 0), len(chunk)),
+        )  # fmt: skip
+        if served is not None:
+            scores -= np.float32(INFEASIBLE) * ~served[:, part]
+        _penalize(scores, lookups.excluded, rows, chunk, -INFEASIBLE)
+        _penalize(scores, lookups.boosted, rows, chunk, BOOST)
+        _offer(shortlist, rows, scores, lookups.id_rank[chunk], k)
+
+
+def _venues_near(columns: _Columns, rows_m: _Rows, rows: np.ndarray) -> np.ndarray:
+    """The venues within the cover of any of these residents: all those within (their
+    spread around the group's centre + the longest cover), found by grid rows of latitude
+    and longitude ranges, then by angle."""
+    xyz = rows_m.xyz[rows]
+    centre = xyz.sum(axis=0)
+    length = float(np.linalg.norm(centre))
+    if length < 1e-9:
+        return columns.venues
+    centre /= length
+    spread = float(np.arccos(np.clip((xyz @ centre).min(), -1.0, 1.0)))
+    angle = spread + float(rows_m.cover_km[rows].max()) / EARTH_RADIUS_KM + 1e-9
+    lat, lng = (float(v) for v in latlng(centre))
+    phi = np.radians(lat)
+    if abs(phi) + angle >= np.pi / 2:  # the cap holds a pole: every longitude
+        return _within(columns, columns.venues, centre, angle)
+    half = np.degrees(np.arcsin(np.sin(angle) / np.cos(phi))) + 1e-9
+    west, east = lng - half, lng + half
+    if west < -180 or east > 180:
+        west, east = -180.0, 180.0
+    grid_rows = np.arange(
+        np.floor((lat - np.degrees(angle) + 90.0) / GRID_DEGREES),
+        np.floor((lat + np.degrees(angle) + 90.0) / GRID_DEGREES) + 1,
+    )
+    starts = np.searchsorted(columns.venue_keys, grid_rows * 1000.0 + west + 180.0)
+    stops = np.searchsorted(columns.venue_keys, grid_rows * 1000.0 + east + 180.0, side="right")
+    found = np.concatenate([columns.venues[a:b] for a, b in zip(starts, stops, strict=True)])
+    return _within(columns, found, centre, angle)
+
+
+def _within(columns: _Columns, venues: np.ndarray, centre: np.ndarray, angle: float):
+    return venues[columns.xyz[venues] @ centre >= np.cos(angle)]
+
+
+def _packed(columns: _Columns, rows_m: _Rows, groups: list[np.ndarray], size: int):
+    """(rows, venues) batches from the groups of `spatial_batches`, each group with the
+    venues within its cover. Consecutive groups share a batch while the pairs this adds
+    cost less than the block they save (sparse places have many small groups)."""
+    rows: list[np.ndarray] = []
+    pools: list[np.ndarray] = []
+    height = width = 0
+    for group in groups:
+        pool = _venues_near(columns, rows_m, group)
+        added = height * len(pool) + len(group) * width
+        if rows and (height + len(group) > size or added > PACK_PAIRS):
+            yield np.concatenate(rows), np.unique(np.concatenate(pools))
+            rows, pools, height, width = [], [], 0, 0
+        rows.append(group)
+        pools.append(pool)
+        height, width = height + len(group), width + len(pool)
+    if rows:
+        yield np.concatenate(rows), np.unique(np.concatenate(pools))
+
+
+def _score_nearby(shortlist, residents, rows_m, columns, lookups, *, k, size) -> None:
+    """Each batch against the venues within its cover and the at-home and phone activities
+    serving its communes."""
+    groups = spatial_batches(residents, min(CELL_SIZE, size))
+    for rows, venues in _packed(columns, rows_m, groups, size):
+        context = dict(k=k, route=SPATIAL)
+        if len(venues):
+            _score_and_offer(
+                shortlist, rows_m, columns, lookups, rows, venues, located=len(venues), **context
+            )
+        cols, served = lookups.areas.near(residents.territory[rows])
+        if len(cols):
+            _score_and_offer(
+                shortlist, rows_m, columns, lookups, rows, cols, served=served, **context
+            )
+
+
+def _score_remote(
+    shortlist, residents, candidates, rows_m, columns, lookups, *, k, size
+) -> np.ndarray:
+    """Online activities and mixed ones followed online, for the residents who accept
+    online: first every pair sharing an interest category (one block per category, each pair
+    in the block of its first shared category), then for each kind of resident the PREFIX
+    activities with the best possible score without a shared interest. Returns each
+    resident's bound on the score of any activity left unscored."""
+    bounds = np.full(len(residents), -np.inf)
+    online = np.flatnonzero((residents.accepted_modes >> ONLINE) & 1 == 1)
+    remote, located = columns.remote, columns.remote_located
+    if not len(online) or not len(remote):
+        return bounds
+    if len(online) * len(remote) <= DENSE_REMOTE_PAIRS:
+        _score_all_remote(
+            shortlist, residents, candidates, rows_m, columns, lookups, online, k=k, size=size
+        )
+        return bounds
+    in_category = columns.categories[remote] > 0
+    interested = rows_m.interests[online] > 0
+    context = dict(k=k, route=GLOBAL)
+    for c in range(in_category.shape[1]):
+        members = in_category[:, c]
+        if not members.any():
+            continue
+        cols = remote[members]
+        for rows in _chunks(online[interested[:, c]], size):
+            _score_and_offer(
+                shortlist, rows_m, columns, lookups, rows, cols, covered=c,
+                located=int(members[:located].sum()), **context,
+            )  # fmt: skip
+    for (lonely, cold), best in columns.keys.items():
+        kind = online[(residents.lonely[online] == lonely) & (lookups.cold[online] == cold)]
+        if not len(kind):
+            continue
+        order = np.argsort(-best, kind="stable")
+        prefix = np.sort(order[:PREFIX])  # located ones stay first
+        for rows in _chunks(kind, size):
+            _score_and_offer(
+                shortlist, rows_m, columns, lookups, rows, remote[prefix],
+                located=int(np.count_nonzero(prefix < located)),
+                covered=0 if cold else in_category.shape[1], **context,
+            )  # fmt: skip
+        unscored = best[order[PREFIX]] if len(order) > PREFIX else -np.inf
+        bounds[kind] = unscored + WEIGHTS["availability"]
+    boosted = np.zeros(len(residents), dtype=bool)
+    boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
+    # Nearness beyond the reach is below exp(-2), but for a reach shorter than the least decay.
+    reach = residents.reach_km.astype(np.float64)
+    beyond_reach = np.exp(-reach / (0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)))
+    return bounds + BOOST * boosted + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
+
+
+def _score_all_remote(shortlist, residents, candidates, rows_m, columns, lookups, rows, *, k, size):
+    """Every remote activity sharing a language with them, for these residents: all of them
+    when they are few, or those whose lists the pruned pass could not settle."""
+    shortlist[rows] = _EMPTY
+    remote, located = columns.remote, columns.remote_located
+    languages = residents.languages[rows]
+    for mask in np.unique(languages):
+        spoken = candidates.languages[remote] & mask != 0
+        for chunk in _chunks(rows[languages == mask], size):
+            _score_and_offer(
+                shortlist, rows_m, columns, lookups, chunk, remote[spoken], k=k, route=GLOBAL,
+                located=int(spoken[:located].sum()),
+            )  # fmt: skip
+
+
+def _choose(residents, candidates, lookups, shortlists, rows, *, k, everyone_bit):
+    """Each row's k best columns, k-th score and exact scores, from its shortlists: the
+    items whose float32 score is within RESCORE_SLACK of the k-th are rescored exactly."""
+    keys = np.concatenate([shortlist[rows] for shortlist in shortlists], axis=1)
+    width = shortlists[0].shape[1]
+    keys = np.partition(keys, keys.shape[1] - width, axis=1)[:, -width:]
+    approx, ranks = _unkey(keys)
+    valid = (keys != _EMPTY) & (approx > -INFEASIBLE / 2)
+    approx = np.where(valid, approx, -np.inf)
+    kth = np.partition(approx, width - k, axis=1)[:, width - k] if width > k else approx.min(1)
+    near = valid & (approx >= kth[:, None] - RESCORE_SLACK)
+    at_row, at_col = np.nonzero(near)
+    cols = lookups.by_rank[ranks[at_row, at_col]]
+    exact = pair_scores(
+        residents, candidates, rows[at_row], cols, everyone_bit=everyone_bit, lookups=lookups
+    )
+    shape = near.shape
+    grid_cols = np.full(shape, -1)
+    grid_cols[at_row, at_col] = cols
+    fields = []
+    for field in exact:
+        grid = np.zeros(shape, dtype=field.dtype)
+        grid[at_row, at_col] = field
+        fields.append(grid)
+    return _best_exact(PairScores(*fields), grid_cols, lookups, k)
 
 
 def recommend_batched(
@@ -327,35 +1114,34 @@ def recommend_batched(
     k: int = TOP_K,
     batch_size: int = BATCH_SIZE,
 ) -> list[list[Recommendation]]:
-    """`recommend` for any number of residents: neighbours are batched together (sorted along
-    a space-filling order of their homes), and each batch is scored only against the venues
-    within reach of some member plus every activity without a venue. Same results as
-    `recommend`, in a fraction of the time and memory."""
-    results: list[list[Recommendation]] = [[] for _ in range(len(residents))]
-    if len(residents) == 0:
-        return results
-    # Mixed activities can be followed online from anywhere: they stay in every batch.
-    venue = candidates.mode == IN_PERSON
-    order = np.lexsort((residents.xyz[:, 1].round(2), residents.xyz[:, 2].round(2)))
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        batch = _subset_residents(residents, rows)
-        homes = batch.xyz[batch.has_home & ~batch.homebound]
-        reachable = ~venue
-        if len(homes):
-            # Venues within (spread of the homes + longest reach) of the batch's centre.
-            centre = homes.sum(axis=0)
-            centre /= np.linalg.norm(centre) or 1.0
-            spread = float(np.arccos(np.clip(homes @ centre, -1.0, 1.0)).max())
-            angle = spread + float(batch.reach_km.max()) / EARTH_RADIUS_KM
-            near = candidates.xyz[venue] @ centre >= np.cos(min(angle * 1.001, np.pi))
-            reachable = reachable.copy()
-            reachable[np.flatnonzero(venue)[near]] = True
-        subset = _subset(candidates, reachable)
-        for row, items in zip(
-            rows,
-            recommend(batch, subset, everyone_bit=everyone_bit, category_slugs=category_slugs, k=k),
-            strict=True,
-        ):
-            results[row] = items
-    return results
+    """`recommend` for any number of residents, in a fraction of the time and memory: the
+    same lists, scores and reasons (see the module docstring for how)."""
+    if len(residents) == 0 or len(candidates) == 0:
+        return [[] for _ in range(len(residents))]
+    lookups = Lookups.build(residents, candidates)
+    rows_m, columns = _matrices(residents, candidates, lookups, everyone_bit)
+    width = k + SHORTLIST_MARGIN
+    nearby = np.full((len(residents), width), _EMPTY)
+    remote = np.full((len(residents), width), _EMPTY)
+    common = dict(k=k, size=batch_size)
+    _score_nearby(nearby, residents, rows_m, columns, lookups, **common)
+    bounds = _score_remote(remote, residents, candidates, rows_m, columns, lookups, **common)
+    everyone = np.arange(len(residents))
+    choose = dict(k=k, everyone_bit=everyone_bit)
+    chosen, kth, exact = _choose(
+        residents, candidates, lookups, (nearby, remote), everyone, **choose
+    )
+    # Where an unscored remote activity could still enter the list, score them all.
+    unsettled = np.flatnonzero(np.isfinite(bounds) & (kth <= bounds + 1e-9))
+    if len(unsettled):
+        _score_all_remote(
+            remote, residents, candidates, rows_m, columns, lookups, unsettled, **common
+        )
+        chosen[unsettled], _, again = _choose(
+            residents, candidates, lookups, (nearby, remote), unsettled, **choose
+        )
+        for field, value in zip(exact, again, strict=True):
+            field[unsettled] = value
+    return _finish(
+        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
+    )

@@ -1,0 +1,175 @@
+"""The candidate matrix of the whole directory, kept by each process and brought up to date
+row by row.
+
+Building the matrix of every published activity is the slow step of a recomputation (seconds
+for 200,000 activities) while scoring one chunk of residents against it takes a fraction of
+that, and a full refresh runs many chunks in each worker process. So each process keeps the
+last matrix it built, reuses it while the directory version has not moved, and when it has,
+rebuilds only the rows of the activities that changed since.
+
+The version is read on every call, so it must cost next to nothing (two index lookups and one
+cache read) and still move whenever a row of the matrix would change:
+- the last `updated_at` and the last id of the activities: creations, publications,
+  withdrawals and edits, through the services or the admin;
+- a generation counter in the shared cache, bumped by the matcher's receivers on every domain
+  signal of the directory, with the id of the activity at each generation: a schedule or a
+  single session edited changes an activity's timing without touching its `updated_at`
+  (timing is not an edit, see `activities.services._refresh_timing`);
+- the day: freshness is counted in days, and sessions that age out of the rolling window (the
+  window task sends no signal) and the popularity of activities (saved, joined) are taken as
+  they were when the matrix was built: a new day rebuilds the whole matrix.
+The changed rows are then the activities whose `updated_at` is not older than the matrix's,
+and those logged at the generations since. When that cannot be told (a gap in the log, too
+many changes, a row left behind by a deleted activity), the whole matrix is rebuilt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from activities.models import Activity
+from matching import scoring
+from matching.choices import FeedbackSignal
+from matching.models import Feedback
+from matching.selectors import build_candidates, candidate_activities
+
+GENERATION_KEY = "matching:directory-generation"
+CHANGED_KEY = "matching:directory-changed:{}"  # the activity id of one generation
+CHANGE_LOG_SECONDS = 2 * 24 * 3600
+MAX_PATCH = 2_000  # beyond this many changed activities, rebuilding is as fast
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    version: tuple  # (last updated_at, last id, generation, day)
+    candidates: scoring.Candidates
+    slugs: list[str]
+
+
+_lock = threading.Lock()
+_entry: _Entry | None = None
+
+
+def directory_changed(activity_id: int) -> None:
+    """Tell every process that this activity moved (a domain signal was sent)."""
+    if cache.add(GENERATION_KEY, 1, timeout=None):
+        generation = 1
+    else:
+        try:
+            generation = cache.incr(GENERATION_KEY)
+        except ValueError:  # evicted meanwhile: the processes see a gap and rebuild
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            return
+    cache.set(CHANGED_KEY.format(generation), activity_id, CHANGE_LOG_SECONDS)
+
+
+def directory_version(*, now: datetime.datetime | None = None) -> tuple:
+    latest = Activity.objects.aggregate(changed=Max("updated_at"), last=Max("id"))
+    return (
+        latest["changed"],
+        latest["last"],
+        cache.get(GENERATION_KEY, 0),
+        timezone.localdate(now or timezone.now()),
+    )
+
+
+def _most_popular() -> list[int]:
+    """`build_candidates` scales popularity by the most saved or joined activity among the
+    rows it is given: a few rows must come with that one to be scored as in the whole
+    directory."""
+    top = (
+        Feedback.objects.filter(
+            signal__in=(FeedbackSignal.SAVED, FeedbackSignal.JOINED),
+            activity__in=candidate_activities(),
+        )
+        .values("activity")
+        .annotate(n=Count("id"))
+        .order_by("-n", "activity")
+        .first()
+    )
+    return [top["activity"]] if top else []
+
+
+def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> scoring.Candidates:
+    """The rows of these activities (those that are candidates), as in the whole matrix. Any
+    candidate may come with them: a list drawn from a pool is the same as one drawn from the
+    whole directory as long as the pool holds the whole directory's top of that list."""
+    ids = {*activity_ids, *_most_popular()}
+    candidates, _slugs = build_candidates(candidate_activities().filter(pk__in=ids), now=now)
+    return candidates
+
+
+def _splice(old: scoring.Candidates, drop: set[int], new: scoring.Candidates):
+    """`old` without the rows of `drop`, with the rows of `new`, in the order of ids."""
+    keep = np.flatnonzero(~np.isin(old.ids, np.fromiter(drop, dtype=np.int64)))
+    order = np.argsort(np.concatenate([old.ids[keep], new.ids]), kind="stable")
+    fields = {}
+    for field in dataclasses.fields(scoring.Candidates):
+        before, added = getattr(old, field.name), getattr(new, field.name)
+        if isinstance(before, list):
+            rows = [before[i] for i in keep] + list(added)
+            fields[field.name] = [rows[i] for i in order]
+        else:
+            fields[field.name] = np.concatenate([before[keep], added])[order]
+    return scoring.Candidates(**fields)
+
+
+def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | None:
+    """The entry's matrix with the rows of every activity changed since, or None when the
+    changes cannot be told (see the module's docstring)."""
+    changed_at, _last, generation, day = entry.version
+    if version[3] != day or version[2] < generation or version[2] - generation > MAX_PATCH:
+        return None
+    ids: set[int] = set()
+    if changed_at is not None:
+        recent = Activity.objects.filter(updated_at__gte=changed_at).values_list("id", flat=True)
+        ids.update(recent[: MAX_PATCH + 1])
+    keys = [CHANGED_KEY.format(g) for g in range(generation + 1, version[2] + 1)]
+    logged = cache.get_many(keys) if keys else {}
+    if len(logged) < len(keys):
+        return None
+    ids.update(logged.values())
+    if len(ids) > MAX_PATCH:
+        return None
+    rows = pool(ids, now=now)
+    candidates = _splice(entry.candidates, ids | set(rows.ids.tolist()), rows)
+    # An activity deleted, or out of sessions without a signal, leaves a row behind: a count
+    # tells, once per new version.
+    if len(candidates) != candidate_activities().count():
+        return None
+    return _Entry(version, candidates, entry.slugs)
+
+
+def current_candidates(
+    *, now: datetime.datetime | None = None
+) -> tuple[scoring.Candidates, list[str]]:
+    """The candidate matrix of the directory as it is now and the category slugs of its
+    columns: the matrix this process holds, brought up to date."""
+    global _entry
+    now = now or timezone.now()
+    with _lock:
+        # Read before the rows: a change committed while they are read moves the version
+        # again, and the next call looks at it once more.
+        version = directory_version(now=now)
+        if _entry is None or _entry.version != version:
+            entry = _patched(_entry, version, now) if _entry is not None else None
+            if entry is None:
+                candidates, slugs = build_candidates(now=now)
+                entry = _Entry(version, candidates, slugs)
+            _entry = entry
+        return _entry.candidates, _entry.slugs
+
+
+def forget() -> None:
+    """Drop this process's matrix (tests, or a worker that wants its memory back)."""
+    global _entry
+    with _lock:
+        _entry = None

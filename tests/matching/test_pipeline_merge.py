@@ -1,0 +1,185 @@
+"""One activity published, changed or withdrawn is merged into the few lists it changes, and
+those lists are the ones a computation against the whole directory gives."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Category, Territory
+from matching import candidates, scoring, services
+from matching.models import RecommendationSet
+from tests.factories import UserFactory, listed_activity
+
+pytestmark = pytest.mark.django_db
+# The centre of the home cell of the place du Commerce in Nantes: homes are stored coarsened,
+# so distances from there are the ones the engine sees.
+HOME = services.coarsen(47.2184, -1.5536)[:2]
+TOPICS = ["tricot-couture", "echecs", "chorale-chant", "jardin-partage", "theatre", "bridge"]
+
+
+@pytest.fixture(autouse=True)
+def _no_matrix_from_another_test():
+    candidates.forget()
+    yield
+    candidates.forget()
+
+
+def north(km: float) -> tuple[float, float]:
+    return HOME[0] + km / 111.2, HOME[1]
+
+
+def soon(days: int = 1) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def town():
+    """26 venues from 0.1 to 1.85 km north of home, and five residents: two with full lists
+    (reach 3 km), one with a short list (0.4 km), one homebound, one far away."""
+    venues = [
+        listed_activity(*north(0.1 + 0.07 * n), starts=[soon()], categories=[TOPICS[n % 6]])
+        for n in range(26)
+    ]
+    residents = {}
+    for name, fields in {
+        "knitter": {"interests": {"tricot-couture": 1.0}, "max_distance_km": 3},
+        "player": {"interests": {"echecs": 1.0, "chorale-chant": 0.5}, "max_distance_km": 3},
+        "neighbour": {"interests": {"theatre": 1.0}, "max_distance_km": 0.4},
+        "homebound": {"homebound": True},
+    }.items():
+        residents[name] = UserFactory()
+        services.profile_update(user=residents[name], matching_consent=True, home=HOME, **fields)
+    residents["far"] = UserFactory()
+    services.profile_update(user=residents["far"], matching_consent=True, home=(48.8566, 2.3522))
+    now = timezone.now()
+    services.recommendations_compute(user_ids=[u.pk for u in residents.values()], now=now)
+    return venues, residents, now
+
+
+def lists(residents) -> dict[int, tuple]:
+    return {
+        row.user_id: (row.activity_ids, row.threshold, row.items)
+        for row in RecommendationSet.objects.filter(user__in=residents.values())
+    }
+
+
+def merge_then_compare(activity, residents, now) -> dict[str, int]:
+    """Merge the activity, then recompute everyone in full: nothing may differ."""
+    counts = services.recommendations_for_activity(activity_id=activity.pk, now=now)
+    merged = lists(residents)
+    services.recommendations_compute(user_ids=[u.pk for u in residents.values()], now=now)
+    assert merged == lists(residents)
+    return counts
+
+
+def listed(user) -> list[int]:
+    return RecommendationSet.objects.get(user=user).activity_ids
+
+
+def test_the_town_has_full_and_short_lists(town):
+    _venues, residents, _now = town
+    assert len(listed(residents["knitter"])) == scoring.TOP_K
+    assert 0 < len(listed(residents["neighbour"])) < scoring.TOP_K
+    assert RecommendationSet.objects.get(user=residents["knitter"]).threshold > 0
+
+
+def test_a_new_activity_enters_the_lists_it_beats_and_only_those(town):
+    _venues, residents, now = town
+    before = lists(residents)
+    new = listed_activity(*north(0.2), starts=[soon()], categories=["tricot-couture"])
+    counts = merge_then_compare(new, residents, now)
+    assert new.pk in listed(residents["knitter"])
+    assert new.pk in listed(residents["neighbour"])  # a short list takes anything feasible
+    assert counts["merged"] >= 2 and counts["refilled"] == 0
+    # Out of reach (homebound, far away): not even looked at.
+    assert counts["in_reach"] == 3
+    after = lists(residents)
+    for user in (residents["homebound"], residents["far"]):
+        assert after[user.pk] == before[user.pk]
+
+
+def test_a_listed_activity_that_falls_out_of_a_full_list_is_refilled(town):
+    venues, residents, now = town
+    favourite = listed(residents["knitter"])[0]
+    activity = next(v for v in venues if v.pk == favourite)
+    activity.categories.set(Category.objects.filter(slug="bridge"))
+    activity.lat, activity.lng = north(1.9)
+    activity.save()  # as the services do: `updated_at` moves
+    counts = merge_then_compare(activity, residents, now)
+    assert counts["refilled"] >= 1
+
+
+def test_an_unlisted_activity_that_improves_is_merged(town):
+    venues, residents, now = town
+    player = residents["player"]
+    outside = next(v for v in reversed(venues) if v.pk not in listed(player))
+    outside.categories.set(Category.objects.filter(slug="echecs"))
+    outside.lat, outside.lng = north(0.05)
+    outside.save()
+    counts = merge_then_compare(outside, residents, now)
+    assert outside.pk in listed(player)
+    assert counts["merged"] >= 1
+
+
+def test_a_withdrawn_activity_leaves_every_list(town):
+    venues, residents, now = town
+    shared = next(
+        v.pk
+        for v in venues
+        if v.pk in listed(residents["knitter"]) and v.pk in listed(residents["neighbour"])
+    )
+    activity = next(v for v in venues if v.pk == shared)
+    activity.status = "archived"
+    activity.save()
+    counts = merge_then_compare(activity, residents, now)
+    assert all(shared not in listed(user) for user in residents.values())
+    assert counts["merged"] >= 1  # the short list: removed in place
+    assert counts["refilled"] >= 1  # the full list: refilled from the whole directory
+
+
+def test_a_dismissed_activity_never_comes_back_through_a_merge(town):
+    venues, residents, now = town
+    knitter = residents["knitter"]
+    first = listed(knitter)[0]
+    activity = next(v for v in venues if v.pk == first)
+    services.feedback_record(user=knitter, activity=activity, signal="dismissed")
+    assert first not in listed(knitter)
+    activity.lat, activity.lng = north(0.01)  # even closer: it would rank first again
+    activity.save()
+    services.recommendations_for_activity(activity_id=activity.pk, now=now)
+    assert first not in listed(knitter)
+
+
+def test_merged_lists_keep_the_time_of_their_last_full_computation(town):
+    _venues, residents, now = town
+    new = listed_activity(*north(0.2), starts=[soon()], categories=["tricot-couture"])
+    later = now + datetime.timedelta(minutes=5)
+    services.recommendations_for_activity(activity_id=new.pk, now=later)
+    row = RecommendationSet.objects.get(user=residents["knitter"])
+    assert new.pk in row.activity_ids
+    assert row.computed_at == now
+
+
+def test_residents_in_reach_use_their_own_reach():
+    venue = listed_activity(*north(2.5), starts=[soon()])
+    online = listed_activity(None, None, starts=[soon()], attendance_mode="online")
+    mixed = listed_activity(*north(2.5), starts=[soon()], attendance_mode="mixed")
+    visiting = listed_activity(None, None, starts=[soon()], attendance_mode="at_home")
+    visiting.service_area.set([Territory.objects.get(insee_code="44109")])
+    users = {}
+    for name, fields in {
+        "short": {"max_distance_km": 2},
+        "long": {"max_distance_km": 3},
+        "homebound": {"homebound": True, "max_distance_km": 5},
+        "no consent": {"max_distance_km": 5},
+    }.items():
+        users[name] = UserFactory()
+        services.profile_update(
+            user=users[name], home=HOME, matching_consent=name != "no consent", **fields
+        )
+    everyone = {users[n].pk for n in ("short", "long", "homebound")}
+    assert set(services.residents_in_reach(activity=venue)) == {users["long"].pk}
+    assert set(services.residents_in_reach(activity=online)) == everyone
+    assert set(services.residents_in_reach(activity=mixed)) == everyone  # followed online
+    assert set(services.residents_in_reach(activity=visiting)) == everyone

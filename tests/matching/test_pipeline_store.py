@@ -1,0 +1,169 @@
+"""Sets are written with one bulk upsert (COPY then INSERT ... ON CONFLICT on PostgreSQL, a bulk
+upsert elsewhere) and the candidate matrix is kept per process while the directory stays."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.test import TestCase
+from django.utils import timezone
+
+from activities import services as directory
+from matching import candidates, scoring, services
+from matching.models import RecommendationSet
+from tests.factories import UserFactory, editor_of, listed_activity
+
+pytestmark = pytest.mark.django_db
+HOME = (47.2184, -1.5536)
+
+
+@pytest.fixture(autouse=True)
+def _no_matrix_from_another_test():
+    candidates.forget()
+    yield
+    candidates.forget()
+
+
+def item(activity_id: int, score: float) -> scoring.Recommendation:
+    return scoring.Recommendation(
+        activity_id=activity_id, score=score, reasons=({"code": "free", "params": {}},)
+    )
+
+
+def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
+    kept, replaced, new = UserFactory(), UserFactory(), UserFactory()
+    then = timezone.now() - datetime.timedelta(days=1)
+    now = timezone.now()
+    services._store_sets(
+        [
+            services._set_row(kept.pk, [item(1, 0.5)], computed_at=then),
+            services._set_row(replaced.pk, [item(2, 0.4)], computed_at=then),
+        ]
+    )
+    full = [item(100 + n, 0.9 - n / 100) for n in range(scoring.TOP_K)]
+    with transaction.atomic():  # twice in one transaction: the temporary table is per call
+        services._store_sets([services._set_row(replaced.pk, full, computed_at=now)])
+        services._store_sets([services._set_row(new.pk, [item(3, 0.3)], computed_at=now)])
+    rows = {row.user_id: row for row in RecommendationSet.objects.all()}
+    assert rows[kept.pk].activity_ids == [1] and rows[kept.pk].computed_at == then
+    assert rows[replaced.pk].computed_at == now
+    assert rows[replaced.pk].activity_ids == [i.activity_id for i in full]
+    assert rows[replaced.pk].items[0] == {
+        "activity": 100, "score": 0.9, "reasons": [{"code": "free", "params": {}}]
+    }  # fmt: skip
+    assert rows[replaced.pk].threshold == pytest.approx(0.9 - (scoring.TOP_K - 1) / 100)
+    assert rows[new.pk].threshold == 0.0  # a short list takes anything feasible
+    assert rows[new.pk].engine_version == scoring.ENGINE_VERSION
+
+
+def resident():
+    user = UserFactory()
+    services.profile_update(
+        user=user, matching_consent=True, home=HOME, interests={"chorale-chant": 1.0}
+    )
+    return user
+
+
+def recommended(user, now=None) -> list[int]:
+    services.recommendations_compute(user_ids=[user.pk], now=now)
+    return RecommendationSet.objects.get(user=user).activity_ids
+
+
+def soon(days: int = 1) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+def test_the_candidate_matrix_is_built_once_while_the_directory_stays():
+    user = resident()
+    listed_activity(HOME[0] + 0.003, HOME[1], starts=[soon()], categories=["chorale-chant"])
+    with mock.patch.object(
+        candidates, "build_candidates", wraps=candidates.build_candidates
+    ) as build:
+        for _ in range(3):
+            recommended(user)
+        assert build.call_count == 1
+        recommended(user, now=timezone.now() + datetime.timedelta(days=1))  # freshness ages
+        assert build.call_count == 2
+
+
+def test_a_new_or_edited_activity_gives_a_new_matrix():
+    user = resident()
+    first = listed_activity(HOME[0] + 0.003, HOME[1], starts=[soon()], categories=["echecs"])
+    assert recommended(user) == [first.pk]
+    second = listed_activity(HOME[0] + 0.004, HOME[1], starts=[soon()], categories=["echecs"])
+    assert set(recommended(user)) == {first.pk, second.pk}
+    # Edited through the service; its after-commit signal never comes (test transaction):
+    # `updated_at` alone moves the version.
+    directory.activity_update(
+        activity=second, by=editor_of(second.organization), categories=["chorale-chant"]
+    )
+    assert recommended(user)[0] == second.pk
+
+
+def test_a_timing_change_without_an_edit_of_the_activity_gives_a_new_matrix():
+    """A schedule added to a published activity changes its weekly slots with a queryset
+    update (`updated_at` stays): the matcher's receiver moves the version."""
+    user = resident()
+    services.profile_update(user=user, availability_mask=0b111 << 9)  # free on Thursdays only
+    activity = listed_activity(
+        HOME[0] + 0.003, HOME[1], starts=[soon()], categories=["chorale-chant"]
+    )
+    activity.weekly_slots = 0b111  # Mondays only, so far
+    activity.save()
+    assert activity.pk not in recommended(user)
+    stamp = type(activity).objects.get(pk=activity.pk).updated_at
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.schedule_create(
+            activity=activity, by=editor_of(activity.organization), rrule="FREQ=WEEKLY;BYDAY=TH",
+            start_time=datetime.time(15), end_time=datetime.time(17),
+            valid_from=timezone.localdate(),
+        )  # fmt: skip
+    assert type(activity).objects.get(pk=activity.pk).updated_at == stamp
+    assert activity.pk in recommended(user)
+
+
+def same_matrix(a: scoring.Candidates, b: scoring.Candidates) -> bool:
+    import dataclasses
+
+    import numpy as np
+
+    return all(
+        getattr(a, f.name) == getattr(b, f.name)
+        if isinstance(getattr(a, f.name), list)
+        else np.array_equal(getattr(a, f.name), getattr(b, f.name))
+        for f in dataclasses.fields(scoring.Candidates)
+    )
+
+
+def test_changes_are_patched_into_the_matrix_row_by_row():
+    near = [
+        listed_activity(HOME[0] + 0.001 * n, HOME[1], starts=[soon()], categories=["echecs"])
+        for n in range(5)
+    ]
+    now = timezone.now()
+    candidates.current_candidates(now=now)
+    editor = editor_of(near[1].organization)
+    directory.activity_update(activity=near[1], by=editor, categories=["chorale-chant"])
+    directory.activity_archive(activity=near[3], by=editor_of(near[3].organization))
+    candidates.directory_changed(near[4].pk)  # a timing change: only the signal tells
+    added = listed_activity(HOME[0], HOME[1] + 0.002, starts=[soon()], categories=["theatre"])
+    with mock.patch.object(
+        candidates, "build_candidates", wraps=candidates.build_candidates
+    ) as build:
+        patched, _slugs = candidates.current_candidates(now=now)
+    (call,) = build.call_args_list
+    assert set(call.args[0].values_list("id", flat=True)) == {near[1].pk, added.pk, near[4].pk}
+    rebuilt, _slugs = candidates.build_candidates(now=now)
+    assert same_matrix(patched, rebuilt)
+    assert near[3].pk not in patched.ids and added.pk in patched.ids
+
+
+def test_a_row_left_behind_rebuilds_the_matrix():
+    gone = listed_activity(HOME[0], HOME[1], starts=[soon()])
+    kept = listed_activity(HOME[0] + 0.001, HOME[1], starts=[soon()])
+    candidates.current_candidates()
+    type(gone).objects.filter(pk=gone.pk).delete()  # no signal, no `updated_at`
+    listed_activity(HOME[0] + 0.002, HOME[1], starts=[soon()])  # the version moves
+    matrix, _slugs = candidates.current_candidates()
+    assert gone.pk not in matrix.ids and kept.pk in matrix.ids
