@@ -131,6 +131,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+# Workers build the matcher's tables (candidate matrix, residents) before forking their pool,
+# so that every process starts with them, shared copy-on-write (see matching/tasks.py).
+MATCHING_WARM_WORKERS = env_bool("MATCHING_WARM_WORKERS", default=False)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
     "unacked_restore_interval": 10,

@@ -15,7 +15,8 @@ refresh has written every resident's set.
    modes follow the directory's own shares (in person, online, mixed, at home, phone: online
    and mixed ones reach every resident); with `--mix in_person`, venues only.
 2. A real worker (`bench.matching_celery`: `celery -A backend worker --concurrency=2`,
-   instrumented), warmed by three publications that are not counted.
+   instrumented) with MATCHING_WARM_WORKERS=1 (its tables built before it forks), warmed by
+   three publications that are not counted.
 3. Publications one after the other: `activities.services.activity_submit`, as the API does
    for a verified organization. Its after-commit signal queues
    `recommendations_for_activity_task`; the latency runs from the call to the moment the
@@ -199,7 +200,14 @@ def summary(rows: list[dict], label: str) -> dict:
     result["in_reach_median"] = int(np.median([r["in_reach"] for r in rows]))
     result["merged_mean"] = round(float(np.mean([r["merged"] for r in rows])), 1)
     result["refilled_mean"] = round(float(np.mean([r["refilled"] for r in rows])), 1)
+    result["slowest"] = [
+        {k: round(r[k], 3) if k == "latency" else r[k] for k in SLOW_KEYS}
+        for r in sorted(rows, key=lambda r: -r["latency"])[:3]
+    ]
     return result
+
+
+SLOW_KEYS = ("latency", "mode", "in_reach", "merged", "refilled")
 
 
 def check_in_reach(activities, *, size: int = 300, seed: int = 5) -> dict[str, int]:
@@ -270,10 +278,17 @@ def latency_run(
     drafts = make_drafts(publications + 3, mix=mix, seed=seed, log=log)
     editor = _bench_organization()[1]
     sent = _TaskIds()
-    worker = Worker(database_url, redis_url, concurrency=concurrency)
+    # The worker builds its tables before forking (MATCHING_WARM_WORKERS): no publication
+    # waits for a process's first build.
+    worker = Worker(
+        database_url, redis_url, concurrency=concurrency, extra_env={"MATCHING_WARM_WORKERS": "1"}
+    )
     purge(redis_url)
-    worker.start()
+    started = time.perf_counter()
+    worker.start(wait=1800)
+    log(f"worker ready in {time.perf_counter() - started:.1f} s (tables built before the fork)")
     result: dict = {"publications": publications, "mix": mix}
+    result["activities"] = [activity.pk for activity in drafts[3:]]
     try:
         submit = lambda a: directory.activity_submit(activity=a, by=editor)  # noqa: E731
         timed(submit, drafts[:3], sent=sent, redis_url=redis_url)  # warm-up
@@ -284,6 +299,7 @@ def latency_run(
             subset = [r for r in rows if r["mode"] in modes]
             if subset:
                 result[f"publish_{kind}"] = summary(subset, f"publication ({kind})")
+                log(f"publications ({kind}): {result[f'publish_{kind}']}")
         result["publish"]["worker_cpu_seconds"] = round(worker.cpu_seconds() - cpu, 1)
         result["publish"]["conditions"] = load_note(machine)
         log(f"publications: {result['publish']}")

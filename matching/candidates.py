@@ -30,13 +30,13 @@ import datetime
 import threading
 from collections.abc import Iterable
 
-import numpy as np
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
 
 from activities.models import Activity
 from matching import scoring
+from matching.arrays import splice
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
 from matching.selectors import build_candidates, candidate_activities
@@ -81,6 +81,13 @@ def directory_version(*, now: datetime.datetime | None = None) -> tuple:
     )
 
 
+def _start_of_day(now: datetime.datetime) -> datetime.datetime:
+    """Rows are built as of the start of the day: freshness counts whole days, so a matrix
+    built in the morning and a pool built in the evening of the same day score alike (a list
+    merged in the evening must be the one a full computation gives)."""
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _most_popular() -> list[int]:
     """`build_candidates` scales popularity by the most saved or joined activity among the
     rows it is given: a few rows must come with that one to be scored as in the whole
@@ -103,23 +110,9 @@ def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> scoring.Cand
     candidate may come with them: a list drawn from a pool is the same as one drawn from the
     whole directory as long as the pool holds the whole directory's top of that list."""
     ids = {*activity_ids, *_most_popular()}
-    candidates, _slugs = build_candidates(candidate_activities().filter(pk__in=ids), now=now)
+    activities = candidate_activities().filter(pk__in=ids)
+    candidates, _slugs = build_candidates(activities, now=_start_of_day(now))
     return candidates
-
-
-def _splice(old: scoring.Candidates, drop: set[int], new: scoring.Candidates):
-    """`old` without the rows of `drop`, with the rows of `new`, in the order of ids."""
-    keep = np.flatnonzero(~np.isin(old.ids, np.fromiter(drop, dtype=np.int64)))
-    order = np.argsort(np.concatenate([old.ids[keep], new.ids]), kind="stable")
-    fields = {}
-    for field in dataclasses.fields(scoring.Candidates):
-        before, added = getattr(old, field.name), getattr(new, field.name)
-        if isinstance(before, list):
-            rows = [before[i] for i in keep] + list(added)
-            fields[field.name] = [rows[i] for i in order]
-        else:
-            fields[field.name] = np.concatenate([before[keep], added])[order]
-    return scoring.Candidates(**fields)
 
 
 def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | None:
@@ -140,7 +133,7 @@ def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | 
     if len(ids) > MAX_PATCH:
         return None
     rows = pool(ids, now=now)
-    candidates = _splice(entry.candidates, ids | set(rows.ids.tolist()), rows)
+    candidates = splice(entry.candidates, ids | set(rows.ids.tolist()), rows)
     # An activity deleted, or out of sessions without a signal, leaves a row behind: a count
     # tells, once per new version.
     if len(candidates) != candidate_activities().count():
@@ -162,7 +155,7 @@ def current_candidates(
         if _entry is None or _entry.version != version:
             entry = _patched(_entry, version, now) if _entry is not None else None
             if entry is None:
-                candidates, slugs = build_candidates(now=now)
+                candidates, slugs = build_candidates(now=_start_of_day(now))
                 entry = _Entry(version, candidates, slugs)
             _entry = entry
         return _entry.candidates, _entry.slugs

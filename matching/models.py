@@ -76,8 +76,6 @@ class ResidentProfile(models.Model):
     class Meta:
         verbose_name = _("resident profile")
         verbose_name_plural = _("resident profiles")
-        # Who is within reach of a venue: a range on the latitude, then each one's own reach.
-        indexes = [models.Index(fields=["home_lat", "home_lng"], name="resident_home_lat_lng")]
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

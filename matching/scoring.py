@@ -4,15 +4,17 @@ Pure functions over numpy arrays, no ORM. Two engines give the same lists:
 
 - `recommend` is the reference: every pair scored exactly (float64, `pair_scores`), written
   to be read. Hard constraints are never traded against the score.
-- `recommend_batched` is the production engine. Residents are batched by reach band and by
-  adaptive H3 cell, and each batch is scored only against the venues within its reach and the
-  at-home/phone activities serving its communes; online activities (and mixed ones followed
-  online) are scored by interest category and in order of their best possible score, until no
-  unscored one can enter a list. Scores are float32 matrix products, with an infeasible pair
-  lowered by a constant larger than any score, so that a partition keeps its speed and an
-  infeasible pair never enters a list. Each resident keeps a shortlist a little longer than k,
-  then the shortlist is rescored exactly with `pair_scores`: lists and scores are the
-  reference's. Ties are broken by activity id, so runs are repeatable.
+- `recommend_batched` is the production engine. Residents are grouped by reach band and by
+  adaptive H3 cell; a batch is scored only against the venues within its cover, each service
+  area's residents against its at-home and phone activities, and the online activities (and
+  mixed ones followed online) by shared interest category, then in order of their best
+  possible score until no unscored one can enter a list (else all of them). Scores are
+  float32 matrix products (distances as dot products of unit vectors, hard constraints as
+  products of 0/1 matrices), an infeasible pair lowered by a constant larger than any score,
+  so that a partition keeps its speed and an infeasible pair never enters a list. Each
+  resident keeps a shortlist a little longer than k, whose head is rescored exactly with
+  `pair_scores` (a shortlist too crowded to tell is redone wider): lists, scores and reasons
+  are the reference's. Ties are broken by activity id, so runs are repeatable.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 from typing import NamedTuple
 
 import h3
@@ -145,10 +148,7 @@ class PairSet:
     membership of many pairs at once is a binary search."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
-        self.keys = np.unique(_pair_key(np.asarray(a), np.asarray(b)))
-
-    def __contains__(self, pair: tuple[int, int]) -> bool:
-        return bool(self.contains(np.array(pair[0]), np.array(pair[1])))
+        self.keys = distinct(_pair_key(np.asarray(a), np.asarray(b)))
 
     def contains(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Membership of every (a, b), for arrays that broadcast together."""
@@ -168,6 +168,20 @@ class PairSet:
         which = np.repeat(np.arange(len(a)), count)
         at = np.arange(count.sum()) + np.repeat(start - (np.cumsum(count) - count), count)
         return which, self.keys[at] & 0xFFFFFFFF
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (np.unique, by sorting: its hash table is slower here)."""
+    values = np.sort(values, kind="stable")  # stable: merges already sorted runs fast
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    return values[first]
+
+
+def _positions(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, and the position of each value among them."""
+    unique = distinct(values)
+    return unique, np.searchsorted(unique, values)
 
 
 def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -193,7 +207,7 @@ class ServiceAreas:
             number.setdefault(candidates.service_territories[j], len(number)) for j in remote
         ]
         areas = np.repeat(np.arange(len(number)), [len(area) for area in number])
-        territories = np.fromiter((t + 1 for area in number for t in area), dtype=np.int64)
+        territories = np.fromiter(itertools.chain.from_iterable(number), dtype=np.int64) + 1
         return cls(
             area_of=area_of,
             covers=PairSet(areas, territories),
@@ -204,16 +218,23 @@ class ServiceAreas:
     def serves(self, cols: np.ndarray, territory: np.ndarray) -> np.ndarray:
         return self.covers.contains(self.area_of[cols], territory + 1)
 
-    def near(self, territory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The activities serving any of these communes, and (N, n) whether each serves the
-        commune of each of the N residents: a table per distinct commune, one row each."""
-        places, place_of = np.unique(territory + 1, return_inverse=True)
-        place, areas = self.serving.pairs_of(places)
-        which, cols = self.members.pairs_of(areas)
-        cols, col_of = np.unique(cols, return_inverse=True)
-        table = np.zeros((len(places), len(cols)), dtype=bool)
-        table[place[which], col_of] = True
-        return cols, table[place_of]
+    def blocks(self, territory: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(resident rows, columns) per service area: the residents of its communes and the
+        activities serving exactly it. Every served pair is in one block, and only those."""
+        rows, areas = self.serving.pairs_of(territory + 1)
+        if not len(rows):
+            return []
+        order = np.argsort(areas, kind="stable")
+        rows, areas = rows[order], areas[order]
+        starts = np.flatnonzero(np.concatenate([[True], areas[1:] != areas[:-1]]))
+        ends = np.append(starts[1:], len(areas))
+        _which, cols = self.members.pairs_of(areas[starts])
+        col_starts = np.searchsorted(_which, np.arange(len(starts)))
+        col_ends = np.append(col_starts[1:], len(cols))
+        return [
+            (rows[a:b], cols[c:d])
+            for a, b, c, d in zip(starts, ends, col_starts, col_ends, strict=True)
+        ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,18 +254,28 @@ class Lookups:
     by_rank: np.ndarray  # (M,) int64: column of each id rank
 
     @classmethod
-    def build(cls, residents: Residents, candidates: Candidates) -> Lookups:
+    def build(
+        cls,
+        residents: Residents,
+        candidates: Candidates,
+        *,
+        areas: ServiceAreas | None = None,
+        columns: np.ndarray | None = None,
+    ) -> Lookups:
+        """`columns`: the only candidates whose category columns are needed (default all)."""
         by_rank = np.argsort(candidates.ids, kind="stable")
         id_rank = np.empty_like(by_rank)
         id_rank[by_rank] = np.arange(len(by_rank))
         weights = np.pad(residents.interests.astype(np.float32), ((0, 0), (0, 1)))
         # Summed in column order, as a loop over the weights adds them.
-        total = np.cumsum(weights, axis=1, dtype=np.float64)[:, -1]
+        total = np.zeros(len(weights))
+        for column in weights.T:
+            total += column
         return cls(
-            areas=ServiceAreas.of(candidates),
+            areas=areas or ServiceAreas.of(candidates),
             excluded=_resident_pairs(residents.excluded, candidates.ids, by_rank),
             boosted=_resident_pairs(residents.boosted, candidates.ids, by_rank),
-            category_columns=_category_columns(candidates.categories),
+            category_columns=_category_columns(candidates.categories, columns),
             weights=weights,
             interest_norm=np.maximum(total, 1e-6),
             cold=~np.any(weights, axis=1),
@@ -264,13 +295,15 @@ def _resident_pairs(sets: list[frozenset[int]], ids: np.ndarray, by_rank) -> Pai
     return PairSet(rows[found], by_rank[at[found]])
 
 
-def _category_columns(categories: np.ndarray) -> np.ndarray:
-    """(M, W) the category columns of each activity in ascending order, padded with C."""
-    rows, cols = np.nonzero(categories)
-    count = np.bincount(rows, minlength=len(categories))
+def _category_columns(categories: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """(M, W) the category columns of each activity in ascending order, padded with C (for
+    the given columns only, when given)."""
+    columns = np.arange(len(categories)) if columns is None else columns
+    rows, cols = np.nonzero(categories[columns] != 0)
+    count = np.bincount(rows, minlength=len(columns))
     out = np.full((len(categories), max(int(count.max(initial=0)), 1)), categories.shape[1])
     starts = np.cumsum(count) - count
-    out[rows, np.arange(len(rows)) - starts[rows]] = cols
+    out[columns[rows], np.arange(len(rows)) - starts[rows]] = cols
     return out
 
 
@@ -341,13 +374,13 @@ def pair_scores(
     decay = 0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)
     nearness = np.where(venue, np.exp(-distance / decay), NO_VENUE_NEARNESS)
     offered = np.maximum(popcount(slots), 1.0)
-    availability_points = WEIGHTS["availability"] * popcount(overlap) / offered
+    shared_slots = popcount(overlap)
     social_factor = np.where(r.lonely[rows], 1.0, 0.5)
     popularity = c.popularity[cols].astype(np.float64)
     score = (
         WEIGHTS["interest"] * interest
         + WEIGHTS["distance"] * nearness
-        + availability_points
+        + WEIGHTS["availability"] * shared_slots / offered
         + WEIGHTS["social"] * c.social[cols].astype(np.float64) * social_factor
         + WEIGHTS["freshness"] * c.freshness[cols].astype(np.float64)
         + WEIGHTS["popularity"] * popularity
@@ -356,7 +389,7 @@ def pair_scores(
     cold = lookups.cold[rows]
     score = score + np.where(cold, COLD_START * c.low_threshold[cols] + COLD_START * popularity, 0)
     score = score + np.where(lookups.boosted.contains(rows, cols), BOOST, 0.0)
-    return PairScores(score, feasible, distance, interest, availability_points / 0.15)
+    return PairScores(score, feasible, distance, interest, shared_slots / offered)
 
 
 def recommend(
@@ -437,6 +470,7 @@ def diversify(scores: np.ndarray, top_category: np.ndarray, count: np.ndarray) -
     return np.argsort(position, axis=1)
 
 
+FINISH_CHUNK = 4096  # residents listed together: the temporaries are reused
 _OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")
 _ACCESS_BITS = 20  # (tenths of km + 1) x 2 + 1 fits below 2**20 up to 52,000 km
 
@@ -507,26 +541,29 @@ def _finish(
 ) -> list[list[Recommendation]]:
     """Recommendations from each row's chosen columns (best first, -1 padded) and their exact
     scores: diversity re-rank and reasons, for these k pairs only. Equal reasons are built
-    once and shared."""
-    rows = np.arange(len(residents))[:, None]
-    count = (chosen >= 0).sum(axis=1)
-    cols = np.maximum(chosen, 0)
-    order = diversify(exact.score, candidates.top_category[cols], count)
-    cols = np.take_along_axis(cols, order, axis=1)
-    exact = PairScores(*(np.take_along_axis(a, order, axis=1) for a in exact))
-    keys = _reason_keys(residents, candidates, rows, cols, exact, lookups)
+    once and shared; rows go in chunks, so that the temporaries are reused."""
     reasons = _reason_book(category_slugs)
-    results = []
+    ids = candidates.ids.tolist()  # one int object per activity, shared by every list
+    results: list[list[Recommendation]] = []
     with _cycle_collector_paused():
-        for ids, points, row_keys, n in zip(
-            candidates.ids[cols].tolist(),
-            np.round(exact.score, 5).tolist(),
-            keys.tolist(),
-            count.tolist(),
-            strict=True,
-        ):
-            items = zip(ids[:n], points, map(reasons.__getitem__, row_keys), strict=False)
-            results.append(list(map(_new_recommendation, items)))
+        for start in range(0, len(residents), FINISH_CHUNK):
+            part = slice(start, start + FINISH_CHUNK)
+            rows = np.arange(len(residents))[part, None]
+            count = (chosen[part] >= 0).sum(axis=1)
+            cols = np.maximum(chosen[part], 0)
+            order = diversify(exact.score[part], candidates.top_category[cols], count)
+            cols = np.take_along_axis(cols, order, axis=1)
+            scores = PairScores(*(np.take_along_axis(a[part], order, axis=1) for a in exact))
+            keys = _reason_keys(residents, candidates, rows, cols, scores, lookups)
+            for row_cols, points, row_keys, n in zip(
+                cols.tolist(), np.round(scores.score, 5).tolist(), keys.tolist(),
+                count.tolist(), strict=True,
+            ):  # fmt: skip
+                items = zip(
+                    map(ids.__getitem__, row_cols[:n]), points,
+                    map(reasons.__getitem__, row_keys), strict=False,
+                )  # fmt: skip
+                results.append(list(map(_new_recommendation, items)))
     return results
 
 
@@ -564,9 +601,10 @@ GROUP = 8  # columns per group when picking a wide block's best
 INFEASIBLE = 8.0  # lowers an infeasible pair's float32 score below every feasible one (< 2)
 SHORTLIST_MARGIN = 12  # items kept beyond k, so that float32 rounding never decides a list
 RESCORE_SLACK = 1e-4  # float32 scores are within 1e-5 of the exact ones
-PACK_PAIRS = 20_000  # scoring this many pairs costs about as much as one more block
+PACK_PAIRS = 5_000  # scoring this many pairs costs about as much as one more block
 DENSE_REMOTE_PAIRS = 4 << 20  # below this, score every remote pair: blocks would cost more
-PREFIX = 512  # online activities scored for everyone, in order of their best possible score
+CHOOSE_CHUNK = 4096  # residents rescored together: the temporaries are reused
+PREFIX = 128  # online activities scored for everyone, in order of their best possible score
 COARSE_CELL_RESOLUTION = 3  # H3, edge ~69 km
 FINE_CELL_RESOLUTION = 9  # H3, edge ~0.2 km: residents in one such cell are not split further
 REACH_BANDS_KM = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # upper edges: short reaches, small pools
@@ -612,11 +650,12 @@ def spatial_batches(residents: Residents, size: int = CELL_SIZE) -> list[np.ndar
             np.concatenate([[True], (parent[1:] != parent[:-1]) | (np.diff(band[rows]) != 0)])
         )
         sizes = np.diff(np.append(starts, len(rows)))
-        last = resolution == FINE_CELL_RESOLUTION
-        for start, count in zip(starts.tolist(), sizes.tolist(), strict=True):
-            if count <= size or last:
-                groups += _chunks(rows[start : start + count], size)
-        rows = rows[np.repeat(sizes > size, sizes)]
+        split = sizes > size
+        if resolution == FINE_CELL_RESOLUTION:
+            split[:] = False
+        for start, count in zip(starts[~split].tolist(), sizes[~split].tolist(), strict=True):
+            groups += _chunks(rows[start : start + count], size)
+        rows = rows[np.repeat(split, sizes)]
         if not len(rows):
             break
     return groups
@@ -627,18 +666,86 @@ def _chunks(rows: np.ndarray, size: int) -> list[np.ndarray]:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Columns:
-    """The candidates' side of the matrix products (float32, one row per activity), and
-    where the activities are."""
+class _Venues:
+    """Located in-person and mixed activities by grid row of latitude, then longitude: the
+    venues near a group are a few ranges of it."""
 
-    categories: np.ndarray  # (M, C) 0/1
-    rest: np.ndarray  # (M, 24): availability by weekly slot, static terms, social, cold start
-    access: np.ndarray  # (M, A): one-hots of the checked values, weekly slots, no slots
+    cols: np.ndarray  # candidate columns
+    keys: np.ndarray  # grid row x 1000 + longitude + 180, ascending
     xyz: np.ndarray
-    venues: np.ndarray  # located in-person and mixed activities, by grid row then longitude
-    venue_keys: np.ndarray  # their sorted keys: grid row x 1000 + longitude + 180
-    remote: np.ndarray  # mixed (located first) and online: followed from anywhere
+
+    @classmethod
+    def of(cls, candidates: Candidates) -> _Venues:
+        cols = np.flatnonzero(_located(candidates))
+        keys = _grid_keys(*latlng(candidates.xyz[cols]))
+        order = np.argsort(keys, kind="stable")
+        return cls(cols[order], keys[order], candidates.xyz[cols[order]].astype(np.float64))
+
+    def near(self, xyz: np.ndarray, cover_km: np.ndarray) -> np.ndarray:
+        """Positions (ascending) of the venues within the cover of any of these points: all
+        those within (their spread around their centre + the longest cover), found by grid
+        rows and longitude ranges, then by angle."""
+        centre = xyz.sum(axis=0)
+        length = float(np.linalg.norm(centre))
+        if length < 1e-9:
+            return np.arange(len(self.cols))
+        centre /= length
+        spread = float(np.arccos(np.clip((xyz @ centre).min(), -1.0, 1.0)))
+        angle = spread + float(cover_km.max()) / EARTH_RADIUS_KM + 1e-9
+        lat, lng = (float(v) for v in latlng(centre))
+        phi = np.radians(lat)
+        if abs(phi) + angle >= np.pi / 2:  # the cap holds a pole: every longitude
+            positions = np.arange(len(self.cols))
+        else:
+            half = np.degrees(np.arcsin(np.sin(angle) / np.cos(phi))) + 1e-9
+            west, east = (lng - half, lng + half) if abs(lng) + half <= 180 else (-180.0, 180.0)
+            band = np.degrees(angle) + 1e-9
+            grid_rows = np.arange(
+                np.floor((lat - band + 90.0) / GRID_DEGREES),
+                np.floor((lat + band + 90.0) / GRID_DEGREES) + 1,
+            )
+            starts = np.searchsorted(self.keys, grid_rows * 1000.0 + west + 180.0)
+            stops = np.searchsorted(self.keys, grid_rows * 1000.0 + east + 180.0, side="right")
+            positions = np.concatenate(
+                [np.arange(a, b) for a, b in zip(starts, stops, strict=True)]
+            )
+        return positions[self.xyz[positions] @ centre >= np.cos(angle)]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What the batch engine scores, in candidate columns: each batch of residents with the
+    venues within its cover, each service area's residents with its activities, and the
+    remote activities (mixed ones with a venue first) when some resident follows online."""
+
+    venues: _Venues
+    batches: list[tuple[np.ndarray, np.ndarray]]  # (rows, venue positions)
+    served: list[tuple[np.ndarray, np.ndarray, bool]]  # (rows, columns, some pairs unserved)
+    remote: np.ndarray
     remote_located: int
+
+    def columns(self) -> np.ndarray:
+        """Every column the plan scores: the venues of the batches first, in the venues'
+        order (a batch's venues sit together in memory), then the others."""
+        positions = [pool for _rows, pool in self.batches]
+        venues = self.venues.cols[distinct(np.concatenate(positions or [[]]).astype(np.int64))]
+        others = np.concatenate([self.remote, *(cols for _rows, cols, _mixed in self.served)])
+        others = distinct(others.astype(np.int64))
+        return np.concatenate([venues, others[~np.isin(others, venues)]]).astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Columns:
+    """The candidates' side of the matrix products (float32), one row per planned candidate
+    column, in the plan's order (so that a batch's venues sit together in memory)."""
+
+    order: np.ndarray  # candidate column of each row
+    rank: np.ndarray  # its id rank
+    categories: np.ndarray  # (N, C) 0/1
+    rest: np.ndarray  # (N, 24): availability by weekly slot, static terms, social, cold start
+    access: np.ndarray  # (N, A): one-hots of the checked values, weekly slots, no slots
+    xyz: np.ndarray
+    languages: np.ndarray  # int64 masks
     keys: dict[tuple[bool, bool], np.ndarray]  # (lonely, cold): best score of each remote
 
 
@@ -652,9 +759,9 @@ class _Rows:
     access: np.ndarray  # (R, A - 10): 32 where each checked value is allowed, slots free, 1
     access_codes: dict[str, np.ndarray]  # by route: 32 where that mode x step-free is allowed
     xyz: np.ndarray
+    territory: np.ndarray
     cos_reach: np.ndarray  # float64: within reach when the dot product is at least this
     nearness_rate: np.ndarray  # nearness = exp(rate sqrt(1 - cos)): the chord is sqrt(2 - 2 cos)
-    cover_km: np.ndarray  # venues within this are scored with the resident's batch
 
 
 def _one_hot(position: np.ndarray, size: int) -> np.ndarray:
@@ -665,8 +772,8 @@ def _one_hot(position: np.ndarray, size: int) -> np.ndarray:
 
 def _vocabulary(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and the one-hot (N, V) float32 matrix of each value's position."""
-    distinct, position = np.unique(values, return_inverse=True)
-    return distinct, _one_hot(position, len(distinct))
+    unique, position = _positions(values)
+    return unique, _one_hot(position, len(unique))
 
 
 def _slot_bits(slots: np.ndarray) -> np.ndarray:
@@ -678,13 +785,18 @@ def _slot_bits(slots: np.ndarray) -> np.ndarray:
 
 
 def _matrices(
-    residents: Residents, candidates: Candidates, lookups: Lookups, everyone_bit: int
+    residents: Residents,
+    candidates: Candidates,
+    lookups: Lookups,
+    everyone_bit: int,
+    order: np.ndarray,
+    remote: np.ndarray,
 ) -> tuple[_Rows, _Columns]:
-    """Both sides of every matrix product, built once per call."""
-    r, c = residents, candidates
+    """Both sides of every matrix product, built once per call: the candidates' side for
+    the columns in `order` only, in that order; `remote` are the remote activities."""
+    r, c = residents, _take(candidates, order, lists=False)
     f32 = np.float32
     venue_mode = np.isin(c.mode, VENUE_MODES)
-    located = venue_mode & np.any(c.xyz != 0, axis=1)
 
     # Score terms beyond interest and nearness: [slots | 1 | social factor | cold].
     slot_bits = _slot_bits(c.slots)
@@ -712,7 +824,7 @@ def _matrices(
     age_range = c.has_age_limits * (1 << 32) + c.age_min.astype(np.int64) * (1 << 16) + c.age_max
     ranges, age_hot = _vocabulary(age_range)
     ranges = np.stack([ranges >> 32, (ranges >> 16) & 0xFFFF, ranges & 0xFFFF], axis=1)
-    budgets = np.unique(r.budget)
+    budgets = distinct(r.budget)
     budget_hot = _one_hot(np.searchsorted(budgets, c.price), len(budgets) + 1)
     access_hot = _one_hot(2 * c.mode.astype(np.int64) + c.step_free, _N_ACCESS)
     no_slots = (c.slots == 0)[:, None]
@@ -745,49 +857,59 @@ def _matrices(
     spatial[:, MIXED] = online_ok[:, None] | (accepts[:, [MIXED]] & venue_ok)
     spatial[:, AT_HOME] = accepts[:, [AT_HOME]]
     spatial[:, PHONE] = accepts[:, [PHONE]]
-    remote = np.zeros_like(spatial)
-    remote[:, ONLINE] = remote[:, MIXED] = online_ok[:, None]
+    remote_codes = np.zeros_like(spatial)
+    remote_codes[:, ONLINE] = remote_codes[:, MIXED] = online_ok[:, None]
 
     reach = r.reach_km.astype(np.float64)
     cover = np.maximum(reach, MIN_DECAY_REACH_KM)
     rows = _Rows(
-        interests=r.interests.astype(f32),
+        interests=r.interests.astype(f32, copy=False),
         interest_scale=(2 * WEIGHTS["interest"] / lookups.interest_norm).astype(f32),
         rest=rest_rows.astype(f32),
         access=access_rows.astype(f32),
         access_codes={
             route: (_CHECK * codes.reshape(len(r), _N_ACCESS)).astype(f32)
-            for route, codes in ((SPATIAL, spatial), (GLOBAL, remote))
+            for route, codes in ((SPATIAL, spatial), (GLOBAL, remote_codes))
         },
         xyz=r.xyz.astype(np.float64),
+        territory=r.territory,
         cos_reach=np.cos(reach / EARTH_RADIUS_KM),
         nearness_rate=(-np.sqrt(2) * EARTH_RADIUS_KM / (0.5 * cover)).astype(f32),
-        cover_km=cover,
-    )
-
-    venues = np.flatnonzero(located)
-    venue_keys = _grid_keys(*latlng(c.xyz[venues]))
-    by_key = np.argsort(venue_keys, kind="stable")
-    mixed = c.mode == MIXED
-    remote_columns = np.concatenate(
-        [np.flatnonzero(mixed & located), np.flatnonzero(mixed & ~located | (c.mode == ONLINE))]
     )
     columns = _Columns(
+        order=order,
+        rank=lookups.id_rank[order],
         categories=c.categories.astype(f32, copy=False),
         rest=rest_columns.astype(f32),
         access=access_columns,
         xyz=c.xyz.astype(np.float64, copy=False),
-        venues=venues[by_key],
-        venue_keys=venue_keys[by_key],
-        remote=remote_columns,
-        remote_located=int(np.count_nonzero(mixed & located)),
-        keys=_best_remote_scores(c, remote_columns),
+        languages=c.languages,
+        keys=_best_remote_scores(candidates, remote),
     )
     return rows, columns
 
 
 def _grid_keys(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
     return np.floor((lat + 90.0) / GRID_DEGREES) * 1000.0 + (lng + 180.0)
+
+
+def _located(candidates: Candidates) -> np.ndarray:
+    """In person or mixed, with a venue."""
+    return np.isin(candidates.mode, VENUE_MODES) & np.any(candidates.xyz != 0, axis=1)
+
+
+def _take(table, rows: np.ndarray, *, lists: bool = True):
+    """The given rows of a Candidates or Residents table, in that order (its list fields
+    left out, empty, when `lists` is false)."""
+    return type(table)(
+        **{
+            field.name: (list(map(values.__getitem__, rows.tolist())) if lists else [])
+            if isinstance(values, list)
+            else values[rows]
+            for field in dataclasses.fields(table)
+            for values in [getattr(table, field.name)]
+        }
+    )
 
 
 def _best_remote_scores(c: Candidates, remote: np.ndarray) -> dict[tuple[bool, bool], np.ndarray]:
@@ -870,24 +992,49 @@ def _unkey(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bits.view(np.float32), 0xFFFFFFFF - (keys & 0xFFFFFFFF)
 
 
-def _offer(shortlist: np.ndarray, rows: np.ndarray, scores: np.ndarray, ranks: np.ndarray, k: int):
+def _offer(shortlist, rows, scores, ranks, k) -> None:
     """Merge a block's best pairs into the residents' shortlists (their best `width` keys).
-    A partition of the float32 scores finds them; rows where equal scores straddle the cut
-    at or above the k-th are redone with keys, so that equals go to the lowest ids."""
-    width, m = shortlist.shape[1], scores.shape[1]
-    if m > width:
-        best = _best_columns(scores, width)
-        top = np.take_along_axis(scores, best, axis=1)
-        keys = _keys(top, ranks[best])
-        lowest = top.min(axis=1)
-        kth = np.partition(top, width - k, axis=1)[:, width - k]
-        for n in np.flatnonzero((lowest == kth) & (kth > -INFEASIBLE / 2)):
-            if np.count_nonzero(scores[n] == lowest[n]) > np.count_nonzero(top[n] == lowest[n]):
-                keys[n] = np.partition(_keys(scores[n], ranks), m - width)[m - width :]
-    else:
-        keys = _keys(scores, np.broadcast_to(ranks, scores.shape))
-    merged = np.concatenate([shortlist[rows], keys], axis=1)
+    Only pairs scoring at least a row's floor can enter: its shortlist's worst once full.
+    Rows with no more such pairs than the shortlist holds take them as they are; the others
+    take their best (see `_best_keys`)."""
+    width = shortlist.shape[1]
+    current = shortlist[rows]
+    worst = current.min(axis=1)
+    lowest = np.where(worst == _EMPTY, -np.inf, _unkey(worst)[0])
+    passing = scores >= lowest[:, None].astype(np.float32)
+    count = passing.sum(axis=1)
+    keys = np.full((len(rows), width), _EMPTY)
+    few = count <= width
+    passing[~few] = False
+    at_row, at_col = np.nonzero(passing)
+    slot = np.arange(len(at_row)) - np.repeat(np.cumsum(count * few) - count * few, count * few)
+    keys[at_row, slot] = _keys(scores[at_row, at_col], ranks[at_col])
+    many = np.flatnonzero(~few)
+    if len(many):
+        keys[many] = _best_keys(scores[many], ranks, width, k)
+    merged = np.concatenate([current, keys], axis=1)
     shortlist[rows] = np.partition(merged, merged.shape[1] - width, axis=1)[:, -width:]
+
+
+def _best_keys(scores: np.ndarray, ranks: np.ndarray, width: int, k: int) -> np.ndarray:
+    """Keys of each row's `width` best pairs. A partition of the float32 scores finds them;
+    rows where equal scores straddle its cut at or above the k-th are redone with keys, so
+    that equals go to the lowest ids."""
+    m = scores.shape[1]
+    if m <= width:
+        return np.pad(
+            _keys(scores, np.broadcast_to(ranks, scores.shape)), ((0, 0), (0, width - m)),
+            constant_values=_EMPTY,
+        )  # fmt: skip
+    best = _best_columns(scores, width)
+    top = np.take_along_axis(scores, best, axis=1)
+    keys = _keys(top, ranks[best])
+    least = top.min(axis=1)
+    kth = np.partition(top, width - k, axis=1)[:, width - k]
+    for n in np.flatnonzero((least == kth) & (kth > -INFEASIBLE / 2)):
+        if np.count_nonzero(scores[n] == least[n]) > np.count_nonzero(top[n] == least[n]):
+            keys[n] = np.partition(_keys(scores[n], ranks), m - width)[m - width :]
+    return keys
 
 
 def _best_columns(scores: np.ndarray, width: int) -> np.ndarray:
@@ -910,6 +1057,8 @@ def _best_columns(scores: np.ndarray, width: int) -> np.ndarray:
 
 def _penalize(scores: np.ndarray, pairs: PairSet, rows: np.ndarray, cols: np.ndarray, amount):
     """Add `amount` to the block's pairs listed in `pairs` (resident row, column)."""
+    if not len(pairs.keys):
+        return
     which, listed = pairs.pairs_of(rows)
     if not len(which):
         return
@@ -923,8 +1072,9 @@ def _score_and_offer(
     shortlist, rows_m, columns, lookups, rows, cols, *, k, route, located=0, covered=0,
     served=None,
 ):  # fmt: skip
-    """One block, in chunks of columns: scores, the resident's own dismissed and saved
-    activities, then the best pairs into the shortlists."""
+    """One block, in chunks of columns: scores, the pairs `served` leaves out (when given),
+    the residents' own dismissed and saved activities, then the best pairs into the
+    shortlists."""
     for start in range(0, len(cols), COLUMN_CHUNK):
         part = slice(start, start + COLUMN_CHUNK)
         chunk = cols[part]
@@ -934,99 +1084,107 @@ def _score_and_offer(
         )  # fmt: skip
         if served is not None:
             scores -= np.float32(INFEASIBLE) * ~served[:, part]
-        _penalize(scores, lookups.excluded, rows, chunk, -INFEASIBLE)
-        _penalize(scores, lookups.boosted, rows, chunk, BOOST)
-        _offer(shortlist, rows, scores, lookups.id_rank[chunk], k)
+        _penalize(scores, lookups.excluded, rows, columns.order[chunk], -INFEASIBLE)
+        _penalize(scores, lookups.boosted, rows, columns.order[chunk], BOOST)
+        _offer(shortlist, rows, scores, columns.rank[chunk], k)
 
 
-def _venues_near(columns: _Columns, rows_m: _Rows, rows: np.ndarray) -> np.ndarray:
-    """The venues within the cover of any of these residents: all those within (their
-    spread around the group's centre + the longest cover), found by grid rows of latitude
-    and longitude ranges, then by angle."""
-    xyz = rows_m.xyz[rows]
-    centre = xyz.sum(axis=0)
-    length = float(np.linalg.norm(centre))
-    if length < 1e-9:
-        return columns.venues
-    centre /= length
-    spread = float(np.arccos(np.clip((xyz @ centre).min(), -1.0, 1.0)))
-    angle = spread + float(rows_m.cover_km[rows].max()) / EARTH_RADIUS_KM + 1e-9
-    lat, lng = (float(v) for v in latlng(centre))
-    phi = np.radians(lat)
-    if abs(phi) + angle >= np.pi / 2:  # the cap holds a pole: every longitude
-        return _within(columns, columns.venues, centre, angle)
-    half = np.degrees(np.arcsin(np.sin(angle) / np.cos(phi))) + 1e-9
-    west, east = lng - half, lng + half
-    if west < -180 or east > 180:
-        west, east = -180.0, 180.0
-    grid_rows = np.arange(
-        np.floor((lat - np.degrees(angle) + 90.0) / GRID_DEGREES),
-        np.floor((lat + np.degrees(angle) + 90.0) / GRID_DEGREES) + 1,
-    )
-    starts = np.searchsorted(columns.venue_keys, grid_rows * 1000.0 + west + 180.0)
-    stops = np.searchsorted(columns.venue_keys, grid_rows * 1000.0 + east + 180.0, side="right")
-    found = np.concatenate([columns.venues[a:b] for a, b in zip(starts, stops, strict=True)])
-    return _within(columns, found, centre, angle)
+def _union(sorted_arrays: list[np.ndarray]) -> np.ndarray:
+    return sorted_arrays[0] if len(sorted_arrays) == 1 else distinct(np.concatenate(sorted_arrays))
 
 
-def _within(columns: _Columns, venues: np.ndarray, centre: np.ndarray, angle: float):
-    return venues[columns.xyz[venues] @ centre >= np.cos(angle)]
-
-
-def _packed(columns: _Columns, rows_m: _Rows, groups: list[np.ndarray], size: int):
-    """(rows, venues) batches from the groups of `spatial_batches`, each group with the
-    venues within its cover. Consecutive groups share a batch while the pairs this adds
+def _packed(venues: _Venues, residents: Residents, cover_km: np.ndarray, size: int):
+    """(rows, venue positions) batches from the groups of `spatial_batches`, each group with
+    the venues within its cover. Consecutive groups share a batch while the pairs this adds
     cost less than the block they save (sparse places have many small groups)."""
     rows: list[np.ndarray] = []
     pools: list[np.ndarray] = []
     height = width = 0
-    for group in groups:
-        pool = _venues_near(columns, rows_m, group)
+    for group in spatial_batches(residents, min(CELL_SIZE, size)):
+        pool = venues.near(residents.xyz[group], cover_km[group])
         added = height * len(pool) + len(group) * width
         if rows and (height + len(group) > size or added > PACK_PAIRS):
-            yield np.concatenate(rows), np.unique(np.concatenate(pools))
+            yield np.concatenate(rows), _union(pools)
             rows, pools, height, width = [], [], 0, 0
         rows.append(group)
         pools.append(pool)
         height, width = height + len(group), width + len(pool)
     if rows:
-        yield np.concatenate(rows), np.unique(np.concatenate(pools))
+        yield np.concatenate(rows), _union(pools)
 
 
-def _score_nearby(shortlist, residents, rows_m, columns, lookups, *, k, size) -> None:
-    """Each batch against the venues within its cover and the at-home and phone activities
-    serving its communes."""
-    groups = spatial_batches(residents, min(CELL_SIZE, size))
-    for rows, venues in _packed(columns, rows_m, groups, size):
-        context = dict(k=k, route=SPATIAL)
-        if len(venues):
+def _plan(residents: Residents, candidates: Candidates, areas: ServiceAreas, size: int) -> _Plan:
+    """The batches of venues, the blocks of service areas and the remote activities."""
+    cover_km = np.maximum(residents.reach_km.astype(np.float64), MIN_DECAY_REACH_KM)
+    venues = _Venues.of(candidates)
+    batches = list(_packed(venues, residents, cover_km, size))
+    online = np.any((residents.accepted_modes >> ONLINE) & 1 == 1)
+    mixed = candidates.mode == MIXED
+    located = _located(candidates)
+    remote = [np.flatnonzero(mixed & located), np.flatnonzero(mixed & ~located)]
+    remote.append(np.flatnonzero(candidates.mode == ONLINE))
+    remote = np.concatenate(remote) if online else np.zeros(0, dtype=np.int64)
+    return _Plan(
+        venues=venues,
+        batches=batches,
+        served=list(_packed_areas(areas.blocks(residents.territory), size)),
+        remote=remote,
+        remote_located=int(np.count_nonzero(mixed & located)) if online else 0,
+    )
+
+
+def _packed_areas(blocks: list[tuple[np.ndarray, np.ndarray]], size: int):
+    """(rows, columns, mixed) from the blocks of service areas: consecutive small ones share
+    a block, as in `_packed`; such a block is mixed, holding pairs that are not served."""
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    height = width = 0
+    for area_rows, area_cols in blocks:
+        added = height * len(area_cols) + len(area_rows) * width
+        if rows and (height + len(area_rows) > size or added > PACK_PAIRS):
+            yield distinct(np.concatenate(rows)), np.concatenate(cols), len(rows) > 1
+            rows, cols, height, width = [], [], 0, 0
+        rows.append(area_rows)
+        cols.append(area_cols)
+        height, width = height + len(area_rows), width + len(area_cols)
+    if rows:
+        yield distinct(np.concatenate(rows)), np.concatenate(cols), len(rows) > 1
+
+
+def _score_nearby(shortlist, rows_m, columns, lookups, plan, position, *, k, size) -> None:
+    """Each batch against the venues within its cover, then each service area's residents
+    against its at-home and phone activities."""
+    for rows, pool in plan.batches:
+        if len(pool):
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, venues, located=len(venues), **context
-            )
-        cols, served = lookups.areas.near(residents.territory[rows])
-        if len(cols):
+                shortlist, rows_m, columns, lookups, rows, position[plan.venues.cols[pool]],
+                k=k, route=SPATIAL, located=len(pool),
+            )  # fmt: skip
+    for residents_of_area, cols, mixed in plan.served:
+        for rows in _chunks(residents_of_area, size):
+            served = lookups.areas.serves(cols, rows_m.territory[rows, None]) if mixed else None
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, cols, served=served, **context
-            )
+                shortlist, rows_m, columns, lookups, rows, position[cols], k=k, route=SPATIAL,
+                served=served,
+            )  # fmt: skip
 
 
-def _score_remote(
-    shortlist, residents, candidates, rows_m, columns, lookups, *, k, size
-) -> np.ndarray:
-    """Online activities and mixed ones followed online, for the residents who accept
-    online: first every pair sharing an interest category (one block per category, each pair
-    in the block of its first shared category), then for each kind of resident the PREFIX
-    activities with the best possible score without a shared interest. Returns each
-    resident's bound on the score of any activity left unscored."""
+def _score_remote(shortlist, residents, rows_m, columns, lookups, remote, located, *, k, size):
+    """Online activities and mixed ones followed online (`remote`, positions in the
+    columns, the `located` mixed ones first), for the residents who accept online: first
+    every pair sharing an interest category (one block per category, each pair in the block
+    of its first shared category), then for each kind of resident the PREFIX activities with
+    the best possible score without a shared interest. Returns each resident's bound on the
+    score of any activity left unscored."""
     bounds = np.full(len(residents), -np.inf)
     online = np.flatnonzero((residents.accepted_modes >> ONLINE) & 1 == 1)
-    remote, located = columns.remote, columns.remote_located
     if not len(online) or not len(remote):
         return bounds
     if len(online) * len(remote) <= DENSE_REMOTE_PAIRS:
         _score_all_remote(
-            shortlist, residents, candidates, rows_m, columns, lookups, online, k=k, size=size
-        )
+            shortlist, residents, rows_m, columns, lookups, remote, located, online, k=k,
+            size=size,
+        )  # fmt: skip
         return bounds
     in_category = columns.categories[remote] > 0
     interested = rows_m.interests[online] > 0
@@ -1063,14 +1221,15 @@ def _score_remote(
     return bounds + BOOST * boosted + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
 
 
-def _score_all_remote(shortlist, residents, candidates, rows_m, columns, lookups, rows, *, k, size):
+def _score_all_remote(
+    shortlist, residents, rows_m, columns, lookups, remote, located, rows, *, k, size
+):
     """Every remote activity sharing a language with them, for these residents: all of them
     when they are few, or those whose lists the pruned pass could not settle."""
     shortlist[rows] = _EMPTY
-    remote, located = columns.remote, columns.remote_located
     languages = residents.languages[rows]
-    for mask in np.unique(languages):
-        spoken = candidates.languages[remote] & mask != 0
+    for mask in distinct(languages):
+        spoken = columns.languages[remote] & mask != 0
         for chunk in _chunks(rows[languages == mask], size):
             _score_and_offer(
                 shortlist, rows_m, columns, lookups, chunk, remote[spoken], k=k, route=GLOBAL,
@@ -1079,30 +1238,46 @@ def _score_all_remote(shortlist, residents, candidates, rows_m, columns, lookups
 
 
 def _choose(residents, candidates, lookups, shortlists, rows, *, k, everyone_bit):
-    """Each row's k best columns, k-th score and exact scores, from its shortlists: the
-    items whose float32 score is within RESCORE_SLACK of the k-th are rescored exactly."""
+    """Each row's k best columns, k-th score and exact scores from its shortlists, and
+    whether the shortlist was too short to tell. In chunks of rows, so that the temporaries
+    are reused rather than paged in anew."""
+    parts = [
+        _choose_rows(
+            residents, candidates, lookups, shortlists, chunk, k=k, everyone_bit=everyone_bit
+        )
+        for chunk in _chunks(rows, CHOOSE_CHUNK)
+    ]
+    chosen, kth, exact, crowded = zip(*parts, strict=True)
+    exact = PairScores(*(np.concatenate(field) for field in zip(*exact, strict=True)))
+    return np.concatenate(chosen), np.concatenate(kth), exact, np.concatenate(crowded)
+
+
+def _choose_rows(residents, candidates, lookups, shortlists, rows, *, k, everyone_bit):
+    """The items whose float32 score is within RESCORE_SLACK of the k-th are rescored
+    exactly. When the shortlist is full of such items, one left out could belong too: the
+    row is crowded."""
     keys = np.concatenate([shortlist[rows] for shortlist in shortlists], axis=1)
     width = shortlists[0].shape[1]
     keys = np.partition(keys, keys.shape[1] - width, axis=1)[:, -width:]
     approx, ranks = _unkey(keys)
     valid = (keys != _EMPTY) & (approx > -INFEASIBLE / 2)
     approx = np.where(valid, approx, -np.inf)
-    kth = np.partition(approx, width - k, axis=1)[:, width - k] if width > k else approx.min(1)
+    kth = np.partition(approx, width - k, axis=1)[:, width - k]
     near = valid & (approx >= kth[:, None] - RESCORE_SLACK)
+    crowded = near.all(axis=1)
     at_row, at_col = np.nonzero(near)
     cols = lookups.by_rank[ranks[at_row, at_col]]
     exact = pair_scores(
         residents, candidates, rows[at_row], cols, everyone_bit=everyone_bit, lookups=lookups
     )
-    shape = near.shape
-    grid_cols = np.full(shape, -1)
+    grid_cols = np.full(near.shape, -1)
     grid_cols[at_row, at_col] = cols
     fields = []
     for field in exact:
-        grid = np.zeros(shape, dtype=field.dtype)
+        grid = np.zeros(near.shape, dtype=field.dtype)
         grid[at_row, at_col] = field
         fields.append(grid)
-    return _best_exact(PairScores(*fields), grid_cols, lookups, k)
+    return *_best_exact(PairScores(*fields), grid_cols, lookups, k), crowded
 
 
 def recommend_batched(
@@ -1118,30 +1293,55 @@ def recommend_batched(
     same lists, scores and reasons (see the module docstring for how)."""
     if len(residents) == 0 or len(candidates) == 0:
         return [[] for _ in range(len(residents))]
-    lookups = Lookups.build(residents, candidates)
-    rows_m, columns = _matrices(residents, candidates, lookups, everyone_bit)
-    width = k + SHORTLIST_MARGIN
-    nearby = np.full((len(residents), width), _EMPTY)
-    remote = np.full((len(residents), width), _EMPTY)
-    common = dict(k=k, size=batch_size)
-    _score_nearby(nearby, residents, rows_m, columns, lookups, **common)
-    bounds = _score_remote(remote, residents, candidates, rows_m, columns, lookups, **common)
+    chosen, exact, lookups = _chosen(
+        residents, candidates, everyone_bit=everyone_bit, k=k, size=batch_size,
+        margin=SHORTLIST_MARGIN,
+    )  # fmt: skip
+    return _finish(
+        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
+    )
+
+
+def _chosen(residents, candidates, *, everyone_bit, k, size, margin):
+    """Each resident's k best columns (-1 padded) and their exact scores, with the lookups
+    they were computed with. Residents whose shortlist of k + margin was crowded are done
+    again with a margin four times wider."""
+    areas = ServiceAreas.of(candidates)
+    plan = _plan(residents, candidates, areas, size)
+    order = plan.columns()
+    lookups = Lookups.build(residents, candidates, areas=areas, columns=order)
+    position = np.full(len(candidates), -1)
+    position[order] = np.arange(len(order))
+    remote = position[plan.remote]
+    rows_m, columns = _matrices(residents, candidates, lookups, everyone_bit, order, plan.remote)
+    nearby = np.full((len(residents), k + margin), _EMPTY)
+    far = np.full((len(residents), k + margin), _EMPTY)
+    common = dict(k=k, size=size)
+    _score_nearby(nearby, rows_m, columns, lookups, plan, position, **common)
+    located = plan.remote_located
+    bounds = _score_remote(far, residents, rows_m, columns, lookups, remote, located, **common)
     everyone = np.arange(len(residents))
     choose = dict(k=k, everyone_bit=everyone_bit)
-    chosen, kth, exact = _choose(
-        residents, candidates, lookups, (nearby, remote), everyone, **choose
+    chosen, kth, exact, crowded = _choose(
+        residents, candidates, lookups, (nearby, far), everyone, **choose
     )
     # Where an unscored remote activity could still enter the list, score them all.
     unsettled = np.flatnonzero(np.isfinite(bounds) & (kth <= bounds + 1e-9))
     if len(unsettled):
         _score_all_remote(
-            remote, residents, candidates, rows_m, columns, lookups, unsettled, **common
+            far, residents, rows_m, columns, lookups, remote, located, unsettled, **common
         )
-        chosen[unsettled], _, again = _choose(
-            residents, candidates, lookups, (nearby, remote), unsettled, **choose
+        chosen[unsettled], _, again, crowded[unsettled] = _choose(
+            residents, candidates, lookups, (nearby, far), unsettled, **choose
         )
         for field, value in zip(exact, again, strict=True):
             field[unsettled] = value
-    return _finish(
-        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
-    )
+    crowded = np.flatnonzero(crowded)
+    if len(crowded):
+        chosen[crowded], again, _ = _chosen(
+            _take(residents, crowded), candidates, everyone_bit=everyone_bit, k=k, size=size,
+            margin=4 * margin,
+        )  # fmt: skip
+        for field, value in zip(exact, again, strict=True):
+            field[crowded] = value
+    return chosen, exact, lookups

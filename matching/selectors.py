@@ -6,7 +6,10 @@ import datetime
 from collections import defaultdict
 
 import numpy as np
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from activities import choices as activity_choices
@@ -36,167 +39,213 @@ def candidate_activities() -> QuerySet[Activity]:
     )
 
 
+# Read in one query per table, in columns; `seen` tells when someone last vouched for it.
+CANDIDATE_COLUMNS = (
+    "id", "lat", "lng", "attendance_mode", "place__wheelchair", "age_min", "age_max",
+    "audiences_mask", "languages_mask", "is_free", "price_min", "reduced_price", "weekly_slots",
+    "kind", "group_size", "intensity", "registration", "seen",
+)  # fmt: skip
+# On PostgreSQL, whole days since then are counted by the database: parsing a timestamp per
+# row would take half the time of the whole build.
+DAYS_SINCE_SEEN_SQL = (
+    "FLOOR(EXTRACT(EPOCH FROM (%s - COALESCE(last_verified_at, published_at))) / 86400)"
+)
+MODE_INDEX = {mode: n for n, mode in enumerate(scoring.MODES)}
+
+
 def build_candidates(
     activities: QuerySet[Activity] | None = None, *, now: datetime.datetime | None = None
 ) -> tuple[scoring.Candidates, list[str]]:
+    """The engine's table of these activities (by default every candidate), ordered by id,
+    and the category slugs of its columns. One query per table (activities, their
+    categories, their service areas, their popularity), each filtering by the activities'
+    query rather than by a list of ids; the arrays are built column by column."""
     now = now or timezone.now()
     slugs, column, top = category_index()
     activities = (activities if activities is not None else candidate_activities()).order_by("id")
-    rows = list(
-        activities.values_list(
-            "id",
-            "lat",
-            "lng",
-            "attendance_mode",
-            "place__wheelchair",
-            "age_min",
-            "age_max",
-            "audiences_mask",
-            "languages_mask",
-            "is_free",
-            "price_min",
-            "reduced_price",
-            "weekly_slots",
-            "kind",
-            "group_size",
-            "intensity",
-            "registration",
-            "published_at",
-            "last_verified_at",
-        )
+    counted = connection.vendor == "postgresql"
+    if counted:
+        seen = RawSQL(DAYS_SINCE_SEEN_SQL, [now], output_field=FloatField())
+    else:
+        seen = Coalesce("last_verified_at", "published_at")
+    values = _columns(
+        activities.annotate(seen=seen).values_list(*CANDIDATE_COLUMNS), CANDIDATE_COLUMNS
     )
-    ids = [row[0] for row in rows]
-    categories = defaultdict(list)
-    for activity_id, category_id in Activity.categories.through.objects.filter(
-        activity_id__in=ids
-    ).values_list("activity_id", "category_id"):
-        categories[activity_id].append(category_id)
-    areas = defaultdict(set)
-    for activity_id, territory_id in Activity.service_area.through.objects.filter(
-        activity_id__in=ids
-    ).values_list("activity_id", "territory_id"):
-        areas[activity_id].add(territory_id)
-    popularity = dict(
-        Feedback.objects.filter(
-            activity_id__in=ids, signal__in=[FeedbackSignal.SAVED, FeedbackSignal.JOINED]
-        )
-        .values_list("activity_id")
-        .annotate(n=Count("id"))
+    ids = np.array(values["id"], dtype=np.int64)
+    chosen = activities.values("pk")
+    matrix, top_category = _category_matrix(ids, chosen, len(slugs), column, top)
+    xyz = np.nan_to_num(scoring.unit_vectors(_floats(values["lat"]), _floats(values["lng"])))
+    age_min, age_max = _floats(values["age_min"]), _floats(values["age_max"])
+    is_free = np.array(values["is_free"], dtype=bool)
+    cheapest = np.fmin(_floats(values["price_min"]), _floats(values["reduced_price"]))
+    slots = np.array(values["weekly_slots"], dtype=np.int64)
+    kind = values["kind"]
+    social = (
+        0.4 * _flags(k in SOCIAL_KINDS for k in kind)
+        + 0.3 * _flags(g in ("one_to_one", "small") for g in values["group_size"])
+        + 0.3 * ((slots != 0) & _flags(k != "event" for k in kind))
     )
-    most = max(popularity.values(), default=0)
-
-    m = len(rows)
-    lat = np.array([r[1] if r[1] is not None else np.nan for r in rows], dtype=np.float64)
-    lng = np.array([r[2] if r[2] is not None else np.nan for r in rows], dtype=np.float64)
-    xyz = np.nan_to_num(scoring.unit_vectors(lat, lng))
-    matrix = np.zeros((m, len(slugs)), dtype=np.float32)
-    top_category = np.zeros(m, dtype=np.int32)
-    for n, activity_id in enumerate(ids):
-        for category_id in categories[activity_id]:
-            matrix[n, column[category_id]] = 1.0
-            matrix[n, top[category_id]] = 1.0
-        if categories[activity_id]:
-            top_category[n] = top[categories[activity_id][0]]
-
-    def price(row) -> float:
-        if row[9]:
-            return 0.0
-        prices = [p for p in (row[10], row[11]) if p is not None]
-        return float(min(prices)) if prices else 0.0
-
-    def freshness(row) -> float:
-        seen = row[18] or row[17]
-        if seen is None:
-            return 0.0
-        return max(0.0, 1.0 - (now - seen).days / FRESH_DAYS)
-
+    days = _floats(values["seen"]) if counted else _days_since(values["seen"], now)
+    freshness = np.where(np.isnan(days), 0.0, np.maximum(0.0, 1.0 - days / FRESH_DAYS))
+    low_threshold = is_free & _flags(
+        i == "low" and r == "none"
+        for i, r in zip(values["intensity"], values["registration"], strict=True)
+    )
     candidates = scoring.Candidates(
-        ids=np.array(ids, dtype=np.int64),
+        ids=ids,
         xyz=xyz,
-        mode=np.array([scoring.MODES.index(r[3]) for r in rows], dtype=np.int8),
-        step_free=np.array([r[4] == "full" for r in rows], dtype=bool),
-        age_min=np.array([r[5] if r[5] is not None else 0 for r in rows], dtype=np.int16),
-        age_max=np.array([r[6] if r[6] is not None else 200 for r in rows], dtype=np.int16),
-        has_age_limits=np.array([r[5] is not None or r[6] is not None for r in rows], dtype=bool),
-        audiences=np.array([r[7] for r in rows], dtype=np.int64),
-        languages=np.array([r[8] for r in rows], dtype=np.int64),
-        price=np.array([price(r) for r in rows], dtype=np.float32),
-        slots=np.array([r[12] for r in rows], dtype=np.int64),
+        mode=np.array([MODE_INDEX[m] for m in values["attendance_mode"]], dtype=np.int8),
+        step_free=_flags(w == "full" for w in values["place__wheelchair"]),
+        age_min=np.nan_to_num(age_min, nan=0).astype(np.int16),
+        age_max=np.nan_to_num(age_max, nan=200).astype(np.int16),
+        has_age_limits=~np.isnan(age_min) | ~np.isnan(age_max),
+        audiences=np.array(values["audiences_mask"], dtype=np.int64),
+        languages=np.array(values["languages_mask"], dtype=np.int64),
+        price=np.where(is_free, 0.0, np.nan_to_num(cheapest, nan=0.0)).astype(np.float32),
+        slots=slots,
         categories=matrix,
         top_category=top_category,
-        social=np.array(
-            [
-                0.4 * (r[13] in SOCIAL_KINDS)
-                + 0.3 * (r[14] in ("one_to_one", "small"))
-                + 0.3 * (bin(r[12]).count("1") > 0 and r[13] != "event")
-                for r in rows
-            ],
-            dtype=np.float32,
-        ),
-        freshness=np.array([freshness(r) for r in rows], dtype=np.float32),
-        popularity=np.array(
-            [popularity.get(i, 0) / most if most else 0.0 for i in ids], dtype=np.float32
-        ),
-        low_threshold=np.array(
-            [r[9] and r[15] == "low" and r[16] == "none" for r in rows], dtype=bool
-        ),
-        service_territories=[frozenset(areas[i]) for i in ids],
-        free=np.array([bool(r[9]) for r in rows], dtype=bool),
+        social=social.astype(np.float32),
+        freshness=freshness.astype(np.float32),
+        popularity=_popularity(ids, chosen),
+        low_threshold=low_threshold,
+        service_territories=_service_areas(ids, chosen),
+        free=is_free,
     )
     return candidates, slugs
 
 
+def _columns(rows, names: tuple[str, ...]) -> dict[str, tuple]:
+    """Rows of a values_list query as one tuple per column."""
+    rows = list(rows)
+    return (
+        dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {n: () for n in names}
+    )
+
+
+def _days_since(moments: tuple, now: datetime.datetime) -> np.ndarray:
+    """Whole days since each moment, NaN for never."""
+    return np.array([(now - moment).days if moment else np.nan for moment in moments])
+
+
+def _floats(values: tuple) -> np.ndarray:
+    """float64, NaN where the value is missing (None becomes NaN)."""
+    return np.array(values, dtype=np.float64)
+
+
+def _flags(values) -> np.ndarray:
+    return np.fromiter(values, dtype=bool)
+
+
+def _category_matrix(ids, chosen, n_columns: int, column: dict, top: dict):
+    """(M, C) float32, 1 for each category of an activity and its top category; and the top
+    category of each activity's first category (its main one, the first one given)."""
+    links = Activity.categories.through.objects.filter(activity__in=chosen).order_by("pk")
+    pairs = np.array(list(links.values_list("activity_id", "category_id")), dtype=np.int64)
+    pairs = pairs.reshape(-1, 2)
+    lookup = np.zeros((2, max(column, default=0) + 1), dtype=np.int64)
+    lookup[0, list(column)] = list(column.values())
+    lookup[1, list(top)] = list(top.values())
+    rows = np.searchsorted(ids, pairs[:, 0])
+    matrix = np.zeros((len(ids), n_columns), dtype=np.float32)
+    matrix[rows, lookup[0, pairs[:, 1]]] = 1.0
+    matrix[rows, lookup[1, pairs[:, 1]]] = 1.0
+    top_category = np.zeros(len(ids), dtype=np.int32)
+    described, first = np.unique(rows, return_index=True)
+    top_category[described] = lookup[1, pairs[first, 1]]
+    return matrix, top_category
+
+
+def _popularity(ids: np.ndarray, chosen) -> np.ndarray:
+    """Saves and joins of each activity, scaled by the most saved or joined among them."""
+    counts = (
+        Feedback.objects.filter(
+            activity__in=chosen, signal__in=[FeedbackSignal.SAVED, FeedbackSignal.JOINED]
+        )
+        .values_list("activity_id")
+        .annotate(n=Count("id"))
+    )
+    pairs = np.array(list(counts), dtype=np.int64).reshape(-1, 2)
+    popularity = np.zeros(len(ids), dtype=np.float32)
+    if len(pairs):
+        popularity[np.searchsorted(ids, pairs[:, 0])] = pairs[:, 1] / pairs[:, 1].max()
+    return popularity
+
+
+def _service_areas(ids: np.ndarray, chosen) -> list[frozenset[int]]:
+    areas: dict[int, set[int]] = defaultdict(set)
+    links = Activity.service_area.through.objects.filter(activity__in=chosen)
+    for activity_id, territory_id in links.values_list("activity_id", "territory_id"):
+        areas[activity_id].add(territory_id)
+    empty: frozenset[int] = frozenset()
+    return [frozenset(areas[i]) if i in areas else empty for i in ids.tolist()]
+
+
 def build_residents(profiles: list[ResidentProfile], slugs: list[str]) -> scoring.Residents:
+    """The engine's table of these residents, in their order, built column by column."""
     column = {slug: n for n, slug in enumerate(slugs)}
-    user_ids = [p.user_id for p in profiles]
+    n = len(profiles)
+    user_ids = np.fromiter((p.user_id for p in profiles), dtype=np.int64, count=n)
+    excluded, boosted = _feedback_of(user_ids)
+    interests = np.zeros((n, len(slugs)), dtype=np.float32)
+    for row, profile in enumerate(profiles):
+        for slug, weight in (profile.interests or {}).items():
+            if slug in column:
+                interests[row, column[slug]] = float(weight)
+
+    def field(name: str, dtype, missing=None) -> np.ndarray:
+        values = (getattr(p, name) for p in profiles)
+        if missing is not None:
+            values = (missing if v is None else v for v in values)
+        return np.fromiter(values, dtype=dtype, count=n)
+
+    home_lat, home_lng = field("home_lat", np.float64, 0.0), field("home_lng", np.float64, 0.0)
+    consented = _flags(p.sensitive_consent_at is not None for p in profiles)
+    birth_year = field("birth_year", np.int64, 0)
+    loneliness = field("loneliness_score", np.int64, 0)
+    return scoring.Residents(
+        ids=user_ids,
+        xyz=scoring.unit_vectors(home_lat, home_lng),
+        has_home=_flags(p.home_lat is not None for p in profiles),
+        territory=field("home_territory_id", np.int64, -1),
+        reach_km=field("max_distance_km", np.float32),
+        step_free=field("step_free", bool),
+        homebound=field("homebound", bool),
+        age=np.where(birth_year > 0, timezone.localdate().year - birth_year, -1).astype(np.int16),
+        audiences=np.where(consented, field("audiences_mask", np.int64), 0),
+        languages=field("languages_mask", np.int64),
+        budget=field("budget_max", np.float32, np.inf),
+        accepted_modes=np.fromiter(map(_modes_mask, profiles), dtype=np.int64, count=n),
+        availability=field("availability_mask", np.int64),
+        interests=interests,
+        lonely=consented & (loneliness >= scoring.LONELY_SCORE),
+        excluded=[excluded.get(u, frozenset()) for u in user_ids.tolist()],
+        boosted=[boosted.get(u, frozenset()) for u in user_ids.tolist()],
+    )
+
+
+def _feedback_of(user_ids: np.ndarray) -> tuple[dict[int, frozenset], dict[int, frozenset]]:
+    """Each resident's dismissed, and saved or joined, activity ids. Residents come in
+    chunks of consecutive user ids: a range filters them without a parameter per id."""
+    if not len(user_ids):
+        return {}, {}
+    low, high = int(user_ids.min()), int(user_ids.max())
+    if high - low < 4 * len(user_ids):
+        rows = Feedback.objects.filter(user_id__gte=low, user_id__lte=high)
+    else:
+        rows = Feedback.objects.filter(user_id__in=user_ids.tolist())
+    wanted = set(user_ids.tolist())
     excluded, boosted = defaultdict(set), defaultdict(set)
-    for user_id, activity_id, signal in Feedback.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "activity_id", "signal"
-    ):
+    for user_id, activity_id, signal in rows.values_list("user_id", "activity_id", "signal"):
+        if user_id not in wanted:
+            continue
         if signal == FeedbackSignal.DISMISSED:
             excluded[user_id].add(activity_id)
         elif signal in (FeedbackSignal.SAVED, FeedbackSignal.JOINED):
             boosted[user_id].add(activity_id)
-    interests = np.zeros((len(profiles), len(slugs)), dtype=np.float32)
-    for n, profile in enumerate(profiles):
-        for slug, weight in (profile.interests or {}).items():
-            if slug in column:
-                interests[n, column[slug]] = float(weight)
-    has_home = np.array([p.home_lat is not None for p in profiles], dtype=bool)
-    lat = np.array([p.home_lat if p.home_lat is not None else 0.0 for p in profiles])
-    lng = np.array([p.home_lng if p.home_lng is not None else 0.0 for p in profiles])
-    this_year = timezone.localdate().year
-    return scoring.Residents(
-        ids=np.array(user_ids, dtype=np.int64),
-        xyz=scoring.unit_vectors(lat, lng),
-        has_home=has_home,
-        territory=np.array([p.home_territory_id or -1 for p in profiles], dtype=np.int64),
-        reach_km=np.array([p.max_distance_km for p in profiles], dtype=np.float32),
-        step_free=np.array([p.step_free for p in profiles], dtype=bool),
-        homebound=np.array([p.homebound for p in profiles], dtype=bool),
-        age=np.array(
-            [this_year - p.birth_year if p.birth_year else -1 for p in profiles], dtype=np.int16
-        ),
-        audiences=np.array(
-            [p.audiences_mask if p.sensitive_consent_at else 0 for p in profiles], dtype=np.int64
-        ),
-        languages=np.array([p.languages_mask for p in profiles], dtype=np.int64),
-        budget=np.array(
-            [float(p.budget_max) if p.budget_max is not None else np.inf for p in profiles],
-            dtype=np.float32,
-        ),
-        accepted_modes=np.array([_modes_mask(p) for p in profiles], dtype=np.int64),
-        availability=np.array([p.availability_mask for p in profiles], dtype=np.int64),
-        interests=interests,
-        lonely=np.array(
-            [
-                bool(p.sensitive_consent_at and (p.loneliness_score or 0) >= scoring.LONELY_SCORE)
-                for p in profiles
-            ],
-            dtype=bool,
-        ),
-        excluded=[frozenset(excluded[u]) for u in user_ids],
-        boosted=[frozenset(boosted[u]) for u in user_ids],
+    return (
+        {u: frozenset(a) for u, a in excluded.items()},
+        {u: frozenset(a) for u, a in boosted.items()},
     )
 
 

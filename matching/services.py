@@ -5,34 +5,31 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import math
 from collections.abc import Iterable
 
 import h3
+import numpy as np
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices as activity_choices
-from activities.geo import EARTH_RADIUS_KM, bounding_box
+from activities.geo import EARTH_RADIUS_KM
 from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
+from matching.arrays import rows_of, take
 from matching.candidates import current_candidates, pool
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
-from matching.selectors import (
-    EVERYONE_BIT,
-    build_residents,
-    category_index,
-)
+from matching.residents import current_residents
+from matching.selectors import EVERYONE_BIT, build_residents, category_index
 
 HOME_CELL_RESOLUTION = 8  # ~0.7 km² cells: the stored home is the centre of one of them
-MAX_REACH_KM = 50.0
 DEBOUNCE_SECONDS = 3
 SENSITIVE_FIELDS = ("audiences", "loneliness_score")
 
@@ -140,7 +137,7 @@ def _set_row(
         computed_at=computed_at,
         engine_version=scoring.ENGINE_VERSION,
         items=[
-            {"activity": item.activity_id, "score": item.score, "reasons": item.reasons}
+            {"activity": item.activity_id, "score": item.score, "reasons": list(item.reasons)}
             for item in items
         ],
         # The diversity re-rank reorders the head of the list: the lowest score may be anywhere.
@@ -230,44 +227,36 @@ def recommendations_compute(
     return len(profiles)
 
 
-REACH_MARGIN = 1.02  # the reach test below is on a local plane, the engine's on the sphere
-KM_PER_DEGREE = math.radians(EARTH_RADIUS_KM)
+# Followed from anywhere: a mixed activity too, online.
+EVERYWHERE = (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED)
+REACHED_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE)
+REACH_MARGIN = 1.001  # the engine's own distances, give or take its float rounding
 
 
-def _profiles_in_reach(activity: Activity) -> QuerySet[ResidentProfile]:
-    """Consenting residents for whom the activity might be feasible: everyone for an online
-    or mixed activity (a mixed one can be followed online), everyone in its service area for
-    one at home or by phone, and for a venue everyone who can leave home and lives within
-    their own reach of it. A superset: the engine applies every constraint."""
-    profiles = ResidentProfile.objects.filter(matching_consent_at__isnull=False)
+def _reached(residents: scoring.Residents, activity: Activity) -> np.ndarray:
+    """Rows of the residents for whom the activity might be feasible: every one for an online
+    or mixed activity, every one living in its service area for one at home or by phone, and
+    for a venue every one who can leave home and lives within their own reach of it
+    (distances as the engine measures them). A superset: the engine applies every
+    constraint. Numpy over the residents' table: a few milliseconds for a million."""
     mode = activity.attendance_mode
-    if mode in (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED):
-        return profiles
-    if mode in (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE):
-        return profiles.filter(home_territory__in=activity.service_area.all())
+    if mode in EVERYWHERE:
+        return np.arange(len(residents))
+    if mode in REACHED_AT_HOME:
+        served = list(activity.service_area.values_list("id", flat=True))
+        return np.flatnonzero(np.isin(residents.territory, served))
     if activity.lat is None:
-        return profiles.none()
-    min_lat, max_lat, min_lng, max_lng = bounding_box(activity.lat, activity.lng, MAX_REACH_KM)
-    # Within 50 km a degree of longitude is as long as at the venue's latitude, to 1 %.
-    north = (F("home_lat") - activity.lat) * KM_PER_DEGREE
-    east = (F("home_lng") - activity.lng) * (KM_PER_DEGREE * math.cos(math.radians(activity.lat)))
-    reach = F("max_distance_km") * REACH_MARGIN
-    return (
-        profiles.filter(
-            homebound=False,
-            home_lat__gte=min_lat,
-            home_lat__lte=max_lat,
-            home_lng__gte=min_lng,
-            home_lng__lte=max_lng,
-        )
-        .alias(gap=north * north + east * east, limit=reach * reach)
-        .filter(gap__lte=F("limit"))
-    )
+        return np.arange(0)
+    venue = scoring.unit_vectors(np.array([activity.lat]), np.array([activity.lng]))[0]
+    distance = EARTH_RADIUS_KM * np.arccos(np.clip(residents.xyz @ venue, -1.0, 1.0))
+    mobile = residents.has_home & ~residents.homebound
+    return np.flatnonzero(mobile & (distance <= residents.reach_km * REACH_MARGIN))
 
 
 def residents_in_reach(*, activity: Activity) -> list[int]:
-    """User ids of the residents who might see this activity (see `_profiles_in_reach`)."""
-    return list(_profiles_in_reach(activity).values_list("user_id", flat=True))
+    """User ids of the consenting residents who might see this activity (`_reached`)."""
+    residents = current_residents()
+    return residents.ids[_reached(residents, activity)].tolist()
 
 
 MERGE, REFILL = "merge", "refill"
@@ -275,72 +264,91 @@ MERGE, REFILL = "merge", "refill"
 
 def _merge_action(row: RecommendationSet, activity_id: int, score: float | None) -> str | None:
     """What one activity's new score (None: not feasible, or no longer a candidate) does to a
-    list that was the resident's top of the whole directory before it changed.
+    list that was the resident's top of the whole directory before it changed (`row` with
+    its items when it lists the activity).
 
     The new top is within the old list plus this activity (MERGE: rescore that pool) unless
-    the activity was listed in a full list and fell to or below the lowest score, or out:
-    then an unlisted activity may take its place and only a full computation knows which
-    (REFILL). A short list holds every feasible activity, so merging it is always exact."""
+    the activity was listed in a full list and went down to or below the lowest score, or
+    out: then an unlisted activity may take its place and only a full computation knows
+    which (REFILL). A short list holds every feasible activity: merging it is always exact."""
     listed = activity_id in row.activity_ids
     if not _is_full(row):
         return MERGE if listed or score is not None else None
-    if listed:
-        return MERGE if score is not None and score > row.threshold else REFILL
-    return MERGE if score is not None and score >= row.threshold else None
+    if not listed:
+        return MERGE if score is not None and score >= row.threshold else None
+    if score is None:
+        return REFILL
+    before = next(item["score"] for item in row.items if item["activity"] == activity_id)
+    return MERGE if score > row.threshold or score >= before else REFILL
 
 
 def _sets_listing(activity_id: int) -> list[RecommendationSet]:
     """The sets that list this activity: a lookup in the GIN index of `activity_ids` on
     PostgreSQL (migration 0002); a scan of every set elsewhere (the embedded SQLite, small)."""
-    sets = RecommendationSet.objects.only("user_id", "threshold", "activity_ids")
+    sets = RecommendationSet.objects.only("user_id", "threshold", "activity_ids", "items")
     if connection.vendor == "postgresql":
         return list(sets.filter(activity_ids__contains=[activity_id]))
     return [row for row in sets.iterator() if activity_id in row.activity_ids]
 
 
 def _activity_scores(
-    profiles: list[ResidentProfile], activity_id: int, *, now: datetime.datetime
-) -> dict[int, float | None]:
-    """Each resident's score for this one activity; None where it is not feasible, or for
-    everyone when it is no longer a candidate (withdrawn, no session left)."""
+    reached: scoring.Residents, activity_id: int, *, now: datetime.datetime
+) -> dict[int, float]:
+    """Each resident's score for this one activity, where it is feasible (none when it is no
+    longer a candidate: withdrawn, or no session left)."""
     single = pool([activity_id], now=now)
-    if activity_id not in single.ids:
+    if activity_id not in single.ids or len(reached) == 0:
         return {}
-    slugs = category_index()[0]
     lists = scoring.recommend(
-        build_residents(profiles, slugs),
+        reached,
         single,
         everyone_bit=EVERYONE_BIT,
-        category_slugs=slugs,
+        category_slugs=category_index()[0],
         k=len(single),
     )
     return {
-        profile.user_id: next((i.score for i in items if i.activity_id == activity_id), None)
-        for profile, items in zip(profiles, lists, strict=True)
+        int(user_id): item.score
+        for user_id, items in zip(reached.ids, lists, strict=True)
+        for item in items
+        if item.activity_id == activity_id
     }
 
 
-def _merge(rows: list[RecommendationSet], activity_id: int, *, now: datetime.datetime) -> list[int]:
-    """Rescore each of these lists against its own items plus the activity, and store them.
-    Returns the residents whose list had an activity that is no longer a candidate: the gap
-    it leaves needs a full computation."""
+def _merge(
+    rows: list[RecommendationSet],
+    activity_id: int,
+    residents: scoring.Residents,
+    *,
+    now: datetime.datetime,
+) -> tuple[int, list[int]]:
+    """Rescore each of these lists against its own items plus the activity, and store those
+    that changed. Returns how many changed, and the residents whose list had an activity that
+    is no longer a candidate: the gap it leaves needs a full computation."""
     listed = pool({activity_id}.union(*(row.activity_ids for row in rows)), now=now)
     present = {*listed.ids.tolist(), activity_id}
     gaps = [row.user_id for row in rows if not present.issuperset(row.activity_ids)]
-    rows = [row for row in rows if row.user_id not in gaps]
-    profiles = _profiles(row.user_id for row in rows)
-    computed_at = {row.user_id: row.computed_at for row in rows}
-    slugs = category_index()[0]
+    before = {row.user_id: row for row in rows if row.user_id not in gaps}
+    merging = take(residents, rows_of(residents, before))
     lists = scoring.recommend_batched(
-        build_residents(profiles, slugs), listed, everyone_bit=EVERYONE_BIT, category_slugs=slugs
+        merging, listed, everyone_bit=EVERYONE_BIT, category_slugs=category_index()[0]
     )
-    _store_sets(
-        [
-            _set_row(profile.user_id, items, computed_at=computed_at[profile.user_id])
-            for profile, items in zip(profiles, lists, strict=True)
-        ]
-    )
-    return gaps
+    merged = [
+        _set_row(int(user_id), items, computed_at=before[int(user_id)].computed_at)
+        for user_id, items in zip(merging.ids, lists, strict=True)
+    ]
+    changed = [row for row in merged if row.items != before[row.user_id].items]
+    _store_sets(changed)
+    return len(changed), gaps
+
+
+def _thresholds(user_ids: Iterable[int]) -> dict[int, float]:
+    """The threshold of each of these residents' sets (none for those without a set)."""
+    ids = list(user_ids)
+    found: dict[int, float] = {}
+    for start in range(0, len(ids), 20_000):
+        sets = RecommendationSet.objects.filter(user_id__in=ids[start : start + 20_000])
+        found.update(sets.values_list("user_id", "threshold"))
+    return found
 
 
 def recommendations_for_activity(
@@ -349,31 +357,31 @@ def recommendations_for_activity(
     """An activity was published, changed or withdrawn: bring the lists of the residents in
     its reach up to date, rewriting only the lists it changes.
 
-    The activity alone is scored against the residents in reach. Where it can enter a list,
-    or was in it, the list is rescored against its own items plus the activity: the same list
-    a computation against the whole directory gives, for a fraction of the work. Where it
-    left a full list, that resident is computed in full, and so is a resident who can see the
+    The activity alone is scored against the residents in reach (taken from the table of
+    residents each process keeps, `matching.residents`). Where it can enter a list, or was in
+    it, the list is rescored against its own items plus the activity: the same list a
+    computation against the whole directory gives, for a fraction of the work. Where it left
+    a full list, that resident is computed in full, and so is a resident who can see the
     activity and has no set yet. Lists keep their `computed_at` (see `RecommendationSet`).
     """
     now = now or timezone.now()
+    # Residents in reach, lists changed by a merge, residents computed in full.
     counts = {"in_reach": 0, "merged": 0, "refilled": 0}
     activity = Activity.objects.filter(pk=activity_id).first()
     if activity is None:
         return counts
-    in_reach = _profiles_in_reach(activity)
-    sets = {
-        row.user_id: row
-        for row in RecommendationSet.objects.filter(user_id__in=in_reach.values("user_id")).only(
-            "user_id", "threshold", "activity_ids"
-        )
-    }
-    # Those who list it but are out of its reach now (it moved, or changed its mode).
-    sets.update((row.user_id, row) for row in _sets_listing(activity_id) if row.user_id not in sets)
-    profiles = list(in_reach.order_by("user_id"))
-    counts["in_reach"] = len(profiles)
-    scores = _activity_scores(profiles, activity_id, now=now)
-    wanted = [u for u, row in sets.items() if _merge_action(row, activity_id, scores.get(u))]
-    first = [u for u, score in scores.items() if u not in sets and score is not None]
+    residents = current_residents(now=now)
+    reached = take(residents, _reached(residents, activity))
+    counts["in_reach"] = len(reached)
+    scores = _activity_scores(reached, activity_id, now=now)
+    thresholds = _thresholds(scores)
+    # Those who list it, in reach or no longer (it moved, or changed its mode).
+    listing = {row.user_id: row for row in _sets_listing(activity_id)}
+    wanted = {u for u, row in listing.items() if _merge_action(row, activity_id, scores.get(u))}
+    wanted.update(
+        u for u, score in scores.items() if u not in listing and score >= thresholds.get(u, 1e9)
+    )
+    first = [u for u in scores if u not in thresholds and u not in listing]
     if not wanted and not first:
         return counts
     with transaction.atomic():
@@ -389,8 +397,7 @@ def recommendations_for_activity(
                 actions[action].append(row)
         refill = [row.user_id for row in actions[REFILL]] + first
         if actions[MERGE]:
-            gaps = _merge(actions[MERGE], activity_id, now=now)
-            counts["merged"] = len(actions[MERGE]) - len(gaps)
+            counts["merged"], gaps = _merge(actions[MERGE], activity_id, residents, now=now)
             refill += gaps
         if refill:
             counts["refilled"] = recommendations_compute(user_ids=sorted(refill), now=now)

@@ -1,9 +1,13 @@
 """Celery interfaces of the matcher: ids in, services do the work. All idempotent."""
 
-from celery import shared_task
+from celery import shared_task, signals
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 from matching import chunks
+from matching.candidates import current_candidates
+from matching.residents import current_residents
 from matching.services import (
     recommendations_compute,
     recommendations_for_activity,
@@ -61,3 +65,16 @@ def recommendations_sweep_task() -> int:
         queued = _send(chunks.plan_chunks(plan.residents)) + len(plan.activity_ids)
     recommendations_sweep_done(plan=plan)
     return queued
+
+
+@signals.worker_init.connect
+def _warm_tables(**kwargs) -> None:
+    """With MATCHING_WARM_WORKERS, build the candidate matrix and the residents' table in the
+    worker's main process before it forks its pool: every process starts with them (pages
+    shared until written) instead of building its own on its first task. The connections
+    opened for it are closed, so that no process inherits one."""
+    if not settings.MATCHING_WARM_WORKERS:
+        return
+    current_candidates()
+    current_residents()
+    connections.close_all()

@@ -1,6 +1,5 @@
-"""The ids of each set's items, so that a publication reads thousands of sets without their
-items, with a GIN index on PostgreSQL to find the sets that list a given activity; and an
-index on the residents' homes for who is within reach of a venue."""
+"""The ids of each set's items, with a GIN index on PostgreSQL to find the sets that list a
+given activity (what a publication, a change or a withdrawal looks for)."""
 
 from django.db import migrations, models
 
@@ -14,11 +13,16 @@ NO_GIN = ["DROP INDEX IF EXISTS recommendationset_activity_ids_gin"]
 
 
 def fill_activity_ids(apps, schema_editor):
+    """Sets written before: their ids from their items, a batch at a time."""
     RecommendationSet = apps.get_model("matching", "RecommendationSet")
-    rows = list(RecommendationSet.objects.only("id", "items"))
-    for row in rows:
+    batch = []
+    for row in RecommendationSet.objects.only("id", "items").iterator(chunk_size=2000):
         row.activity_ids = [item["activity"] for item in row.items]
-    RecommendationSet.objects.bulk_update(rows, ["activity_ids"], batch_size=1000)
+        batch.append(row)
+        if len(batch) == 2000:
+            RecommendationSet.objects.bulk_update(batch, ["activity_ids"])
+            batch = []
+    RecommendationSet.objects.bulk_update(batch, ["activity_ids"])
 
 
 class Migration(migrations.Migration):
@@ -35,8 +39,4 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(fill_activity_ids, migrations.RunPython.noop),
         migrations.RunPython(postgres_only(GIN), postgres_only(NO_GIN)),
-        migrations.AddIndex(
-            model_name="residentprofile",
-            index=models.Index(fields=["home_lat", "home_lng"], name="resident_home_lat_lng"),
-        ),
     ]

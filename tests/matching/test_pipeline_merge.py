@@ -4,12 +4,14 @@ those lists are the ones a computation against the whole directory gives."""
 import datetime
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
+from activities import services as directory
 from activities.models import Category, Territory
-from matching import candidates, scoring, services
+from matching import candidates, residents, scoring, services
 from matching.models import RecommendationSet
-from tests.factories import UserFactory, listed_activity
+from tests.factories import UserFactory, editor_of, listed_activity
 
 pytestmark = pytest.mark.django_db
 # The centre of the home cell of the place du Commerce in Nantes: homes are stored coarsened,
@@ -19,10 +21,12 @@ TOPICS = ["tricot-couture", "echecs", "chorale-chant", "jardin-partage", "theatr
 
 
 @pytest.fixture(autouse=True)
-def _no_matrix_from_another_test():
+def _no_tables_from_another_test():
     candidates.forget()
+    residents.forget()
     yield
     candidates.forget()
+    residents.forget()
 
 
 def north(km: float) -> tuple[float, float]:
@@ -183,3 +187,33 @@ def test_residents_in_reach_use_their_own_reach():
     assert set(services.residents_in_reach(activity=online)) == everyone
     assert set(services.residents_in_reach(activity=mixed)) == everyone  # followed online
     assert set(services.residents_in_reach(activity=visiting)) == everyone
+
+
+def test_a_cancelled_last_session_takes_the_activity_out_of_every_list_through_its_signal(town):
+    venues, residents, _now = town
+    shared = next(
+        v
+        for v in venues
+        if v.pk in listed(residents["knitter"]) and v.pk in listed(residents["neighbour"])
+    )
+    session = shared.occurrences.get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.occurrence_cancel(occurrence=session, by=editor_of(shared.organization))
+    assert all(shared.pk not in listed(user) for user in residents.values())
+    merged = lists(residents)
+    services.recommendations_compute(user_ids=[u.pk for u in residents.values()])
+    assert merged == lists(residents)
+
+
+def test_an_edit_through_the_service_reaches_the_lists_through_its_signal(town):
+    venues, residents, _now = town
+    player = residents["player"]
+    outside = next(v for v in reversed(venues) if v.pk not in listed(player))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.activity_update(
+            activity=outside, by=editor_of(outside.organization), categories=["echecs"]
+        )
+    assert outside.pk in listed(player)
+    merged = lists(residents)
+    services.recommendations_compute(user_ids=[u.pk for u in residents.values()])
+    assert merged == lists(residents)

@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from activities import services as directory
-from matching import candidates, scoring, services
+from matching import candidates, residents, scoring, services
 from matching.models import RecommendationSet
 from tests.factories import UserFactory, editor_of, listed_activity
 
@@ -19,10 +19,12 @@ HOME = (47.2184, -1.5536)
 
 
 @pytest.fixture(autouse=True)
-def _no_matrix_from_another_test():
+def _no_tables_from_another_test():
     candidates.forget()
+    residents.forget()
     yield
     candidates.forget()
+    residents.forget()
 
 
 def item(activity_id: int, score: float) -> scoring.Recommendation:
@@ -154,7 +156,7 @@ def test_changes_are_patched_into_the_matrix_row_by_row():
         patched, _slugs = candidates.current_candidates(now=now)
     (call,) = build.call_args_list
     assert set(call.args[0].values_list("id", flat=True)) == {near[1].pk, added.pk, near[4].pk}
-    rebuilt, _slugs = candidates.build_candidates(now=now)
+    rebuilt, _slugs = candidates.build_candidates(now=candidates._start_of_day(now))
     assert same_matrix(patched, rebuilt)
     assert near[3].pk not in patched.ids and added.pk in patched.ids
 
@@ -167,3 +169,37 @@ def test_a_row_left_behind_rebuilds_the_matrix():
     listed_activity(HOME[0] + 0.002, HOME[1], starts=[soon()])  # the version moves
     matrix, _slugs = candidates.current_candidates()
     assert gone.pk not in matrix.ids and kept.pk in matrix.ids
+
+
+def same_table(a, b) -> bool:
+    import dataclasses
+
+    import numpy as np
+
+    return all(
+        getattr(a, f.name) == getattr(b, f.name)
+        if isinstance(getattr(a, f.name), list)
+        else np.array_equal(getattr(a, f.name), getattr(b, f.name))
+        for f in dataclasses.fields(a)
+    )
+
+
+def test_the_residents_table_is_patched_row_by_row():
+    """Profile changes, consent given and withdrawn, feedback: the kept table is the one a
+    build from scratch gives, and only the residents who changed are read again."""
+    users = [resident() for _ in range(4)]
+    activity = listed_activity(HOME[0], HOME[1], starts=[soon()])
+    residents.current_residents()
+    services.profile_update(user=users[0], max_distance_km=9)
+    services.profile_update(user=users[1], matching_consent=False)
+    services.feedback_record(user=users[2], activity=activity, signal="dismissed")
+    newcomer = resident()
+    with mock.patch.object(residents, "build_residents", wraps=residents.build_residents) as build:
+        patched = residents.current_residents()
+    read = {p.user_id for call in build.call_args_list for p in call.args[0]}
+    # users[1] no longer consents; users[3], saved last before the build, shares its time.
+    assert read - {users[3].pk} == {users[0].pk, users[2].pk, newcomer.pk}
+    residents.forget()
+    assert same_table(patched, residents.current_residents())
+    assert users[1].pk not in patched.ids and newcomer.pk in patched.ids
+    assert patched.excluded[list(patched.ids).index(users[2].pk)] == {activity.pk}

@@ -1,0 +1,47 @@
+"""Row operations on the engine's tables (`scoring.Candidates`, `scoring.Residents`): every
+field holds one entry per row, a numpy array along its first axis or a list, and `ids` orders
+the rows."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TypeVar
+
+import numpy as np
+
+Table = TypeVar("Table")
+
+
+def take(table: Table, rows: np.ndarray) -> Table:
+    """The table's rows at these positions, in this order."""
+    fields = {}
+    for field in dataclasses.fields(table):
+        value = getattr(table, field.name)
+        fields[field.name] = [value[i] for i in rows] if isinstance(value, list) else value[rows]
+    return type(table)(**fields)
+
+
+def rows_of(table, ids: Iterable[int]) -> np.ndarray:
+    """Positions of the rows whose id is in `ids`, in the table's order."""
+    return np.flatnonzero(np.isin(table.ids, np.fromiter(ids, dtype=np.int64)))
+
+
+def concat(tables: list[Table]) -> Table:
+    """The rows of these tables, one after the other."""
+    fields = {}
+    for field in dataclasses.fields(tables[0]):
+        values = [getattr(table, field.name) for table in tables]
+        if isinstance(values[0], list):
+            fields[field.name] = [row for value in values for row in value]
+        else:
+            fields[field.name] = np.concatenate(values)
+    return type(tables[0])(**fields)
+
+
+def splice(table: Table, drop: Iterable[int], added: Table) -> Table:
+    """The table without the rows whose id is in `drop`, plus the rows of `added`, ordered by
+    id (the order the selectors build tables in)."""
+    kept = np.setdiff1d(np.arange(len(table.ids)), rows_of(table, drop), assume_unique=True)
+    merged = concat([take(table, kept), added])
+    return take(merged, np.argsort(merged.ids, kind="stable"))

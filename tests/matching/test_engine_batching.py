@@ -1,0 +1,167 @@
+"""The batch engine's structures against plain statements of what they must do: the lists of
+`recommend_batched` are the reference engine's, whatever path a pair takes (a spatial batch,
+a service area, an interest category, the best-possible-score prefix, the dense fallback)."""
+
+import dataclasses
+import operator
+from unittest import mock
+
+import h3
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench import matching_synth as synth
+from matching import scoring
+from tests.matching.test_scoring import CATEGORIES, EVERYONE, activity, build, resident, violations
+
+
+def pruned(on: bool = True):
+    """Remote activities by category blocks and a short prefix, never all at once (the path
+    of large populations)."""
+    return mock.patch.multiple(scoring, DENSE_REMOTE_PAIRS=0 if on else 1 << 62, PREFIX=4)
+
+
+def both(residents, candidates, slugs=CATEGORIES, everyone_bit=EVERYONE, **batched):
+    kwargs = {"everyone_bit": everyone_bit, "category_slugs": slugs}
+    return (
+        scoring.recommend_batched(residents, candidates, **kwargs, **batched),
+        scoring.recommend(residents, candidates, **kwargs),
+    )
+
+
+@st.composite
+def directory(draw, max_activities=40, max_residents=12):
+    activities = [draw(activity(i)) for i in range(draw(st.integers(1, max_activities)))]
+    # Some activities twice over: equal scores, decided by id.
+    for copy in draw(st.lists(st.sampled_from(activities), max_size=6)):
+        activities.append({**copy, "id": 1000 + len(activities)})
+    residents = [draw(resident(i)) for i in range(draw(st.integers(1, max_residents)))]
+    candidates, arrays = build(activities, residents)
+    ids = [a["id"] for a in activities]
+    arrays.boosted = [frozenset(draw(st.sets(st.sampled_from(ids), max_size=3))) for _ in residents]
+    return activities, residents, candidates, arrays
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=directory(), size=st.integers(1, 8), prune=st.booleans())
+def test_batches_give_the_reference_lists_scores_and_reasons(data, size, prune):
+    _activities, _residents, candidates, arrays = data
+    with pruned(prune):
+        batched, reference = both(arrays, candidates, batch_size=size)
+    assert batched == reference
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=directory())
+def test_no_batched_recommendation_breaks_a_hard_constraint(data):
+    activities, residents, candidates, arrays = data
+    by_id = {a["id"]: a for a in activities}
+    with pruned():
+        lists = scoring.recommend_batched(
+            arrays, candidates, everyone_bit=EVERYONE, category_slugs=CATEGORIES, batch_size=3
+        )
+    for r, items in zip(residents, lists, strict=True):
+        for item in items:
+            assert violations(r, by_id[item.activity_id]) == []
+        feasible = [a for a in activities if not violations(r, a)]
+        assert len(items) == min(len(feasible), scoring.TOP_K)
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_a_city_and_france_give_the_reference_lists(prune):
+    city = synth.city(1_500, 250, seed=1)
+    taxonomy, candidates, residents = synth.france(20_000, 250, seed=2)
+    with pruned(prune):
+        assert operator.eq(
+            *both(
+                city.declared, city.candidates, city.taxonomy.slugs, synth.EVERYONE_BIT,
+                batch_size=32,
+            )
+        )  # fmt: skip
+        assert operator.eq(*both(residents, candidates, taxonomy.slugs, synth.EVERYONE_BIT))
+
+
+def test_crowds_of_equal_activities_are_listed_by_id():
+    """Forty copies of a few activities tie: more than a shortlist holds."""
+    city = synth.city(600, 120, seed=4)
+    c = city.candidates
+    copies = np.concatenate([np.arange(len(c))] + [np.full(40, j) for j in range(0, 600, 97)])
+    crowded = dataclasses.replace(
+        scoring._take(c, copies), ids=np.arange(len(copies), dtype=np.int64)[::-1] + 1
+    )
+    batched, reference = both(city.declared, crowded, city.taxonomy.slugs, synth.EVERYONE_BIT)
+    assert batched == reference
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    lat=st.floats(-89.9, 89.9),
+    lng=st.floats(-179.9, 179.9),
+    resolution=st.integers(scoring.COARSE_CELL_RESOLUTION, scoring.FINE_CELL_RESOLUTION),
+)
+def test_h3_parents_from_the_bits_are_h3s(lat, lng, resolution):
+    cell = h3.api.basic_int.latlng_to_cell(lat, lng, scoring.FINE_CELL_RESOLUTION)
+    parent = scoring.h3_parent(np.array([cell], dtype=np.uint64), resolution)
+    assert int(parent[0]) == h3.api.basic_int.cell_to_parent(cell, resolution)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=directory(max_residents=60), size=st.integers(1, 9))
+def test_spatial_batches_hold_every_resident_once_in_small_groups(data, size):
+    arrays = data[3]
+    groups = scoring.spatial_batches(arrays, size)
+    rows = np.concatenate(groups)
+    assert sorted(rows.tolist()) == list(range(len(arrays)))
+    assert max(len(g) for g in groups) <= size
+    band = np.searchsorted(scoring.REACH_BANDS_KM, arrays.reach_km)
+    assert all(len(set(band[g].tolist())) == 1 for g in groups)
+
+
+def test_the_pool_of_a_group_holds_every_venue_within_each_members_reach():
+    rng = np.random.default_rng(7)
+    # Venues and residents around the antimeridian, near a pole and in France.
+    centres = [(0.0, 179.95), (89.5, 10.0), (46.5, 2.3)]
+    lat = np.concatenate([c[0] + rng.normal(0, 0.2, 400) for c in centres]).clip(-90, 90)
+    lng = np.concatenate([c[1] + rng.normal(0, 0.2, 400) for c in centres])
+    lng = (lng + 180) % 360 - 180
+    _taxonomy, candidates, residents = synth.france(1_200, 300, seed=3)
+    candidates.mode[:] = scoring.IN_PERSON
+    candidates.xyz = scoring.unit_vectors(lat, lng)
+    residents.xyz = candidates.xyz[rng.choice(1_200, 300)]
+    venues = scoring._Venues.of(candidates)
+    cover = np.maximum(residents.reach_km.astype(np.float64), scoring.MIN_DECAY_REACH_KM)
+    for group in scoring.spatial_batches(residents, 16):
+        pool = set(venues.cols[venues.near(residents.xyz[group], cover[group])].tolist())
+        cos = residents.xyz[group] @ candidates.xyz.T
+        within = cos >= np.cos(cover[group] / 6371.0088)[:, None]
+        assert set(np.flatnonzero(within.any(axis=0)).tolist()) <= pool
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    areas=st.lists(st.frozensets(st.integers(0, 12), max_size=5), min_size=1, max_size=30),
+    territories=st.lists(st.integers(-1, 14), min_size=1, max_size=40),
+)
+def test_service_area_blocks_hold_exactly_the_served_pairs(areas, territories):
+    activities = [
+        {"id": j, "lat": np.nan, "lng": np.nan, "mode": scoring.AT_HOME, "step_free": False,
+         "age": None, "audiences": 1, "languages": 1, "price": 0.0, "slots": 0, "category": 0,
+         "territories": area}
+        for j, area in enumerate(areas)
+    ]  # fmt: skip
+    candidates, _residents = build(activities, [])
+    territory = np.array(territories, dtype=np.int64)
+    service = scoring.ServiceAreas.of(candidates)
+    pairs = [
+        (int(i), int(j)) for rows, cols in service.blocks(territory) for i in rows for j in cols
+    ]
+    served = {(i, j) for i, t in enumerate(territories) for j, a in enumerate(areas) if t in a}
+    assert len(pairs) == len(set(pairs)) and set(pairs) == served
+    assert {
+        (i, j)
+        for i in range(len(territories))
+        for j in range(len(areas))
+        if service.serves(np.array(j), territory[i])
+    } == served
