@@ -279,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
         time_one_chunk()
     time_one_activity(run=args.run_activity_task)
     if not args.skip_celery:
+        from matching.models import ResidentProfile
+
+        consenting = ResidentProfile.objects.filter(matching_consent_at__isnull=False).count()
         results = full_refresh(
-            args.residents,
+            consenting,
             database_url=args.database_url,
             redis_url=args.redis_url,
             timeout=args.timeout,

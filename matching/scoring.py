@@ -679,7 +679,8 @@ class _Venues:
         cols = np.flatnonzero(_located(candidates))
         keys = _grid_keys(*latlng(candidates.xyz[cols]))
         order = np.argsort(keys, kind="stable")
-        return cls(cols[order], keys[order], candidates.xyz[cols[order]].astype(np.float64))
+        cols = cols[order]
+        return cls(cols, keys[order], candidates.xyz[cols].astype(np.float64))
 
     def near(self, xyz: np.ndarray, cover_km: np.ndarray) -> np.ndarray:
         """Positions (ascending) of the venues within the cover of any of these points: all

@@ -65,3 +65,9 @@ def test_the_python_loop_and_the_batch_engine_give_the_same_lists():
         result = matching_perf.compare_loop_and_batch(residents, candidates, slugs, label)
         assert result.differences == [], (label, result.differences[:2])
         assert result.identical == 40
+
+
+def test_the_throughput_run_observes_the_engines_blocks():
+    result = matching_perf.throughput(300, 3_000, seed=9)
+    assert 0 < result.pairs_per_resident < 3_000  # pools, not every pair
+    assert result.cpu_seconds > 0 and result.rss_peak_mb >= result.rss_before_mb
