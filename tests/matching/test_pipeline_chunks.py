@@ -79,3 +79,43 @@ def test_the_full_refresh_computes_every_consenting_resident_and_only_them():
     assert sorted(u for chunk in chunks.refresh_chunks(size=2) for u in chunk) == consenting
     assert recommendations_full_refresh_task.delay().get() == len(consenting)
     assert sorted(RecommendationSet.objects.values_list("user_id", flat=True)) == consenting
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists():
+    import datetime
+
+    from django.utils import timezone
+
+    from matching import candidates, scoring
+    from matching.selectors import EVERYONE_BIT, build_residents
+    from tests.factories import listed_activity
+
+    candidates.forget()
+    soon = timezone.now() + datetime.timedelta(days=1)
+    for lat, lng in CITIES.values():
+        for n in range(6):
+            listed_activity(lat + 0.01 * n, lng, starts=[soon], categories=["echecs"])
+    listed_activity(starts=[soon], attendance_mode="online", categories=["echecs"])
+    users = {}
+    for name, (lat, lng) in CITIES.items():
+        for n in range(3):
+            user = UserFactory()
+            services.profile_update(
+                user=user, matching_consent=True, home=(lat + 0.01 * n, lng),
+                max_distance_km=2 + 2 * n, homebound=n == 2, interests={"echecs": 1.0},
+            )  # fmt: skip
+            users.setdefault(name, []).append(user.pk)
+    matrix, slugs = candidates.current_candidates()
+    for group in (users["nantes"], users["nantes"] + users["lille"], [users["lyon"][2]]):
+        residents = build_residents(services._profiles(group), slugs)
+        subset = services._within_reach(residents, matrix)
+        assert len(subset) < len(matrix)
+        whole, within = (
+            scoring.recommend_batched(
+                residents, table, everyone_bit=EVERYONE_BIT, category_slugs=slugs
+            )
+            for table in (matrix, subset)
+        )
+        assert whole == within and any(whole)
+    candidates.forget()
