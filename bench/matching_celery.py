@@ -169,6 +169,17 @@ def _state(pid: int) -> str:
     return fields[0] if fields else ""
 
 
+def postgres_cpu() -> float:
+    """User + system CPU of the PostgreSQL server processes now alive (every database: the
+    server is shared), from /proc."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "postgres":
+                total += _cpu(int(comm.parent.name))
+    return total
+
+
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

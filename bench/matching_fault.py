@@ -114,7 +114,9 @@ def fault_run(
     started_at = now_utc()
     started = time.perf_counter()
     recommendations_full_refresh_task.delay()
-    _seconds, written = wait_for_sets(int(n * kill_at), since=started_at, timeout=timeout)
+    _seconds, written = wait_for_sets(
+        int(n * kill_at), since=started_at, timeout=timeout, count_every=0.5
+    )
     killed_after = time.perf_counter() - started
     cpu = worker.cpu_seconds()
     restarted = None
@@ -127,7 +129,7 @@ def fault_run(
         worker.kill_one_process()
     log(f"killed ({kill}) after {killed_after:.1f} s with {written:,} of {n:,} sets written")
     try:
-        _seconds, written = wait_for_sets(n, since=started_at, timeout=timeout)
+        _seconds, written = wait_for_sets(n, since=started_at, timeout=timeout, redis_url=redis_url)
         completed = time.perf_counter() - started
         cpu += worker.cpu_seconds()
     finally:

@@ -135,8 +135,10 @@ def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | 
     rows = pool(ids, now=now)
     candidates = splice(entry.candidates, ids | set(rows.ids.tolist()), rows)
     # An activity deleted, or out of sessions without a signal, leaves a row behind: a count
-    # tells, once per new version.
-    if len(candidates) != candidate_activities().count():
+    # tells, once per new version, unless the directory moved again meanwhile (the count is
+    # then of a later directory: the next call patches that move and counts again).
+    counted = candidate_activities().count()
+    if len(candidates) != counted and directory_version(now=now) == version:
         return None
     return _Entry(version, candidates, entry.slugs)
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import json
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import h3
 import numpy as np
@@ -27,7 +28,7 @@ from matching.candidates import current_candidates, pool
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 from matching.residents import current_residents
-from matching.selectors import EVERYONE_BIT, build_residents, category_index
+from matching.selectors import EVERYONE_BIT, category_index
 
 HOME_CELL_RESOLUTION = 8  # ~0.7 km² cells: the stored home is the centre of one of them
 DEBOUNCE_SECONDS = 3
@@ -121,29 +122,30 @@ def recommendations_schedule(*, user_ids: list[int]) -> None:
         )
 
 
-def _profiles(user_ids: Iterable[int]) -> list[ResidentProfile]:
-    return list(
-        ResidentProfile.objects.filter(
-            user_id__in=list(user_ids), matching_consent_at__isnull=False
-        ).order_by("user_id")
-    )
+class _List(NamedTuple):
+    """One resident's new list, as the engine gives it, on its way to the database."""
 
+    user_id: int
+    items: list[scoring.Recommendation]
+    computed_at: datetime.datetime
 
-def _set_row(
-    user_id: int, items: list[scoring.Recommendation], *, computed_at: datetime.datetime
-) -> RecommendationSet:
-    return RecommendationSet(
-        user_id=user_id,
-        computed_at=computed_at,
-        engine_version=scoring.ENGINE_VERSION,
-        items=[
-            {"activity": item.activity_id, "score": item.score, "reasons": item.reasons}
-            for item in items
-        ],
-        # The diversity re-rank reorders the head of the list: the lowest score may be anywhere.
-        threshold=min(item.score for item in items) if len(items) >= scoring.TOP_K else 0.0,
-        activity_ids=[item.activity_id for item in items],
-    )
+    @property
+    def threshold(self) -> float:
+        # The diversity re-rank reorders the head of a list: its lowest score may be anywhere.
+        full = len(self.items) >= scoring.TOP_K
+        return min(item.score for item in self.items) if full else 0.0
+
+    def same_as(self, stored: RecommendationSet, activity_id: int) -> bool:
+        """Whether this list, merged with one activity, is the stored one. A list that did
+        not hold the activity is the same when it does not take it: its activities keep
+        their scores and reasons, so comparing ids is enough (its items are not loaded)."""
+        if activity_id not in stored.activity_ids:
+            return [item.activity_id for item in self.items] == stored.activity_ids
+        return len(stored.items) == len(self.items) and all(
+            (old["activity"], old["score"], old["reasons"])
+            == (new.activity_id, new.score, list(new.reasons))
+            for old, new in zip(stored.items, self.items, strict=True)
+        )
 
 
 def _is_full(row: RecommendationSet) -> bool:
@@ -154,21 +156,53 @@ SET_FIELDS = ("computed_at", "engine_version", "items", "threshold", "activity_i
 _compact_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
-def _store_sets(rows: list[RecommendationSet]) -> None:
+def _items_json(items: list[scoring.Recommendation], reasons_json: dict[int, str]) -> str:
+    """A list's items as stored, in JSON. The engine shares one tuple of reasons between the
+    items that have the same reasons: each is encoded once (`reasons_json`, by identity, for
+    the lists of one call, whose tuples all stay alive); the rest is an id and a float (whose
+    repr is what `json` writes)."""
+    parts = []
+    for item in items:
+        reasons = reasons_json.get(id(item.reasons))
+        if reasons is None:
+            reasons = reasons_json[id(item.reasons)] = _compact_json(item.reasons)
+        parts.append(
+            f'{{"activity":{item.activity_id},"score":{item.score!r},"reasons":{reasons}}}'
+        )
+    return f"[{','.join(parts)}]"
+
+
+def _store_sets(lists: list[_List]) -> None:
     """Insert or replace these residents' sets, in the order of their user ids (the order
     `recommendations_for_activity` locks them in, so two writers never deadlock).
 
     On PostgreSQL the rows are copied into a temporary table and moved with one
     INSERT ... ON CONFLICT DO UPDATE: for a chunk of 1,000 sets of 20 items, 60-80 ms against
     0.4 s for the multi-row INSERT ... ON CONFLICT of `bulk_create` and 0.7 s for
-    `bulk_update` (measured on the bench database). Elsewhere (the embedded SQLite) the bulk
-    upsert does the same."""
-    rows = sorted(rows, key=lambda row: row.user_id)
-    if not rows:
+    `bulk_update` (measured on the bench database), the items written as JSON straight from
+    the engine's lists. Elsewhere (the embedded SQLite) the bulk upsert does the same."""
+    lists = sorted(lists, key=lambda row: row.user_id)
+    if not lists:
         return
     if connection.vendor != "postgresql":
         RecommendationSet.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["user"], update_fields=list(SET_FIELDS)
+            [
+                RecommendationSet(
+                    user_id=row.user_id,
+                    computed_at=row.computed_at,
+                    engine_version=scoring.ENGINE_VERSION,
+                    items=[
+                        {"activity": i.activity_id, "score": i.score, "reasons": i.reasons}
+                        for i in row.items
+                    ],
+                    threshold=row.threshold,
+                    activity_ids=[item.activity_id for item in row.items],
+                )
+                for row in lists
+            ],
+            update_conflicts=True,
+            unique_fields=["user"],
+            update_fields=list(SET_FIELDS),
         )
         return
     table = RecommendationSet._meta.db_table
@@ -179,21 +213,22 @@ def _store_sets(rows: list[RecommendationSet]) -> None:
         f"{column} = EXCLUDED.{column}"
         for column in (RecommendationSet._meta.get_field(name).column for name in SET_FIELDS)
     )
+    reasons_json: dict[int, str] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE matching_incoming ON COMMIT DROP AS "
             f'SELECT {columns} FROM "{table}" WITH NO DATA'
         )
         with cursor.cursor.copy(f"COPY matching_incoming ({columns}) FROM STDIN") as copy:
-            for row in rows:
+            for row in lists:
                 copy.write_row(
                     (
                         row.user_id,
                         row.computed_at,
-                        row.engine_version,
-                        _compact_json(row.items),
+                        scoring.ENGINE_VERSION,
+                        _items_json(row.items, reasons_json),
                         row.threshold,
-                        _compact_json(row.activity_ids),
+                        _compact_json([item.activity_id for item in row.items]),
                     )
                 )
         cursor.execute(
@@ -203,6 +238,14 @@ def _store_sets(rows: list[RecommendationSet]) -> None:
         cursor.execute("DROP TABLE matching_incoming")
 
 
+def _consenting(user_ids: Iterable[int]) -> list[int]:
+    """Those of these residents who consent to matching, by user id."""
+    profiles = ResidentProfile.objects.filter(
+        user_id__in=list(user_ids), matching_consent_at__isnull=False
+    )
+    return sorted(profiles.values_list("user_id", flat=True))
+
+
 @transaction.atomic
 def recommendations_compute(
     *, user_ids: Iterable[int], now: datetime.datetime | None = None
@@ -210,11 +253,14 @@ def recommendations_compute(
     """Recompute and store the recommendation sets of these residents (consenting ones)
     against the whole directory."""
     now = now or timezone.now()
-    profiles = _profiles(user_ids)
-    if not profiles:
+    # The table of residents keeps a deleted resident's row until the next day: read who
+    # still consents, the rows from the table.
+    user_ids = _consenting(user_ids)
+    if not user_ids:
         return 0
     candidates, slugs = current_candidates(now=now)
-    residents = build_residents(profiles, slugs)
+    residents = current_residents(now=now)
+    residents = take(residents, rows_of(residents, user_ids))
     lists = scoring.recommend_batched(
         residents,
         _within_reach(residents, candidates),
@@ -223,11 +269,11 @@ def recommendations_compute(
     )
     _store_sets(
         [
-            _set_row(profile.user_id, items, computed_at=now)
-            for profile, items in zip(profiles, lists, strict=True)
+            _List(user_id, items, now)
+            for user_id, items in zip(residents.ids.tolist(), lists, strict=True)
         ]
     )
-    return len(profiles)
+    return len(residents)
 
 
 # Followed from anywhere: a mixed activity too, online.
@@ -282,6 +328,7 @@ def residents_in_reach(*, activity: Activity) -> list[int]:
 
 
 MERGE, REFILL = "merge", "refill"
+MERGE_GROUP = 128  # lists rescored together in a merge (see `_merge`)
 
 
 def _merge_action(row: RecommendationSet, activity_id: int, score: float | None) -> str | None:
@@ -353,19 +400,27 @@ def _merge(
     gaps = [row.user_id for row in rows if not present.issuperset(row.activity_ids)]
     before = {row.user_id: row for row in rows if row.user_id not in gaps}
     merging = take(residents, rows_of(residents, before))
-    lists = scoring.recommend_batched(
-        merging, listed, everyone_bit=EVERYONE_BIT, category_slugs=category_index()[0]
-    )
-    merged = [
-        _set_row(int(user_id), items, computed_at=before[int(user_id)].computed_at)
-        for user_id, items in zip(merging.ids, lists, strict=True)
-    ]
-    # Stored items come back with lists where the engine gives tuples: compare their JSON.
-    changed = [
-        row
-        for row in merged
-        if _compact_json(row.items) != _compact_json(before[row.user_id].items)
-    ]
+    slugs = category_index()[0]
+    # An online activity enters thousands of lists across the country, whose items together
+    # are thousands of activities: groups of neighbours, each against the union of its own
+    # lists only, spare the engine the pairs no list needs.
+    order = np.lexsort((merging.xyz[:, 1].round(2), merging.xyz[:, 2].round(2)))
+    merged = []
+    for start in range(0, len(order), MERGE_GROUP):
+        group = take(merging, order[start : start + MERGE_GROUP])
+        users = group.ids.tolist()
+        items = {activity_id}.union(*(before[user_id].activity_ids for user_id in users))
+        lists = scoring.recommend_batched(
+            group,
+            take(listed, rows_of(listed, items)),
+            everyone_bit=EVERYONE_BIT,
+            category_slugs=slugs,
+        )
+        merged += [
+            _List(user_id, new, before[user_id].computed_at)
+            for user_id, new in zip(users, lists, strict=True)
+        ]
+    changed = [row for row in merged if not row.same_as(before[row.user_id], activity_id)]
     _store_sets(changed)
     return len(changed), gaps
 
@@ -380,13 +435,16 @@ def _reachable_sets(scores: dict[int, float]) -> tuple[list[int], list[int]]:
     if not scores:
         return [], []
     if connection.vendor == "postgresql":
+        # Array literals: adapting 100,000 Python numbers one by one costs more than the query.
+        ids = f"{{{','.join(map(str, scores))}}}"
+        values = f"{{{','.join(map(repr, scores.values()))}}}"
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.user_id, r.user_id IS NULL "
                 "FROM unnest(%s::bigint[], %s::float8[]) AS s(user_id, score) "
                 f"LEFT JOIN {RecommendationSet._meta.db_table} r ON r.user_id = s.user_id "
                 "WHERE r.user_id IS NULL OR s.score >= r.threshold",
-                [list(scores), list(scores.values())],
+                [ids, values],
             )
             rows = cursor.fetchall()
         return [u for u, missing in rows if not missing], [u for u, missing in rows if missing]
@@ -431,12 +489,21 @@ def recommendations_for_activity(
         return counts
     with transaction.atomic():
         # Decide again on the locked rows: another writer may have changed them meanwhile.
-        actions: dict[str, list[RecommendationSet]] = {MERGE: [], REFILL: []}
-        for row in (
+        locked = list(
             RecommendationSet.objects.select_for_update()
             .filter(user_id__in=sorted(wanted))
             .order_by("user_id")
-        ):
+            .only("user_id", "computed_at", "threshold", "activity_ids")
+        )
+        # Items are decoded only for the lists holding the activity: the others (hundreds
+        # for an online activity) are decided and compared by their ids.
+        holding = {row.user_id: row for row in locked if activity_id in row.activity_ids}
+        for user_id, items in RecommendationSet.objects.filter(
+            user_id__in=list(holding)
+        ).values_list("user_id", "items"):
+            holding[user_id].items = items
+        actions: dict[str, list[RecommendationSet]] = {MERGE: [], REFILL: []}
+        for row in locked:
             action = _merge_action(row, activity_id, scores.get(row.user_id))
             if action is not None:
                 actions[action].append(row)

@@ -88,6 +88,7 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
     from django.utils import timezone
 
     from matching import candidates, scoring
+    from matching.models import ResidentProfile
     from matching.selectors import EVERYONE_BIT, build_residents
     from tests.factories import listed_activity
 
@@ -108,7 +109,8 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
             users.setdefault(name, []).append(user.pk)
     matrix, slugs = candidates.current_candidates()
     for group in (users["nantes"], users["nantes"] + users["lille"], [users["lyon"][2]]):
-        residents = build_residents(services._profiles(group), slugs)
+        profiles = ResidentProfile.objects.filter(user_id__in=group).order_by("user_id")
+        residents = build_residents(list(profiles), slugs)
         subset = services._within_reach(residents, matrix)
         assert len(subset) < len(matrix)
         whole, within = (

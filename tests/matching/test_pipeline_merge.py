@@ -217,3 +217,12 @@ def test_an_edit_through_the_service_reaches_the_lists_through_its_signal(town):
     merged = lists(residents)
     services.recommendations_compute(user_ids=[u.pk for u in residents.values()])
     assert merged == lists(residents)
+
+
+def test_merges_in_groups_of_neighbours_give_the_same_lists(town, monkeypatch):
+    """Each group is rescored against the union of its own lists only."""
+    _venues, residents, now = town
+    monkeypatch.setattr(services, "MERGE_GROUP", 1)
+    new = listed_activity(*north(0.15), starts=[soon()], categories=["echecs"])
+    counts = merge_then_compare(new, residents, now)
+    assert counts["merged"] >= 2

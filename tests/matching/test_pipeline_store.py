@@ -39,14 +39,14 @@ def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
     now = timezone.now()
     services._store_sets(
         [
-            services._set_row(kept.pk, [item(1, 0.5)], computed_at=then),
-            services._set_row(replaced.pk, [item(2, 0.4)], computed_at=then),
+            services._List(kept.pk, [item(1, 0.5)], then),
+            services._List(replaced.pk, [item(2, 0.4)], then),
         ]
     )
     full = [item(100 + n, 0.9 - n / 100) for n in range(scoring.TOP_K)]
     with transaction.atomic():  # twice in one transaction: the temporary table is per call
-        services._store_sets([services._set_row(replaced.pk, full, computed_at=now)])
-        services._store_sets([services._set_row(new.pk, [item(3, 0.3)], computed_at=now)])
+        services._store_sets([services._List(replaced.pk, full, now)])
+        services._store_sets([services._List(new.pk, [item(3, 0.3)], now)])
     rows = {row.user_id: row for row in RecommendationSet.objects.all()}
     assert rows[kept.pk].activity_ids == [1] and rows[kept.pk].computed_at == then
     assert rows[replaced.pk].computed_at == now
