@@ -25,7 +25,6 @@ import datetime
 import functools
 import math
 import re
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -125,18 +124,13 @@ def territories_at(lat: float, lng: float) -> list[int]:
     box = _communes_box()
     if box is None or not (box[0] <= lat <= box[1] and box[2] <= lng <= box[3]):
         return []
-    candidates = Territory.objects.filter(
-        kind=choices.TerritoryKind.COMMUNE,
-        min_lat__lte=lat,
-        max_lat__gte=lat,
-        min_lng__lte=lng,
-        max_lng__gte=lng,
-    ).values_list("id", "parent_id", "parent__parent_id")
-    for pk, parent, grandparent in candidates:
-        outline = functools.partial(Territory.objects.values_list("boundary", flat=True).get, pk=pk)
-        if geo.geometry_contains(key=pk, geometry=outline, lat=lat, lng=lng):
-            return [t for t in (pk, parent, grandparent) if t is not None]
-    return []
+    from activities.services import territory_for_point  # services import this module
+
+    commune = territory_for_point(lat=lat, lng=lng)
+    if commune is None:
+        return []
+    department = commune.parent.parent_id if commune.parent else None
+    return [t for t in (commune.pk, commune.parent_id, department) if t is not None]
 
 
 def territories_named(code: str) -> list[int]:
@@ -363,7 +357,18 @@ class SortKey:
             return value
         elif self.kind is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise ValidationError({"cursor": [_("Invalid cursor.")]})
+        raise invalid_cursor()
+
+
+def invalid_cursor() -> ValidationError:
+    return ValidationError({"cursor": [_("Invalid cursor.")]})
+
+
+def decode_after(keys: list[SortKey], after: list) -> list:
+    """A cursor's key values, one per sort key, checked and ready for keyset_sql."""
+    if len(after) != len(keys):
+        raise invalid_cursor()
+    return [key.decode(value) for key, value in zip(keys, after, strict=True)]
 
 
 def _sort_keys(ordering: str, params: SearchParams) -> list[SortKey]:
@@ -413,9 +418,7 @@ def _order_sql(keys: list[SortKey]) -> tuple[str, list]:
 
 def _key_value(value):
     """A sort key value as the cursor carries it (JSON)."""
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return float(value) if isinstance(value, Decimal) else value
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
 
 
 # --- the searches -----------------------------------------------------------------------------
@@ -453,7 +456,7 @@ def activity_page(params: SearchParams, *, ordering: str, after: list | None, si
     split = ordering == "distance"
     phase = after[0] if after else 0
     if phase not in (0, 1) or (phase == 1 and not split):
-        raise ValidationError({"cursor": [_("Invalid cursor.")]})
+        raise invalid_cursor()
     rows: list[dict] = []
     next_after = None
     if phase == 0:
@@ -497,10 +500,7 @@ def _activity_rows(
     """
     where, args = conditions.where_sql, list(conditions.args)
     if after:
-        if len(after) != len(keys):
-            raise ValidationError({"cursor": [_("Invalid cursor.")]})
-        after = [key.decode(value) for key, value in zip(keys, after, strict=True)]
-        keyset, keyset_args = keyset_sql(keys, after)
+        keyset, keyset_args = keyset_sql(keys, decode_after(keys, after))
         where, args = f"{where} AND {keyset}", [*args, *keyset_args]
     # The GiST index walks nearest first only when its distance is the sole sort key: rows at
     # the same distance are put in id order below, after reading the whole tie at the cut.
@@ -630,11 +630,7 @@ def occurrence_page(
     if params.starts_before:
         sessions.add("o.start < %s", db_datetime(params.starts_before))
     if after:
-        if len(after) != len(keys):
-            raise ValidationError({"cursor": [_("Invalid cursor.")]})
-        keyset, keyset_args = keyset_sql(
-            keys, [key.decode(value) for key, value in zip(keys, after, strict=True)]
-        )
+        keyset, keyset_args = keyset_sql(keys, decode_after(keys, after))
         sessions.add(keyset, *keyset_args)
     found = _fetch(
         f"SELECT a.id FROM {_activities_for(conditions.where_sql)} "

@@ -6,6 +6,7 @@ the transaction commits.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -148,18 +149,25 @@ PLACE_TEXT_FIELDS = ("name", "address", "city", "transport_access")
 
 
 def territory_for_point(*, lat: float, lng: float) -> Territory | None:
-    """The commune whose outline contains the point (bounding boxes first, then shapes)."""
-    candidates = Territory.objects.filter(
-        kind=choices.TerritoryKind.COMMUNE,
-        min_lat__lte=lat,
-        max_lat__gte=lat,
-        min_lng__lte=lng,
-        max_lng__gte=lng,
-    ).only("id", "boundary", "insee_code", "name")
+    """The commune whose outline contains the point (bounding boxes first, then shapes), with
+    its parent loaded. An outline is read only the first time the process tests it."""
+    candidates = (
+        Territory.objects.filter(
+            kind=choices.TerritoryKind.COMMUNE,
+            min_lat__lte=lat,
+            max_lat__gte=lat,
+            min_lng__lte=lng,
+            max_lng__gte=lng,
+            boundary__isnull=False,
+        )
+        .select_related("parent")
+        .only("insee_code", "name", "parent__parent")
+    )
     for territory in candidates:
-        if territory.boundary and geometry_contains(
-            key=territory.pk, geometry=territory.boundary, lat=lat, lng=lng
-        ):
+        outline = functools.partial(
+            Territory.objects.values_list("boundary", flat=True).get, pk=territory.pk
+        )
+        if geometry_contains(key=territory.pk, geometry=outline, lat=lat, lng=lng):
             return territory
     return None
 

@@ -446,9 +446,10 @@ class ActivityListApi(generics.ListCreateAPIView):
             return super().list(request, *args, **kwargs)
         params = SearchParams.parse(request.query_params)
         cursor = KeysetCursor(request, params.effective_ordering)
-        page = selectors.activity_search(params=params, after=cursor.after(), size=cursor.page_size)
+        after = cursor.after()
+        page = selectors.activity_search(params=params, after=after, size=cursor.page_size)
         body = cursor.body([activity_card(row) for row in page.rows], page.after)
-        if params.updated_since is not None and cursor.after() is None:
+        if params.updated_since is not None and after is None:
             tombstones = selectors.activity_tombstones(since=params.updated_since)
             body["tombstones"] = TombstoneSerializer(tombstones, many=True).data
         return Response(body)
