@@ -15,6 +15,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from backend.celery import app as celery_app
+from matching import candidates as matching_candidates
+from matching import residents as matching_residents
 from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -28,13 +30,18 @@ def _missing_service(reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated(settings):
-    """Each test starts with an empty cache (throttles) and in-process Celery tasks."""
+    """Each test starts with an empty cache (throttles), none of the matcher's per-process
+    tables (another test's directory), and in-process Celery tasks."""
     # Password hashing is slow by design; tests check behaviour, not the hash's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    matching_candidates.forget()
+    matching_residents.forget()
     celery_app.conf.task_always_eager = True
     yield
     cache.clear()
+    matching_candidates.forget()
+    matching_residents.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -11,22 +11,13 @@ from django.utils import timezone
 
 from backend.celery import app as celery_app
 from bench import matching_fault, matching_latency, matching_refresh
-from matching import candidates, residents, services
+from matching import services
 from matching.models import RecommendationSet
 from tests.conftest import _missing_service
 from tests.factories import UserFactory, listed_activity
 from tests.matching.test_fault_worker import database_url
 
 NANTES = (47.2184, -1.5536)
-
-
-@pytest.fixture(autouse=True)
-def _no_tables_from_another_test():
-    candidates.forget()
-    residents.forget()
-    yield
-    candidates.forget()
-    residents.forget()
 
 
 def small_town(people: int = 12) -> list[int]:

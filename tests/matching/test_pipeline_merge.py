@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from activities import services as directory
 from activities.models import Category, Territory
-from matching import candidates, residents, scoring, services
+from matching import scoring, services
 from matching.models import RecommendationSet
 from tests.factories import UserFactory, editor_of, listed_activity
 
@@ -18,15 +18,6 @@ pytestmark = pytest.mark.django_db
 # so distances from there are the ones the engine sees.
 HOME = services.coarsen(47.2184, -1.5536)[:2]
 TOPICS = ["tricot-couture", "echecs", "chorale-chant", "jardin-partage", "theatre", "bridge"]
-
-
-@pytest.fixture(autouse=True)
-def _no_tables_from_another_test():
-    candidates.forget()
-    residents.forget()
-    yield
-    candidates.forget()
-    residents.forget()
 
 
 def north(km: float) -> tuple[float, float]:

@@ -18,15 +18,6 @@ pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)
 
 
-@pytest.fixture(autouse=True)
-def _no_tables_from_another_test():
-    candidates.forget()
-    residents.forget()
-    yield
-    candidates.forget()
-    residents.forget()
-
-
 def item(activity_id: int, score: float) -> scoring.Recommendation:
     return scoring.Recommendation(
         activity_id=activity_id, score=score, reasons=({"code": "free", "params": {}},)

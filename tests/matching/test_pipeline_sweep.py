@@ -9,22 +9,13 @@ from django.test import TestCase
 from django.utils import timezone
 
 from activities import services as directory
-from matching import candidates, residents, services
+from matching import services
 from matching.models import RecommendationSet, ResidentProfile
 from matching.tasks import recommendations_sweep_task
 from tests.factories import UserFactory, editor_of, listed_activity
 
 pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)
-
-
-@pytest.fixture(autouse=True)
-def _no_tables_from_another_test():
-    candidates.forget()
-    residents.forget()
-    yield
-    candidates.forget()
-    residents.forget()
 
 
 def soon(days: int = 1) -> datetime.datetime:
