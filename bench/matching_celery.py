@@ -56,6 +56,12 @@ def _instrument(redis_url: str) -> None:
         client.hset(TASK_KEY + task_id, "finished", time.time())
 
 
+def use_broker(redis_url: str) -> None:
+    """Before Django is set up: tasks go to this Redis, never run eagerly."""
+    os.environ["REDIS_URL"] = redis_url
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
+
+
 def worker_main(argv: list[str]) -> None:
     from bench.load_search_dataset import setup_django
 

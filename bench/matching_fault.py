@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import random
 import sys
 import time
@@ -167,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--sample", type=int, default=300)
     args = parser.parse_args(argv)
-    os.environ["REDIS_URL"] = args.redis_url
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
     from bench.load_search_dataset import setup_django
+    from bench.matching_celery import use_broker
 
+    use_broker(args.redis_url)
     setup_django(args.database_url)
     result = fault_run(
         database_url=args.database_url,

@@ -32,7 +32,6 @@ refresh has written every resident's set.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -329,10 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--check", type=int, default=300, help="residents checked (0: none)")
     args = parser.parse_args(argv)
-    os.environ["REDIS_URL"] = args.redis_url
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
     from bench.load_search_dataset import setup_django
+    from bench.matching_celery import use_broker
 
+    use_broker(args.redis_url)
     setup_django(args.database_url)
     result = latency_run(
         database_url=args.database_url,

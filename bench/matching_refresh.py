@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
 import time
 from pathlib import Path
@@ -306,9 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-residents", action="store_true", help="the residents are loaded")
     args = parser.parse_args(argv)
-    os.environ["REDIS_URL"] = args.redis_url
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
     from bench.load_search_dataset import load_search_dataset, setup_django
+    from bench.matching_celery import use_broker
+
+    use_broker(args.redis_url)
 
     if args.skip_load:
         setup_django(args.database_url)
