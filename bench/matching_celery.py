@@ -204,18 +204,28 @@ def load_note(since: tuple[float, float] | None = None) -> str:
     return note
 
 
-def task_records(redis_url: str, task_ids: list[str]) -> dict[str, dict[str, float]]:
-    """What the instrumented worker wrote about these tasks."""
+def task_records(
+    redis_url: str, task_ids: list[str], *, timeout: float = 10.0
+) -> dict[str, dict[str, float]]:
+    """What the instrumented worker wrote about these tasks, once it wrote their end: Celery
+    stores a task's result before `task_postrun` fires, so a caller that saw the result may
+    read the record a moment before its `finished` field is there."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    pipe = client.pipeline()
-    for task_id in task_ids:
-        pipe.hgetall(TASK_KEY + task_id)
-    return {
-        task_id: {k.decode(): v.decode() if k == b"name" else float(v) for k, v in raw.items()}
-        for task_id, raw in zip(task_ids, pipe.execute(), strict=True)
-    }
+    deadline = time.monotonic() + timeout
+    while True:
+        pipe = client.pipeline()
+        for task_id in task_ids:
+            pipe.hgetall(TASK_KEY + task_id)
+        records = {
+            task_id: {k.decode(): v.decode() if k == b"name" else float(v) for k, v in raw.items()}
+            for task_id, raw in zip(task_ids, pipe.execute(), strict=True)
+        }
+        done = all("finished" in record for record in records.values())
+        if done or time.monotonic() > deadline:
+            return records
+        time.sleep(0.01)
 
 
 def purge(redis_url: str) -> None:
