@@ -107,6 +107,9 @@ class SearchParams:
     territory: str = ""
     updated_since: datetime.datetime | None = None
     ordering: str = ""
+    # Not a parameter: set by the search when the words themselves match nothing, to look
+    # again forgiving typos (activities.search.with_typo_fallback).
+    typos: bool = False
 
     @classmethod
     def parse(cls, query) -> SearchParams:

@@ -114,7 +114,9 @@ def activity_search(
 ) -> search.Page:
     """A page of published activities with upcoming sessions matching `params`, each with its
     categories, its next three sessions and, with a point, `distance_km` (activities.search)."""
-    page = search.activity_page(params, ordering=params.effective_ordering, after=after, size=size)
+    page = search.with_typo_fallback(
+        search.activity_page, params, ordering=params.effective_ordering, after=after, size=size
+    )
     search.attach_categories(page.rows)
     search.attach_sessions(page.rows, now=now or timezone.now())
     return page
@@ -128,4 +130,6 @@ def occurrence_search(
     *, params: SearchParams, after: list | None, size: int, now: datetime.datetime | None = None
 ) -> search.Page:
     """A page of the upcoming sessions of the activities matching `params`, soonest first."""
-    return search.occurrence_page(params, now=now or timezone.now(), after=after, size=size)
+    return search.with_typo_fallback(
+        search.occurrence_page, params, now=now or timezone.now(), after=after, size=size
+    )

@@ -31,7 +31,7 @@ def soon(days: int = 1, hour: int = 14) -> datetime.datetime:
 
 def all_ids(client, params: dict) -> list[int]:
     """Every result id, following the cursor pages."""
-    ids, url, query = [], URL, {**params, "page_size": 100}
+    ids, url, query = [], URL, {"page_size": 100, **params}
     while url:
         response = client.get(url, query)
         assert response.status_code == 200, response.content
@@ -281,6 +281,19 @@ def test_text_search_stems_unaccents_and_forgives_typos(client, query, title):
     listed_activity(lat=None, lng=None, starts=[soon()], title="Chorale", summary="On chante.")
     found = all_ids(client, {"q": query})
     assert found == [target.pk]
+
+
+@pytest.mark.postgres
+def test_typos_are_forgiven_only_when_the_words_match_nothing(client):
+    """ "jardin" matches "Jardin partagé" by its words: the near-spelling "Jardins du monde"
+    (trigram) is not mixed in, but a typo that matches no word finds both, page after page."""
+    words = listed_activity(lat=None, lng=None, starts=[soon()], title="Jardin partagé")
+    near = listed_activity(lat=None, lng=None, starts=[soon()], title="Jardinerie solidaire")
+    listed_activity(lat=None, lng=None, starts=[soon()], title="Chorale", summary="On chante.")
+    assert all_ids(client, {"q": "jardin"}) == [words.pk]
+    assert sorted(all_ids(client, {"q": "jardinn", "page_size": 1})) == sorted([words.pk, near.pk])
+    sessions = client.get("/api/v1/occurrences/", {"q": "jardinn"}).json()["results"]
+    assert {s["activity"]["id"] for s in sessions} == {words.pk, near.pk}
 
 
 def test_text_search_finds_words_on_any_database(client):
