@@ -82,9 +82,12 @@ def db_datetime(value: datetime.datetime):
 
 
 def read_datetime(value) -> datetime.datetime | None:
-    if value is None or isinstance(value, datetime.datetime):
-        return value
-    return parse_datetime(value).replace(tzinfo=datetime.UTC)
+    """A datetime read back by raw SQL, aware: SQLite gives naive UTC (text or datetime)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime.datetime):
+        value = parse_datetime(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 # --- reference data, read once per process ----------------------------------------------------
@@ -151,13 +154,13 @@ def _in(values) -> str:
     return "(" + ", ".join(["%s"] * len(values)) + ")"
 
 
-def distance_sql(lat: float, lng: float) -> tuple[str, list]:
-    """Haversine distance (km) from the point to the activity's coordinates."""
+def distance_sql(lat: float, lng: float, *, table: str = "a") -> tuple[str, list]:
+    """Haversine distance (km) from the point to the coordinates of `table` (an alias)."""
     phi, lmb = math.radians(lat), math.radians(lng)
     return (
         f"({2 * geo.EARTH_RADIUS_KM!r} * ASIN(SQRT("
-        "POWER(SIN((RADIANS(a.lat) - %s) / 2), 2) + "
-        "%s * COS(RADIANS(a.lat)) * POWER(SIN((RADIANS(a.lng) - %s) / 2), 2))))",
+        f"POWER(SIN((RADIANS({table}.lat) - %s) / 2), 2) + "
+        f"%s * COS(RADIANS({table}.lat)) * POWER(SIN((RADIANS({table}.lng) - %s) / 2), 2))))",
         [phi, math.cos(phi), lmb],
     )
 
@@ -636,9 +639,30 @@ SESSION_COLUMNS = (
     "o.id", "o.start", 'o."end"', "o.status", "o.capacity", "o.seats_taken",
     "a.id", "a.title", "a.kind", "a.attendance_mode", "org.name", "p.name", "p.city",
 )  # fmt: skip
+SESSION_FROM = f'"{OCCURRENCE}" o JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS}'
 # Up to this many matching activities, their sessions are read by activity; beyond, the sessions
 # of the window are walked soonest first (dense areas find a page within a few hundred).
 SPARSE_ACTIVITIES = 3000
+# PostgreSQL: sessions carry their activity's position, indexed by map cell of 1/20 degree
+# and start (migration 0009, relier_cell). A circle touching at most this many cells is read
+# cell by cell: 5 km touches about 12, 10 km about 35.
+CELLS_PER_DEGREE = 20
+MAX_CELLS = 64
+
+
+def session_cells(lat: float, lng: float, radius: float) -> list[int] | None:
+    """The cells (relier_cell) of the box around the circle; None when there are too many, or
+    when the box crosses the antimeridian."""
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, radius * _BOX_MARGIN)
+    if min_lng < -180 or max_lng > 180:
+        return None
+    rows = range(math.floor(min_lat * CELLS_PER_DEGREE), math.floor(max_lat * CELLS_PER_DEGREE) + 1)
+    columns = range(
+        math.floor(min_lng * CELLS_PER_DEGREE), math.floor(max_lng * CELLS_PER_DEGREE) + 1
+    )
+    if len(rows) * len(columns) > MAX_CELLS:
+        return None
+    return [row * 10000 + column for row in rows for column in columns]
 
 
 def occurrence_page(
@@ -649,7 +673,7 @@ def occurrence_page(
     keys = [SortKey("o.start", (), ASC, datetime.datetime), SortKey("o.id", (), ASC, int)]
     # The window applies to the sessions themselves, not as a condition on their activities.
     activities = dataclasses.replace(params, starts_after=None, starts_before=None)
-    conditions = activity_conditions(activities, remote_ids=remote_serving(params))
+    remote = remote_serving(params)
     sessions = Query()
     sessions.add("o.status <> %s", CANCELLED)
     sessions.add("o.start >= %s", db_datetime(params.starts_after or now))
@@ -658,41 +682,12 @@ def occurrence_page(
     if after:
         keyset, keyset_args = keyset_sql(keys, decode_after(keys, after))
         sessions.add(keyset, *keyset_args)
-    found = _fetch(
-        f"SELECT a.id FROM {_activities_for(conditions.where_sql)} "
-        f"WHERE {conditions.where_sql} LIMIT %s",
-        [*conditions.args, SPARSE_ACTIVITIES + 1],
-    )
-    columns = ", ".join(SESSION_COLUMNS)
-    if len(found) > SPARSE_ACTIVITIES:
-        rows = _walk_index(
-            f'SELECT {columns} FROM "{OCCURRENCE}" o '
-            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
-            f"WHERE {sessions.where_sql} AND {conditions.where_sql} "
-            "ORDER BY o.start, o.id LIMIT %s",
-            [*sessions.args, *conditions.args, size + 1],
-        )
-    elif is_postgres():
-        # Each activity's own first sessions through its (activity, start) index: told only
-        # "these activities", the planner walks the whole window by start instead.
-        ids = [row[0] for row in found]
-        rows = _fetch(
-            f"SELECT {columns} FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN LATERAL ("
-            f'SELECT * FROM "{OCCURRENCE}" o WHERE o.activity_id = m.id AND {sessions.where_sql} '
-            "ORDER BY o.start, o.id LIMIT %s) o "
-            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
-            "ORDER BY o.start, o.id LIMIT %s",
-            [ids, *sessions.args, size + 1, size + 1],
-        )
+    cells = session_cells(*params.point, params.radius) if params.point else None
+    if is_postgres() and cells:
+        rows = _sessions_by_cell(activities, sessions, cells, remote, size + 1)
     else:
-        ids = [row[0] for row in found] or [0]
-        rows = _fetch(
-            f'SELECT {columns} FROM "{OCCURRENCE}" o '
-            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
-            f"WHERE o.activity_id IN {_in(ids)} AND {sessions.where_sql} "
-            "ORDER BY o.start, o.id LIMIT %s",
-            [*ids, *sessions.args, size + 1],
-        )
+        conditions = activity_conditions(activities, remote_ids=remote)
+        rows = _sessions_by_activity(conditions, sessions, size + 1)
     cards = [
         {
             "id": row[0],
@@ -714,6 +709,78 @@ def occurrence_page(
     ]
     more = len(rows) > size
     return Page(cards, [_key_value(cards[-1]["start"]), cards[-1]["id"]] if more else None)
+
+
+def _sessions_by_cell(
+    activities: SearchParams, sessions: Query, cells: list[int], remote: tuple[int, ...], limit: int
+) -> list[tuple]:
+    """PostgreSQL: the first `limit` sessions of each cell the circle touches, read in order
+    from the cell's index and tested there for the distance, then of each activity serving
+    the point from afar; the soonest `limit` of them all."""
+    lat, lng = activities.point
+    elsewhere = dataclasses.replace(activities, lat=None, lng=None, radius_km=None)
+    conditions = activity_conditions(elsewhere)
+    tables = (
+        f'{_activities_for(conditions.where_sql)} JOIN "{OCCURRENCE}" o ON o.activity_id = a.id'
+    )
+    distance, distance_args = distance_sql(lat, lng, table="o")
+    found = (
+        "SELECT s.id, s.start FROM unnest(%s::integer[]) AS c(cell) CROSS JOIN LATERAL ("
+        f"SELECT o.id, o.start FROM {tables} WHERE relier_cell(o.lat, o.lng) = c.cell "
+        f"AND o.lat IS NOT NULL AND {distance} <= %s AND {sessions.where_sql} "
+        f"AND {conditions.where_sql} ORDER BY o.start, o.id LIMIT %s) s"
+    )
+    args = [cells, *distance_args, activities.radius, *sessions.args, *conditions.args, limit]
+    if remote:
+        found += (
+            # UNION: an activity serving from afar may also have a venue in the circle.
+            " UNION SELECT s.id, s.start FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN "
+            f"LATERAL (SELECT o.id, o.start FROM {tables} WHERE o.activity_id = m.id "
+            f"AND {sessions.where_sql} AND {conditions.where_sql} "
+            "ORDER BY o.start, o.id LIMIT %s) s"
+        )
+        args += [list(remote), *sessions.args, *conditions.args, limit]
+    return _fetch(
+        f"SELECT {', '.join(SESSION_COLUMNS)} FROM ({found} ORDER BY start, id LIMIT %s) k "
+        f"JOIN {SESSION_FROM} ON o.id = k.id ORDER BY o.start, o.id",
+        [*args, limit],
+    )
+
+
+def _sessions_by_activity(conditions: Query, sessions: Query, limit: int) -> list[tuple]:
+    """The first `limit` sessions of the activities matching `conditions`: read by activity
+    when few match, else walking the sessions soonest first."""
+    columns = ", ".join(SESSION_COLUMNS)
+    found = _fetch(
+        f"SELECT a.id FROM {_activities_for(conditions.where_sql)} "
+        f"WHERE {conditions.where_sql} LIMIT %s",
+        [*conditions.args, SPARSE_ACTIVITIES + 1],
+    )
+    if len(found) > SPARSE_ACTIVITIES:
+        return _walk_index(
+            f"SELECT {columns} FROM {SESSION_FROM} "
+            f"WHERE {sessions.where_sql} AND {conditions.where_sql} "
+            "ORDER BY o.start, o.id LIMIT %s",
+            [*sessions.args, *conditions.args, limit],
+        )
+    if is_postgres():
+        # Each activity's own first sessions through its (activity, start) index: told only
+        # "these activities", the planner walks the whole window by start instead.
+        return _fetch(
+            f"SELECT {columns} FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN LATERAL ("
+            f'SELECT * FROM "{OCCURRENCE}" o WHERE o.activity_id = m.id AND {sessions.where_sql} '
+            "ORDER BY o.start, o.id LIMIT %s) o "
+            f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS} '
+            "ORDER BY o.start, o.id LIMIT %s",
+            [[row[0] for row in found], *sessions.args, limit, limit],
+        )
+    ids = [row[0] for row in found] or [0]
+    return _fetch(
+        f"SELECT {columns} FROM {SESSION_FROM} "
+        f"WHERE o.activity_id IN {_in(ids)} AND {sessions.where_sql} "
+        "ORDER BY o.start, o.id LIMIT %s",
+        [*ids, *sessions.args, limit],
+    )
 
 
 def _walk_index(sql: str, args: list) -> list[tuple]:

@@ -119,8 +119,16 @@ class CopyPlan:
 
     @classmethod
     def for_model(
-        cls, model, supplied: Sequence[str], *, now: datetime.datetime, constants=None
+        cls,
+        model,
+        supplied: Sequence[str],
+        *,
+        now: datetime.datetime,
+        constants=None,
+        database_only: Sequence[str] = (),
     ) -> CopyPlan:
+        """`database_only`: columns the ORM does not know (PostgreSQL-only columns a trigger
+        fills, which the load switches off), supplied after the others."""
         from django.db import models
         from django.db.models.fields import NOT_PROVIDED
 
@@ -132,6 +140,7 @@ class CopyPlan:
         encoders, tail_values, tail_columns = [], [], []
         for name in supplied:
             encoders.append(encode_json if isinstance(fields[name], models.JSONField) else encode)
+        encoders += [encode] * len(database_only)
         for name, f in fields.items():
             if name in supplied or getattr(f, "generated", False):
                 continue
@@ -154,9 +163,10 @@ class CopyPlan:
             tail_columns.append(f.column)
             is_json = isinstance(f, models.JSONField)
             tail_values.append(encode_json(value) if is_json else encode(value))
-        columns = (*(fields[name].column for name in supplied), *tail_columns)
+        columns = (*(fields[name].column for name in supplied), *database_only, *tail_columns)
         tail = "".join("\t" + value for value in tail_values) + "\n"
-        return cls(model._meta.db_table, columns, tuple(supplied), tuple(encoders), tail)
+        supplied = (*supplied, *database_only)
+        return cls(model._meta.db_table, columns, supplied, tuple(encoders), tail)
 
     def line(self, values: Sequence[Any]) -> str:
         return "\t".join([enc(v) for enc, v in zip(self.encoders, values, strict=True)]) + self.tail
@@ -468,6 +478,7 @@ def write_dataset(
                 "note",
             ),
             now=now,
+            database_only=("lat", "lng"),  # the activity's position (migration 0009)
         ),
     }
     sinks = {name: sink_factory(name, plan) for name, plan in plans.items()}
@@ -544,6 +555,7 @@ def write_dataset(
             lat, lng, cell, territory = place_location[spec.place]
             place_id = place_base + spec.place
         capacity = "\\N" if spec.capacity is None else str(spec.capacity)
+        position = "\\N\t\\N" if lat is None else f"{encode(lat)}\t{encode(lng)}"
         mask, next_start = 0, None
         occurrence_lines = []
         for schedule in spec.schedules:
@@ -559,7 +571,8 @@ def write_dataset(
                         next_start = start
                 occurrence_lines.append(
                     f"{occurrence_id}\t{activity_id}\t{schedule_id}\t{start_text}\t{start_text}"
-                    f"\t{end_text}\t{capacity}\t{status}\t{modified}\t{note}{occurrence_tail}"
+                    f"\t{end_text}\t{capacity}\t{status}\t{modified}\t{note}"
+                    f"\t{position}{occurrence_tail}"
                 )
                 occurrence_id += 1
             schedule_sink.add(

@@ -390,6 +390,61 @@ def test_remote_activities_serving_the_point_are_included_and_marked(client):
     assert {s["activity"]["id"] for s in sessions} == everything
 
 
+@pytest.mark.parametrize(
+    ("max_cells", "sparse"),
+    [(64, 3000), (0, 0), (0, 3000)],
+    ids=["by cell (PostgreSQL)", "dense walk", "by activity"],
+)
+def test_session_search_returns_exactly_the_sessions_in_the_circle(
+    client, monkeypatch, spread, max_cells, sparse
+):
+    """Every way of finding sessions gives exactly those of the activities within the radius,
+    soonest first, through ties on the start (all of them start at the same time but one)."""
+    from activities import search
+    from activities.models import Occurrence
+
+    monkeypatch.setattr(search, "MAX_CELLS", max_cells)
+    monkeypatch.setattr(search, "SPARSE_ACTIVITIES", sparse)
+    spread[0].occurrences.update(start=soon(2), end=soon(2, 16))
+    sessions = list(Occurrence.objects.select_related("activity"))
+
+    @settings(
+        max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(lat=st.floats(47.0, 47.45), lng=st.floats(-1.9, -1.2), radius=st.floats(0.5, 25))
+    def check(lat, lng, radius):
+        expected = sorted(
+            (s.start, s.pk)
+            for s in sessions
+            if distance_km(lat, lng, s.activity.lat, s.activity.lng) <= radius
+        )
+        url, query, found = (
+            "/api/v1/occurrences/",
+            {"lat": lat, "lng": lng, "radius_km": radius},
+            [],
+        )
+        query["page_size"] = 7
+        while url:
+            body = client.get(url, query).json()
+            found += [
+                (datetime.datetime.fromisoformat(s["start"]), s["id"]) for s in body["results"]
+            ]
+            url, query = body["next"], None
+        assert found == expected
+
+    check()
+
+
+@pytest.mark.postgres
+def test_sessions_follow_their_activity_when_its_venue_moves(client):
+    activity = listed_activity(lat=47.2, lng=-1.5, starts=[soon()])
+    editor = editor_of(activity.organization)
+    services.place_update(place=activity.place, by=editor, lat=45.76, lng=4.83)  # to Lyon
+    for (lat, lng), found in (((47.2, -1.5), []), ((45.76, 4.83), [activity.pk])):
+        body = client.get("/api/v1/occurrences/", {"lat": lat, "lng": lng, "radius_km": 2}).json()
+        assert [s["activity"]["id"] for s in body["results"]] == found
+
+
 @pytest.mark.parametrize("sparse", [0, 3000], ids=["dense walk", "by activity"])
 def test_session_search_pages_soonest_first(client, monkeypatch, sparse):
     """Both ways of finding sessions (by activity where few match, walking the window
