@@ -252,11 +252,14 @@ def activity_conditions(
         query.add(f"({' OR '.join(clauses) or 'FALSE'})", *near.args, *remote_ids)
     if params.category:
         ids = sorted({pk for slug in params.category for pk in _category_ids()[slug]})
-        query.add(
-            f'EXISTS (SELECT 1 FROM "{ACTIVITY_CATEGORIES}" ac '
-            f"WHERE ac.activity_id = a.id AND ac.category_id IN {_in(ids)})",
-            *ids,
-        )
+        if postgres:  # the activity's own copy of its category ids (migration 0010)
+            query.add("a.category_ids && %s::integer[]", ids)
+        else:
+            query.add(
+                f'EXISTS (SELECT 1 FROM "{ACTIVITY_CATEGORIES}" ac '
+                f"WHERE ac.activity_id = a.id AND ac.category_id IN {_in(ids)})",
+                *ids,
+            )
     if params.kind:
         query.add(f"a.kind IN {_in(params.kind)}", *params.kind)
     if params.audience:

@@ -440,6 +440,7 @@ def write_dataset(
                 "updated_at",
             ),
             now=now,
+            database_only=("category_ids",),  # (migration 0010)
         ),
         "activity_categories": CopyPlan.for_model(
             models["activity_categories"], ("id", "activity_id", "category_id"), now=now
@@ -638,6 +639,7 @@ def write_dataset(
                     f"fr-{spec.index + 1}",
                     now - spec.created_days_ago * day,
                     updated_at,
+                    "{" + ",".join(str(category_ids[slug]) for slug in spec.categories) + "}",
                 )
             )
         )

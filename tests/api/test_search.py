@@ -109,6 +109,17 @@ def test_a_parent_category_includes_its_sub_categories(client):
     }
 
 
+def test_a_category_change_is_searched_at_once(client):
+    """On PostgreSQL the search reads the activity's copy of its category ids (a trigger)."""
+    activity = listed_activity(lat=47.2, lng=-1.5, starts=[soon()], categories=["tricot-couture"])
+    near = {"lat": 47.2, "lng": -1.5, "radius_km": 1}
+    services.activity_update(
+        activity=activity, by=editor_of(activity.organization), categories=["chorale-chant"]
+    )
+    assert all_ids(client, {**near, "category": "tricot-couture"}) == []
+    assert all_ids(client, {**near, "category": "culture-arts"}) == [activity.pk]
+
+
 def test_day_and_part_of_day_use_paris_time():
     """A Tuesday 23:30 session in Paris is Tuesday evening, though it is 21:30/22:30 UTC; a
     Wednesday 00:30 session is Wednesday morning though it is still Tuesday in UTC."""
