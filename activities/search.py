@@ -69,7 +69,6 @@ CARD_JOINS = (
     f'JOIN "{ORGANIZATION}" org ON org.id = a.organization_id '
     f'LEFT JOIN "{PLACE}" p ON p.id = a.place_id'
 )
-CARD_FROM = f'"{ACTIVITY}" a {CARD_JOINS}'
 
 
 def is_postgres() -> bool:

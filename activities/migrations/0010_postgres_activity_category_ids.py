@@ -19,6 +19,7 @@ COVERING = """
 """
 
 FORWARD = [
+    "DROP INDEX IF EXISTS activity_published_earth_covering",  # rebuilt below, not updated
     """
     ALTER TABLE activities_activity
     ADD COLUMN IF NOT EXISTS category_ids integer[] NOT NULL DEFAULT '{}'
@@ -57,7 +58,6 @@ FORWARD = [
     AFTER INSERT OR UPDATE OR DELETE ON activities_activity_categories
     FOR EACH ROW EXECUTE FUNCTION relier_activity_categories()
     """,
-    "DROP INDEX IF EXISTS activity_published_earth_covering",
     COVERING.format(extra=", category_ids"),
 ]
 BACKWARD = [
