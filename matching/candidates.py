@@ -30,16 +30,13 @@ import datetime
 import threading
 from collections.abc import Iterable
 
-import numpy as np
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Max, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from activities.models import Activity
 from matching import scoring
-from matching.arrays import concat, splice, take
+from matching.arrays import splice
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
 from matching.selectors import build_candidates, candidate_activities
@@ -113,14 +110,14 @@ def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> scoring.Cand
     candidate may come with them: a list drawn from a pool is the same as one drawn from the
     whole directory as long as the pool holds the whole directory's top of that list."""
     ids = {*activity_ids, *_most_popular()}
-    activities = with_ids(candidate_activities(), list(ids))
+    activities = candidate_activities().filter(pk__in=ids)
     candidates, _slugs = build_candidates(activities, now=_start_of_day(now))
     return candidates
 
 
-def _changed_since(entry: _Entry, version: tuple) -> set[int] | None:
-    """Ids of the activities whose rows changed between the entry's version and this one,
-    or None when that cannot be told (see the module's docstring)."""
+def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | None:
+    """The entry's matrix with the rows of every activity changed since, or None when the
+    changes cannot be told (see the module's docstring)."""
     changed_at, _last, generation, day = entry.version
     if version[3] != day or version[2] < generation or version[2] - generation > MAX_PATCH:
         return None
@@ -133,14 +130,7 @@ def _changed_since(entry: _Entry, version: tuple) -> set[int] | None:
     if len(logged) < len(keys):
         return None
     ids.update(logged.values())
-    return ids if len(ids) <= MAX_PATCH else None
-
-
-def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | None:
-    """The entry's matrix with the rows of every activity changed since, or None when the
-    changes cannot be told (see the module's docstring)."""
-    ids = _changed_since(entry, version)
-    if ids is None:
+    if len(ids) > MAX_PATCH:
         return None
     rows = pool(ids, now=now)
     candidates = splice(entry.candidates, ids | set(rows.ids.tolist()), rows)
@@ -171,46 +161,6 @@ def current_candidates(
                 entry = _Entry(version, candidates, slugs)
             _entry = entry
         return _entry.candidates, _entry.slugs
-
-
-def candidate_rows(
-    activity_ids: Iterable[int], *, now: datetime.datetime | None = None
-) -> scoring.Candidates:
-    """The rows of these activities that are candidates now, as `pool` builds them: the rows
-    of this process's matrix for the activities unchanged since it was built and still
-    candidates, the others built anew. A publication merges its activity into lists that
-    hold a few thousand others: building their rows takes 0.1-0.3 s, and so does bringing
-    the whole matrix up to date (copying it, counting the directory). Without a matrix, or
-    when what changed since cannot be told, every row is built anew."""
-    now = now or timezone.now()
-    wanted = np.array(sorted(set(activity_ids)), dtype=np.int64)
-    with _lock:
-        entry = _entry
-    changed = _changed_since(entry, directory_version(now=now)) if entry is not None else None
-    if changed is None:
-        return pool(wanted.tolist(), now=now)
-    held = entry.candidates
-    at = np.searchsorted(held.ids, wanted).clip(max=max(len(held) - 1, 0))
-    fresh = np.isin(wanted, np.fromiter(changed, dtype=np.int64, count=len(changed)))
-    kept = np.zeros(len(wanted), dtype=bool) if len(held) == 0 else held.ids[at] == wanted
-    kept &= ~fresh
-    # Deleted, or out of sessions without a signal, since the matrix was built: left out.
-    alive = with_ids(candidate_activities(), wanted[kept].tolist()).values_list("id", flat=True)
-    kept &= np.isin(wanted, np.fromiter(alive, dtype=np.int64))
-    parts = [take(held, at[kept])]
-    if fresh.any():
-        built = pool(wanted[fresh].tolist(), now=now)
-        parts.append(take(built, np.flatnonzero(np.isin(built.ids, wanted[fresh]))))
-    merged = concat(parts)
-    return take(merged, np.argsort(merged.ids, kind="stable"))
-
-
-def with_ids(queryset: QuerySet, ids: list[int], *, field: str = "pk") -> QuerySet:
-    """The rows of the queryset whose `field` is one of these ids. On PostgreSQL the ids go
-    as one array: an IN list of thousands of parameters costs more to build than to run."""
-    if connection.vendor == "postgresql":
-        ids = RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return queryset.filter(**{f"{field}__in": ids})
 
 
 def forget() -> None:

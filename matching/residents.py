@@ -98,21 +98,8 @@ def current_residents(*, now: datetime.datetime | None = None) -> scoring.Reside
         return _entry.residents
 
 
-_terms: tuple[scoring.Residents, scoring.InterestTerms] | None = None
-
-
-def interest_terms(residents: scoring.Residents) -> scoring.InterestTerms:
-    """The table's `scoring.InterestTerms`, computed once for the table this process holds:
-    an online publication scores its activity against all of it."""
-    global _terms
-    with _lock:
-        if _terms is None or _terms[0] is not residents:
-            _terms = (residents, scoring.InterestTerms.of(residents))
-        return _terms[1]
-
-
 def forget() -> None:
     """Drop this process's table (tests, or a worker that wants its memory back)."""
-    global _entry, _terms
+    global _entry
     with _lock:
-        _entry = _terms = None
+        _entry = None

@@ -24,10 +24,10 @@ from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
 from matching.arrays import rows_of, take
-from matching.candidates import candidate_rows, current_candidates, with_ids
+from matching.candidates import current_candidates, pool
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
-from matching.residents import current_residents, interest_terms
+from matching.residents import current_residents
 from matching.selectors import EVERYONE_BIT, category_index
 
 HOME_CELL_RESOLUTION = 8  # ~0.7 km² cells: the stored home is the centre of one of them
@@ -328,6 +328,7 @@ def residents_in_reach(*, activity: Activity) -> list[int]:
 
 
 MERGE, REFILL = "merge", "refill"
+MERGE_GROUP = 128  # lists rescored together in a merge (see `_merge`)
 
 
 def _merge_action(row: RecommendationSet, activity_id: int, score: float | None) -> str | None:
@@ -359,59 +360,29 @@ def _sets_listing(activity_id: int) -> list[RecommendationSet]:
     return [row for row in sets.iterator() if activity_id in row.activity_ids]
 
 
-class _Scores(NamedTuple):
-    """One activity's rounded score for each resident for whom it is feasible."""
-
-    user_ids: np.ndarray  # int64, ascending
-    scores: np.ndarray  # float64
-
-    def of(self, user_ids: Iterable[int]) -> dict[int, float]:
-        """The scores of these residents (those for whom the activity is feasible)."""
-        wanted = np.fromiter(user_ids, dtype=np.int64)
-        if not len(self.user_ids):
-            return {}
-        at = np.searchsorted(self.user_ids, wanted).clip(max=len(self.user_ids) - 1)
-        hit = self.user_ids[at] == wanted
-        return dict(zip(wanted[hit].tolist(), self.scores[at[hit]].tolist(), strict=True))
-
-
 def _activity_scores(
-    residents: scoring.Residents, rows: np.ndarray, activity_id: int, *, now: datetime.datetime
-) -> _Scores:
-    """The score of this one activity for the residents at these rows of the table, where it
-    is feasible (for none when it is no longer a candidate: withdrawn, or no session left).
-    The engine's exact pair scores, as `scoring.recommend` computes them before it builds
-    lists and reasons (which would cost four times more for the hundred thousand residents
-    an online activity reaches), rounded as listed items are, so that they compare with
-    thresholds. When every resident is in reach, the whole table is scored as it is, with
-    the interest terms the process keeps for it."""
-    single = candidate_rows([activity_id], now=now)
-    if activity_id not in single.ids or len(rows) == 0:
-        return _Scores(np.zeros(0, dtype=np.int64), np.zeros(0))
-    whole = len(rows) == len(residents)
-    table = residents if whole else take(residents, rows)
-    lookups = scoring.Lookups.build(
-        table, single, interests=interest_terms(residents) if whole else None
-    )
-    column = np.full(len(table), int(np.flatnonzero(single.ids == activity_id)[0]))
+    reached: scoring.Residents, activity_id: int, *, now: datetime.datetime
+) -> dict[int, float]:
+    """Each resident's score for this one activity, where it is feasible (none when it is no
+    longer a candidate: withdrawn, or no session left). The engine's exact pair scores, as
+    `scoring.recommend` computes them before it builds lists and reasons (which would cost
+    four times more for the hundred thousand residents an online activity reaches), rounded
+    as listed items are, so that they compare with thresholds."""
+    single = pool([activity_id], now=now)
+    if activity_id not in single.ids or len(reached) == 0:
+        return {}
+    column = np.full(len(reached), int(np.flatnonzero(single.ids == activity_id)[0]))
     pairs = scoring.pair_scores(
-        table, single, np.arange(len(table)), column, everyone_bit=EVERYONE_BIT, lookups=lookups
+        reached,
+        single,
+        np.arange(len(reached)),
+        column,
+        everyone_bit=EVERYONE_BIT,
+        lookups=scoring.Lookups.build(reached, single),
     )
     feasible = np.flatnonzero(pairs.feasible)
-    return _Scores(table.ids[feasible], np.round(pairs.score[feasible], 5))
-
-
-def _pools(lists: list[list[int]], activity_id: int, candidates: scoring.Candidates) -> np.ndarray:
-    """(R, W) the columns of `candidates` holding each list's activities and this one
-    (-1 padded, and where one is not a candidate)."""
-    pools = [[*(a for a in ids if a != activity_id), activity_id] for ids in lists]
-    ids = np.full((len(pools), max(map(len, pools), default=0)), -1, dtype=np.int64)
-    for n, pool_ids in enumerate(pools):
-        ids[n, : len(pool_ids)] = pool_ids
-    if not len(candidates):
-        return np.full(ids.shape, -1)
-    at = np.searchsorted(candidates.ids, ids).clip(max=len(candidates) - 1)
-    return np.where(candidates.ids[at] == ids, at, -1)
+    scores = np.round(pairs.score[feasible], 5).tolist()
+    return dict(zip(reached.ids[feasible].tolist(), scores, strict=True))
 
 
 def _merge(
@@ -421,130 +392,68 @@ def _merge(
     *,
     now: datetime.datetime,
 ) -> tuple[int, list[int]]:
-    """Rescore each of these lists against its own items plus the activity, and write those
+    """Rescore each of these lists against its own items plus the activity, and store those
     that changed. Returns how many changed, and the residents whose list had an activity that
-    is no longer a candidate: the gap it leaves needs a full computation.
-
-    Every list is rescored exactly (21 pairs each, in one pass over all of them): the lists
-    keep scores rounded to 5 decimals, and three lists in four hold equal rounded scores
-    whose order (and the diversity re-rank over them) only the exact scores decide."""
-    listed = candidate_rows({activity_id}.union(*(row.activity_ids for row in rows)), now=now)
+    is no longer a candidate: the gap it leaves needs a full computation."""
+    listed = pool({activity_id}.union(*(row.activity_ids for row in rows)), now=now)
     present = {*listed.ids.tolist(), activity_id}
     gaps = [row.user_id for row in rows if not present.issuperset(row.activity_ids)]
     before = {row.user_id: row for row in rows if row.user_id not in gaps}
     merging = take(residents, rows_of(residents, before))
-    users = merging.ids.tolist()
-    lists = scoring.recommend_among(
-        merging,
-        listed,
-        _pools([before[user_id].activity_ids for user_id in users], activity_id, listed),
-        everyone_bit=EVERYONE_BIT,
-        category_slugs=category_index()[0],
-    )
-    merged = [
-        _List(user_id, new, before[user_id].computed_at)
-        for user_id, new in zip(users, lists, strict=True)
-    ]
+    slugs = category_index()[0]
+    # An online activity enters thousands of lists across the country, whose items together
+    # are thousands of activities: groups of neighbours, each against the union of its own
+    # lists only, spare the engine the pairs no list needs.
+    order = np.lexsort((merging.xyz[:, 1].round(2), merging.xyz[:, 2].round(2)))
+    merged = []
+    for start in range(0, len(order), MERGE_GROUP):
+        group = take(merging, order[start : start + MERGE_GROUP])
+        users = group.ids.tolist()
+        items = {activity_id}.union(*(before[user_id].activity_ids for user_id in users))
+        lists = scoring.recommend_batched(
+            group,
+            take(listed, rows_of(listed, items)),
+            everyone_bit=EVERYONE_BIT,
+            category_slugs=slugs,
+        )
+        merged += [
+            _List(user_id, new, before[user_id].computed_at)
+            for user_id, new in zip(users, lists, strict=True)
+        ]
     changed = [row for row in merged if not row.same_as(before[row.user_id], activity_id)]
-    _patch_sets(changed, before, activity_id)
+    _store_sets(changed)
     return len(changed), gaps
 
 
-def _column(name: str) -> str:
-    return RecommendationSet._meta.get_field(name).column
-
-
-def _patch_sets(lists: list[_List], before: dict[int, RecommendationSet], activity_id: int) -> None:
-    """Write merged lists. Each is the list it was, reordered, with the activity's item put
-    in, moved or taken out: on PostgreSQL only that goes to the database (each list's new
-    order as positions in its old items, -1 for the activity's new item), which builds the
-    new items from the old ones. Writing 1,000 lists whole costs about 90 ms, two thirds of
-    it parsing their 3 MB of JSON again. Elsewhere the lists are written whole."""
-    if connection.vendor != "postgresql":
-        _store_sets(lists)
-        return
-    if not lists:
-        return
-    table = RecommendationSet._meta.db_table
-    items, ids, threshold = _column("items"), _column("activity_ids"), _column("threshold")
-    user = _column("user")
-    reasons_json: dict[int, str] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE matching_patches (user_id bigint, positions int[], item jsonb, "
-            "threshold float8, activity_ids jsonb) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy("COPY matching_patches FROM STDIN") as copy:
-            for row in sorted(lists, key=lambda row: row.user_id):
-                old = {a: n for n, a in enumerate(before[row.user_id].activity_ids)}
-                order = [item.activity_id for item in row.items]
-                new = [item for item in row.items if item.activity_id == activity_id]
-                copy.write_row(
-                    (
-                        row.user_id,
-                        [-1 if a == activity_id else old[a] for a in order],
-                        _items_json(new, reasons_json) if new else None,
-                        row.threshold,
-                        _compact_json(order),
-                    )
-                )
-        cursor.execute(
-            f'UPDATE "{table}" r SET {items} = COALESCE((SELECT jsonb_agg(CASE WHEN p.at < 0 '
-            f"THEN i.item -> 0 ELSE r.{items} -> p.at END ORDER BY p.n) "
-            "FROM unnest(i.positions) WITH ORDINALITY AS p(at, n)), '[]'::jsonb), "
-            f"{threshold} = i.threshold, {ids} = i.activity_ids "
-            f"FROM matching_patches i WHERE r.{user} = i.user_id"
-        )
-        cursor.execute("DROP TABLE matching_patches")
-
-
-# COPY's binary format: a header, rows of (field count, then each field's size and value),
-# a trailer. Built by numpy, 100,000 scores take a millisecond where formatting them as text
-# takes tens.
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-_COPY_TRAILER = b"\xff\xff"
-_SCORE_ROW = np.dtype(
-    [("fields", ">i2"), ("id_size", ">i4"), ("id", ">i8"), ("score_size", ">i4"), ("score", ">f8")]
-)
-
-
-def _reachable_sets(scores: _Scores) -> tuple[list[int], list[int]]:
+def _reachable_sets(scores: dict[int, float]) -> tuple[list[int], list[int]]:
     """Of the residents with these scores for one activity: those whose set the score
     reaches (at or above its threshold), and those without a set.
 
-    On PostgreSQL the comparison runs in the database, the scores copied into a temporary
-    table: an online activity is feasible for tens of thousands of residents, and reading
-    their thresholds back (or sending their ids as an IN list) takes ten times longer."""
-    if not len(scores.user_ids):
+    On PostgreSQL the comparison runs in the database, the scores sent as two arrays: an
+    online activity is feasible for tens of thousands of residents, and reading their
+    thresholds back (or sending their ids as an IN list) takes ten times longer."""
+    if not scores:
         return [], []
     if connection.vendor == "postgresql":
-        rows = np.empty(len(scores.user_ids), dtype=_SCORE_ROW)
-        rows["fields"], rows["id_size"], rows["score_size"] = 2, 8, 8
-        rows["id"], rows["score"] = scores.user_ids, scores.scores
-        table = RecommendationSet._meta.db_table
-        with transaction.atomic(), connection.cursor() as cursor:
+        # Array literals: adapting 100,000 Python numbers one by one costs more than the query.
+        ids = f"{{{','.join(map(str, scores))}}}"
+        values = f"{{{','.join(map(repr, scores.values()))}}}"
+        with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMP TABLE matching_scores (user_id bigint, score float8) ON COMMIT DROP"
+                "SELECT s.user_id, r.user_id IS NULL "
+                "FROM unnest(%s::bigint[], %s::float8[]) AS s(user_id, score) "
+                f"LEFT JOIN {RecommendationSet._meta.db_table} r ON r.user_id = s.user_id "
+                "WHERE r.user_id IS NULL OR s.score >= r.threshold",
+                [ids, values],
             )
-            with cursor.cursor.copy(
-                "COPY matching_scores (user_id, score) FROM STDIN (FORMAT binary)"
-            ) as copy:
-                copy.write(_COPY_HEADER + rows.tobytes() + _COPY_TRAILER)
-            cursor.execute(
-                f"SELECT s.user_id, r.{_column('user')} IS NULL FROM matching_scores s "
-                f'LEFT JOIN "{table}" r ON r.{_column("user")} = s.user_id '
-                f"WHERE r.{_column('user')} IS NULL OR s.score >= r.{_column('threshold')}"
-            )
-            found = cursor.fetchall()
-            cursor.execute("DROP TABLE matching_scores")
-        return [u for u, missing in found if not missing], [u for u, missing in found if missing]
-    ids = scores.user_ids.tolist()
-    of = dict(zip(ids, scores.scores.tolist(), strict=True))
+            rows = cursor.fetchall()
+        return [u for u, missing in rows if not missing], [u for u, missing in rows if missing]
+    ids = list(scores)
     thresholds: dict[int, float] = {}
     for start in range(0, len(ids), 500):
         sets = RecommendationSet.objects.filter(user_id__in=ids[start : start + 500])
         thresholds.update(sets.values_list("user_id", "threshold"))
-    reached = [u for u in ids if u in thresholds and of[u] >= thresholds[u]]
+    reached = [u for u in ids if u in thresholds and scores[u] >= thresholds[u]]
     return reached, [u for u in ids if u not in thresholds]
 
 
@@ -568,13 +477,12 @@ def recommendations_for_activity(
     if activity is None:
         return counts
     residents = current_residents(now=now)
-    rows = _reached(residents, activity)
-    counts["in_reach"] = len(rows)
-    activity_scores = _activity_scores(residents, rows, activity_id, now=now)
-    entering, first = _reachable_sets(activity_scores)
+    reached = take(residents, _reached(residents, activity))
+    counts["in_reach"] = len(reached)
+    scores = _activity_scores(reached, activity_id, now=now)
+    entering, first = _reachable_sets(scores)
     # Those who list it, in reach or no longer (it moved, or changed its mode).
     listing = {row.user_id: row for row in _sets_listing(activity_id)}
-    scores = activity_scores.of([*listing, *entering])
     wanted = {u for u, row in listing.items() if _merge_action(row, activity_id, scores.get(u))}
     wanted.update(u for u in entering if u not in listing)
     if not wanted and not first:
@@ -582,7 +490,8 @@ def recommendations_for_activity(
     with transaction.atomic():
         # Decide again on the locked rows: another writer may have changed them meanwhile.
         locked = list(
-            with_ids(RecommendationSet.objects.select_for_update(), sorted(wanted), field="user")
+            RecommendationSet.objects.select_for_update()
+            .filter(user_id__in=sorted(wanted))
             .order_by("user_id")
             .only("user_id", "computed_at", "threshold", "activity_ids")
         )
