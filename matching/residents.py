@@ -12,6 +12,14 @@ moved, rebuilds only the rows of the residents who changed since:
 - the day: ages are counted from the current year; a new day rebuilds the whole table.
 A resident deleted since keeps a row until then: harmless, as nothing is written for a
 resident without a profile (the services reload the profiles of the sets they write).
+
+Each process also keeps the threshold of every resident's set (`current_thresholds`): an
+online publication compares its score with 100,000 thresholds, and reading them scans the
+whole table of sets (0.1-0.15 s). The services log the residents whose sets they write
+(`sets_written`), and the table re-reads those. A set another process has just committed
+is re-read once that process has logged it, right after its commit: a publication merged in
+between may miss that list, as it could already miss a list committed just after it read the
+thresholds; the sweep merges the activities changed since its last run again.
 """
 
 from __future__ import annotations
@@ -20,12 +28,15 @@ import dataclasses
 import datetime
 import threading
 
+import numpy as np
+from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
 from matching import scoring
 from matching.arrays import concat, splice
-from matching.models import Feedback, ResidentProfile
+from matching.candidates import log_change, with_ids
+from matching.models import Feedback, RecommendationSet, ResidentProfile
 from matching.selectors import build_residents, category_index
 
 PIECE = 20_000  # profiles loaded and built at a time, to bound memory
@@ -98,8 +109,98 @@ def current_residents(*, now: datetime.datetime | None = None) -> scoring.Reside
         return _entry.residents
 
 
+SETS_GENERATION_KEY = "matching:sets-generation"
+SETS_WRITTEN_KEY = "matching:sets-written:{}"  # the user ids of one write of sets
+MAX_THRESHOLD_PATCH = 20_000  # beyond this many sets written since, reading all is as fast
+
+
+def sets_written(user_ids: list[int]) -> None:
+    """Tell every process that these residents' sets were written: call it once the write
+    is visible to them (after the commit), and for reads in the writer's own transaction,
+    before (see `services._announce`)."""
+    log_change(SETS_GENERATION_KEY, SETS_WRITTEN_KEY, user_ids)
+
+
+@dataclasses.dataclass(frozen=True)
+class SetThresholds:
+    """The threshold of every resident's set, as of one generation of the log of writes."""
+
+    generation: int
+    user_ids: np.ndarray  # int64, ascending: the residents who have a set
+    thresholds: np.ndarray  # float64
+
+    def of(self, user_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each of these residents has a set, and its threshold (0 for none)."""
+        if not len(self.user_ids):
+            return np.zeros(len(user_ids), dtype=bool), np.zeros(len(user_ids))
+        at = np.searchsorted(self.user_ids, user_ids).clip(max=len(self.user_ids) - 1)
+        found = self.user_ids[at] == user_ids
+        return found, np.where(found, self.thresholds[at], 0.0)
+
+
+def _read_thresholds(generation: int, user_ids: list[int] | None = None) -> SetThresholds:
+    """The thresholds of these residents' sets (default every set), read now."""
+    sets = RecommendationSet.objects.all()
+    if user_ids is not None:
+        sets = with_ids(sets, user_ids, field="user")
+    rows = list(sets.values_list("user_id", "threshold"))
+    user_ids = np.fromiter((user_id for user_id, _t in rows), dtype=np.int64, count=len(rows))
+    thresholds = np.fromiter((t for _u, t in rows), dtype=np.float64, count=len(rows))
+    order = np.argsort(user_ids, kind="stable")
+    return SetThresholds(generation, user_ids[order], thresholds[order])
+
+
+def _updated(table: SetThresholds, generation: int) -> SetThresholds | None:
+    """The table with the sets written at the generations since re-read, or None when they
+    cannot be told (a gap in the log) or are too many."""
+    keys = [SETS_WRITTEN_KEY.format(g) for g in range(table.generation + 1, generation + 1)]
+    logged = cache.get_many(keys) if keys else {}
+    if len(logged) < len(keys) or sum(map(len, logged.values())) > MAX_THRESHOLD_PATCH:
+        return None
+    written = sorted(set().union(*logged.values()))
+    if not written:
+        return dataclasses.replace(table, generation=generation)
+    fresh = _read_thresholds(generation, written)
+    kept = ~np.isin(table.user_ids, written)
+    user_ids = np.concatenate([table.user_ids[kept], fresh.user_ids])
+    order = np.argsort(user_ids, kind="stable")
+    thresholds = np.concatenate([table.thresholds[kept], fresh.thresholds])[order]
+    return SetThresholds(generation, user_ids[order], thresholds)
+
+
+_thresholds: SetThresholds | None = None
+
+
+def current_thresholds() -> SetThresholds:
+    """The threshold of every resident's set as it is now: the table this process holds,
+    brought up to date."""
+    global _thresholds
+    with _lock:
+        # Read before the rows: a write logged meanwhile is re-read next time.
+        generation = cache.get(SETS_GENERATION_KEY, 0)
+        table = _thresholds
+        if table is None or table.generation != generation:
+            table = _updated(table, generation) if table and table.generation < generation else None
+            table = table or _read_thresholds(generation)
+        _thresholds = table
+        return table
+
+
+_terms: tuple[scoring.Residents, scoring.InterestTerms] | None = None
+
+
+def interest_terms(residents: scoring.Residents) -> scoring.InterestTerms:
+    """The table's `scoring.InterestTerms`, computed once for the table this process holds:
+    an online publication scores its activity against all of it."""
+    global _terms
+    with _lock:
+        if _terms is None or _terms[0] is not residents:
+            _terms = (residents, scoring.InterestTerms.of(residents))
+        return _terms[1]
+
+
 def forget() -> None:
     """Drop this process's table (tests, or a worker that wants its memory back)."""
-    global _entry
+    global _entry, _terms, _thresholds
     with _lock:
-        _entry = None
+        _entry = _terms = _thresholds = None

@@ -261,34 +261,57 @@ class Lookups:
         *,
         areas: ServiceAreas | None = None,
         columns: np.ndarray | None = None,
+        interests: InterestTerms | None = None,
     ) -> Lookups:
-        """`columns`: the only candidates whose category columns are needed (default all)."""
+        """`columns`: the only candidates whose category columns are needed (default all);
+        `interests`: the residents' `InterestTerms`, when the caller keeps them."""
         by_rank = np.argsort(candidates.ids, kind="stable")
         id_rank = np.empty_like(by_rank)
         id_rank[by_rank] = np.arange(len(by_rank))
-        weights = np.pad(residents.interests.astype(np.float32), ((0, 0), (0, 1)))
-        # Summed in column order, as a loop over the weights adds them.
-        total = np.zeros(len(weights))
-        for column in weights.T:
-            total += column
+        interests = interests or InterestTerms.of(residents)
         return cls(
             areas=areas or ServiceAreas.of(candidates),
             excluded=_resident_pairs(residents.excluded, candidates.ids, by_rank),
             boosted=_resident_pairs(residents.boosted, candidates.ids, by_rank),
             category_columns=_category_columns(candidates.categories, columns),
-            weights=weights,
-            interest_norm=np.maximum(total, 1e-6),
-            cold=~np.any(weights, axis=1),
+            weights=interests.weights,
+            interest_norm=interests.norm,
+            cold=interests.cold,
             id_rank=id_rank,
             by_rank=by_rank,
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class InterestTerms:
+    """The residents' side of the interest score, which depends on nothing else: a process
+    that keeps a table of residents can keep these (for 100,000 residents they cost more than
+    scoring one activity against all of them)."""
+
+    weights: np.ndarray  # (R, C + 1) float32 interest weights, the padding column C zero
+    norm: np.ndarray  # (R,) float64 sum of the weights (at least 1e-6)
+    cold: np.ndarray  # (R,) bool: no interest given yet
+
+    @classmethod
+    def of(cls, residents: Residents) -> InterestTerms:
+        weights = np.pad(residents.interests.astype(np.float32), ((0, 0), (0, 1)))
+        # Summed in column order, as a loop over the weights adds them.
+        total = np.zeros(len(weights))
+        for column in weights.T:
+            total += column
+        return cls(weights, np.maximum(total, 1e-6), ~np.any(weights, axis=1))
+
+    def at(self, rows: np.ndarray) -> InterestTerms:
+        """The terms of these residents' rows."""
+        return InterestTerms(self.weights[rows], self.norm[rows], self.cold[rows])
+
+
 def _resident_pairs(sets: list[frozenset[int]], ids: np.ndarray, by_rank) -> PairSet:
     """(resident row, column) of each listed activity id that is among the candidates."""
-    rows = [n for n, s in enumerate(sets) if s]
-    listed = [np.fromiter(sets[n], dtype=np.int64) for n in rows]
-    rows = np.repeat(np.array(rows, dtype=np.int64), [len(a) for a in listed])
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    rows = np.flatnonzero(sizes)
+    listed = [np.fromiter(sets[n], dtype=np.int64) for n in rows.tolist()]
+    rows = np.repeat(rows, sizes[rows])
     wanted = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
     at = np.searchsorted(ids[by_rank], wanted).clip(max=max(len(ids) - 1, 0))
     found = ids[by_rank][at] == wanted if len(ids) else np.zeros(len(wanted), dtype=bool)
@@ -410,12 +433,9 @@ def recommend(
     chosen, exact = [], []
     for start in range(0, len(residents), chunk):
         rows = np.arange(start, min(start + chunk, len(residents)))
-        scores = pair_scores(
-            residents, candidates, rows[:, None], cols[None, :], everyone_bit=everyone_bit,
-            lookups=lookups,
-        )  # fmt: skip
-        best, _kth, best_scores = _best_exact(
-            scores, np.broadcast_to(cols, (len(rows), len(cols))), lookups, k
+        grid = np.broadcast_to(cols, (len(rows), len(cols)))
+        best, best_scores = _best_of_pairs(
+            residents, candidates, rows, grid, everyone_bit=everyone_bit, lookups=lookups, k=k
         )
         chosen.append(best)
         exact.append(best_scores)
@@ -424,6 +444,45 @@ def recommend(
         residents, candidates, np.concatenate(chosen), exact, lookups=lookups,
         category_slugs=category_slugs,
     )  # fmt: skip
+
+
+def recommend_among(
+    residents: Residents,
+    candidates: Candidates,
+    columns: np.ndarray,
+    *,
+    everyone_bit: int,
+    category_slugs: list[str],
+    k: int = TOP_K,
+) -> list[list[Recommendation]]:
+    """`recommend` with each resident's own candidates: row n of `columns` (R, W) holds the
+    candidate columns resident n is scored against, padded with -1. Where they hold the
+    resident's top k of the whole directory (a list computed against it, plus the one
+    activity that changed since), the list is the one `recommend` gives against the whole
+    directory: same scores, ties, diversity and reasons, for W pairs a resident."""
+    if len(candidates) == 0 or len(residents) == 0:
+        return [[] for _ in range(len(residents))]
+    lookups = Lookups.build(residents, candidates)
+    rows = np.arange(len(residents))
+    chosen, exact = _best_of_pairs(
+        residents, candidates, rows, columns, everyone_bit=everyone_bit, lookups=lookups, k=k
+    )
+    return _finish(
+        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
+    )
+
+
+def _best_of_pairs(
+    residents, candidates, rows, columns, *, everyone_bit, lookups, k
+) -> tuple[np.ndarray, PairScores]:
+    """Each of these rows' k best feasible columns of its own row of `columns` (-1 padded,
+    as are the results) and their exact scores."""
+    scores = pair_scores(
+        residents, candidates, rows[:, None], np.maximum(columns, 0), everyone_bit=everyone_bit,
+        lookups=lookups,
+    )  # fmt: skip
+    best, _kth, best_scores = _best_exact(scores, columns, lookups, k)
+    return best, best_scores
 
 
 def _best_exact(

@@ -23,11 +23,11 @@ from activities.geo import EARTH_RADIUS_KM
 from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
-from matching.arrays import rows_of, take
-from matching.candidates import current_candidates, pool
+from matching.arrays import concat, rows_of, take
+from matching.candidates import candidate_rows, current_candidates, with_ids
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
-from matching.residents import current_residents
+from matching.residents import current_residents, current_thresholds, interest_terms, sets_written
 from matching.selectors import EVERYONE_BIT, category_index
 
 HOME_CELL_RESOLUTION = 8  # ~0.7 km² cells: the stored home is the centre of one of them
@@ -135,7 +135,7 @@ class _List(NamedTuple):
         full = len(self.items) >= scoring.TOP_K
         return min(item.score for item in self.items) if full else 0.0
 
-    def same_as(self, stored: RecommendationSet, activity_id: int) -> bool:
+    def same_as(self, stored: _Locked, activity_id: int) -> bool:
         """Whether this list, merged with one activity, is the stored one. A list that did
         not hold the activity is the same when it does not take it: its activities keep
         their scores and reasons, so comparing ids is enough (its items are not loaded)."""
@@ -148,7 +148,7 @@ class _List(NamedTuple):
         )
 
 
-def _is_full(row: RecommendationSet) -> bool:
+def _is_full(row: RecommendationSet | _Locked) -> bool:
     return len(row.activity_ids) >= scoring.TOP_K
 
 
@@ -172,6 +172,7 @@ def _items_json(items: list[scoring.Recommendation], reasons_json: dict[int, str
     return f"[{','.join(parts)}]"
 
 
+@transaction.atomic
 def _store_sets(lists: list[_List]) -> None:
     """Insert or replace these residents' sets, in the order of their user ids (the order
     `recommendations_for_activity` locks them in, so two writers never deadlock).
@@ -184,6 +185,7 @@ def _store_sets(lists: list[_List]) -> None:
     lists = sorted(lists, key=lambda row: row.user_id)
     if not lists:
         return
+    _announce([row.user_id for row in lists])
     if connection.vendor != "postgresql":
         RecommendationSet.objects.bulk_create(
             [
@@ -214,7 +216,7 @@ def _store_sets(lists: list[_List]) -> None:
         for column in (RecommendationSet._meta.get_field(name).column for name in SET_FIELDS)
     )
     reasons_json: dict[int, str] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE matching_incoming ON COMMIT DROP AS "
             f'SELECT {columns} FROM "{table}" WITH NO DATA'
@@ -236,6 +238,14 @@ def _store_sets(lists: list[_List]) -> None:
             f"ORDER BY user_id ON CONFLICT (user_id) DO UPDATE SET {updates}"
         )
         cursor.execute("DROP TABLE matching_incoming")
+
+
+def _announce(user_ids: list[int]) -> None:
+    """Tell the processes' tables of thresholds that these sets are being written: at once,
+    for reads in this transaction, and again once it commits, for the others (one that
+    re-read them in between saw the old rows)."""
+    sets_written(user_ids)
+    transaction.on_commit(lambda: sets_written(user_ids))
 
 
 def _consenting(user_ids: Iterable[int]) -> list[int]:
@@ -328,10 +338,23 @@ def residents_in_reach(*, activity: Activity) -> list[int]:
 
 
 MERGE, REFILL = "merge", "refill"
-MERGE_GROUP = 128  # lists rescored together in a merge (see `_merge`)
 
 
-def _merge_action(row: RecommendationSet, activity_id: int, score: float | None) -> str | None:
+@dataclasses.dataclass
+class _Locked:
+    """A set locked for a merge, read without building a model instance (an online activity
+    locks a thousand or more): its items only when it lists the activity."""
+
+    user_id: int
+    computed_at: datetime.datetime
+    threshold: float
+    activity_ids: list[int]
+    items: list[dict] | None = None
+
+
+def _merge_action(
+    row: RecommendationSet | _Locked, activity_id: int, score: float | None
+) -> str | None:
     """What one activity's new score (None: not feasible, or no longer a candidate) does to a
     list that was the resident's top of the whole directory before it changed (`row` with
     its items when it lists the activity).
@@ -360,101 +383,110 @@ def _sets_listing(activity_id: int) -> list[RecommendationSet]:
     return [row for row in sets.iterator() if activity_id in row.activity_ids]
 
 
+class _Scores(NamedTuple):
+    """One activity's rounded score for each resident for whom it is feasible."""
+
+    user_ids: np.ndarray  # int64, ascending
+    scores: np.ndarray  # float64
+
+    def of(self, user_ids: Iterable[int]) -> dict[int, float]:
+        """The scores of these residents (those for whom the activity is feasible)."""
+        wanted = np.fromiter(user_ids, dtype=np.int64)
+        if not len(self.user_ids):
+            return {}
+        at = np.searchsorted(self.user_ids, wanted).clip(max=len(self.user_ids) - 1)
+        hit = self.user_ids[at] == wanted
+        return dict(zip(wanted[hit].tolist(), self.scores[at[hit]].tolist(), strict=True))
+
+
 def _activity_scores(
-    reached: scoring.Residents, activity_id: int, *, now: datetime.datetime
-) -> dict[int, float]:
-    """Each resident's score for this one activity, where it is feasible (none when it is no
-    longer a candidate: withdrawn, or no session left). The engine's exact pair scores, as
-    `scoring.recommend` computes them before it builds lists and reasons (which would cost
-    four times more for the hundred thousand residents an online activity reaches), rounded
-    as listed items are, so that they compare with thresholds."""
-    single = pool([activity_id], now=now)
-    if activity_id not in single.ids or len(reached) == 0:
-        return {}
-    column = np.full(len(reached), int(np.flatnonzero(single.ids == activity_id)[0]))
+    residents: scoring.Residents, rows: np.ndarray, single: scoring.Candidates
+) -> _Scores:
+    """The score of one activity (`single`, its row: none when it is no longer a candidate)
+    for the residents at these rows of the table, where it is feasible. The engine's exact
+    pair scores, as `scoring.recommend` computes them before it builds lists and reasons
+    (which would cost four times more for the hundred thousand residents an online activity
+    reaches), rounded as listed items are, so that they compare with thresholds. The
+    residents' interest terms are the ones the process keeps for the table; when every
+    resident is in reach (online), the table is scored as it is."""
+    if len(single) == 0 or len(rows) == 0:
+        return _Scores(np.zeros(0, dtype=np.int64), np.zeros(0))
+    terms = interest_terms(residents)
+    if len(rows) < len(residents):
+        residents, terms = take(residents, rows), terms.at(rows)
+    lookups = scoring.Lookups.build(residents, single, interests=terms)
+    everyone = np.arange(len(residents))
     pairs = scoring.pair_scores(
-        reached,
-        single,
-        np.arange(len(reached)),
-        column,
-        everyone_bit=EVERYONE_BIT,
-        lookups=scoring.Lookups.build(reached, single),
-    )
+        residents, single, everyone, np.zeros_like(everyone), everyone_bit=EVERYONE_BIT,
+        lookups=lookups,
+    )  # fmt: skip
     feasible = np.flatnonzero(pairs.feasible)
-    scores = np.round(pairs.score[feasible], 5).tolist()
-    return dict(zip(reached.ids[feasible].tolist(), scores, strict=True))
+    return _Scores(residents.ids[feasible], np.round(pairs.score[feasible], 5))
+
+
+def _pools(lists: list[list[int]], activity_id: int, candidates: scoring.Candidates) -> np.ndarray:
+    """(R, W) the columns of `candidates` holding each list's activities and this one
+    (-1 padded, and where one is not a candidate)."""
+    pools = [[*(a for a in ids if a != activity_id), activity_id] for ids in lists]
+    ids = np.full((len(pools), max(map(len, pools), default=0)), -1, dtype=np.int64)
+    for n, pool_ids in enumerate(pools):
+        ids[n, : len(pool_ids)] = pool_ids
+    if not len(candidates):
+        return np.full(ids.shape, -1)
+    at = np.searchsorted(candidates.ids, ids).clip(max=len(candidates) - 1)
+    return np.where(candidates.ids[at] == ids, at, -1)
 
 
 def _merge(
-    rows: list[RecommendationSet],
+    rows: list[_Locked],
     activity_id: int,
+    single: scoring.Candidates,
     residents: scoring.Residents,
     *,
     now: datetime.datetime,
 ) -> tuple[int, list[int]]:
-    """Rescore each of these lists against its own items plus the activity, and store those
-    that changed. Returns how many changed, and the residents whose list had an activity that
-    is no longer a candidate: the gap it leaves needs a full computation."""
-    listed = pool({activity_id}.union(*(row.activity_ids for row in rows)), now=now)
+    """Rescore each of these lists against its own items plus the activity (`single`, its
+    row: none when it is no longer a candidate), and store those that changed. Returns how
+    many changed, and the residents whose list had an activity that is no longer a
+    candidate: the gap it leaves needs a full computation.
+
+    Every list is rescored exactly, 21 pairs each, in one pass over all of them, with rows
+    of the matrix the process keeps (`candidate_rows`). A list keeps its scores rounded to 5
+    decimals, and three lists in four hold equal rounded scores, whose order (and the
+    diversity re-rank over them) only the exact scores decide: inserting the one activity
+    by its score would not give the lists a full computation gives."""
+    others = set().union(*(row.activity_ids for row in rows)) - {activity_id}
+    listed = concat([candidate_rows(others, now=now), single])
+    listed = take(listed, np.argsort(listed.ids, kind="stable"))
     present = {*listed.ids.tolist(), activity_id}
     gaps = [row.user_id for row in rows if not present.issuperset(row.activity_ids)]
     before = {row.user_id: row for row in rows if row.user_id not in gaps}
     merging = take(residents, rows_of(residents, before))
-    slugs = category_index()[0]
-    # An online activity enters thousands of lists across the country, whose items together
-    # are thousands of activities: groups of neighbours, each against the union of its own
-    # lists only, spare the engine the pairs no list needs.
-    order = np.lexsort((merging.xyz[:, 1].round(2), merging.xyz[:, 2].round(2)))
-    merged = []
-    for start in range(0, len(order), MERGE_GROUP):
-        group = take(merging, order[start : start + MERGE_GROUP])
-        users = group.ids.tolist()
-        items = {activity_id}.union(*(before[user_id].activity_ids for user_id in users))
-        lists = scoring.recommend_batched(
-            group,
-            take(listed, rows_of(listed, items)),
-            everyone_bit=EVERYONE_BIT,
-            category_slugs=slugs,
-        )
-        merged += [
-            _List(user_id, new, before[user_id].computed_at)
-            for user_id, new in zip(users, lists, strict=True)
-        ]
+    users = merging.ids.tolist()
+    lists = scoring.recommend_among(
+        merging,
+        listed,
+        _pools([before[user_id].activity_ids for user_id in users], activity_id, listed),
+        everyone_bit=EVERYONE_BIT,
+        category_slugs=category_index()[0],
+    )
+    merged = [
+        _List(user_id, new, before[user_id].computed_at)
+        for user_id, new in zip(users, lists, strict=True)
+    ]
     changed = [row for row in merged if not row.same_as(before[row.user_id], activity_id)]
     _store_sets(changed)
     return len(changed), gaps
 
 
-def _reachable_sets(scores: dict[int, float]) -> tuple[list[int], list[int]]:
+def _reachable_sets(scores: _Scores) -> tuple[list[int], list[int]]:
     """Of the residents with these scores for one activity: those whose set the score
-    reaches (at or above its threshold), and those without a set.
-
-    On PostgreSQL the comparison runs in the database, the scores sent as two arrays: an
-    online activity is feasible for tens of thousands of residents, and reading their
-    thresholds back (or sending their ids as an IN list) takes ten times longer."""
-    if not scores:
-        return [], []
-    if connection.vendor == "postgresql":
-        # Array literals: adapting 100,000 Python numbers one by one costs more than the query.
-        ids = f"{{{','.join(map(str, scores))}}}"
-        values = f"{{{','.join(map(repr, scores.values()))}}}"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.user_id, r.user_id IS NULL "
-                "FROM unnest(%s::bigint[], %s::float8[]) AS s(user_id, score) "
-                f"LEFT JOIN {RecommendationSet._meta.db_table} r ON r.user_id = s.user_id "
-                "WHERE r.user_id IS NULL OR s.score >= r.threshold",
-                [ids, values],
-            )
-            rows = cursor.fetchall()
-        return [u for u, missing in rows if not missing], [u for u, missing in rows if missing]
-    ids = list(scores)
-    thresholds: dict[int, float] = {}
-    for start in range(0, len(ids), 500):
-        sets = RecommendationSet.objects.filter(user_id__in=ids[start : start + 500])
-        thresholds.update(sets.values_list("user_id", "threshold"))
-    reached = [u for u in ids if u in thresholds and scores[u] >= thresholds[u]]
-    return reached, [u for u in ids if u not in thresholds]
+    reaches (at or above its threshold), and those without a set. The thresholds are the
+    ones this process keeps (`residents.current_thresholds`): an online activity is feasible
+    for tens of thousands of residents, and comparing in the database scans every set."""
+    has_set, thresholds = current_thresholds().of(scores.user_ids)
+    reached = has_set & (scores.scores >= thresholds)
+    return scores.user_ids[reached].tolist(), scores.user_ids[~has_set].tolist()
 
 
 def recommendations_for_activity(
@@ -477,24 +509,29 @@ def recommendations_for_activity(
     if activity is None:
         return counts
     residents = current_residents(now=now)
-    reached = take(residents, _reached(residents, activity))
-    counts["in_reach"] = len(reached)
-    scores = _activity_scores(reached, activity_id, now=now)
-    entering, first = _reachable_sets(scores)
+    rows = _reached(residents, activity)
+    counts["in_reach"] = len(rows)
+    # The activity's row, none when it is no longer a candidate (withdrawn, no session left).
+    single = candidate_rows([activity_id], now=now)
+    activity_scores = _activity_scores(residents, rows, single)
+    entering, first = _reachable_sets(activity_scores)
     # Those who list it, in reach or no longer (it moved, or changed its mode).
     listing = {row.user_id: row for row in _sets_listing(activity_id)}
+    scores = activity_scores.of([*listing, *entering])
     wanted = {u for u, row in listing.items() if _merge_action(row, activity_id, scores.get(u))}
     wanted.update(u for u in entering if u not in listing)
     if not wanted and not first:
         return counts
     with transaction.atomic():
         # Decide again on the locked rows: another writer may have changed them meanwhile.
-        locked = list(
-            RecommendationSet.objects.select_for_update()
-            .filter(user_id__in=sorted(wanted))
+        locked = [
+            _Locked(*values)
+            for values in with_ids(
+                RecommendationSet.objects.select_for_update(), sorted(wanted), field="user"
+            )
             .order_by("user_id")
-            .only("user_id", "computed_at", "threshold", "activity_ids")
-        )
+            .values_list("user_id", "computed_at", "threshold", "activity_ids")
+        ]
         # Items are decoded only for the lists holding the activity: the others (hundreds
         # for an online activity) are decided and compared by their ids.
         holding = {row.user_id: row for row in locked if activity_id in row.activity_ids}
@@ -502,14 +539,14 @@ def recommendations_for_activity(
             user_id__in=list(holding)
         ).values_list("user_id", "items"):
             holding[user_id].items = items
-        actions: dict[str, list[RecommendationSet]] = {MERGE: [], REFILL: []}
+        actions: dict[str, list[_Locked]] = {MERGE: [], REFILL: []}
         for row in locked:
             action = _merge_action(row, activity_id, scores.get(row.user_id))
             if action is not None:
                 actions[action].append(row)
         refill = [row.user_id for row in actions[REFILL]] + first
         if actions[MERGE]:
-            counts["merged"], gaps = _merge(actions[MERGE], activity_id, residents, now=now)
+            counts["merged"], gaps = _merge(actions[MERGE], activity_id, single, residents, now=now)
             refill += gaps
         if refill:
             counts["refilled"] = recommendations_compute(user_ids=sorted(refill), now=now)

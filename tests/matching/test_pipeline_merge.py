@@ -1,15 +1,20 @@
 """One activity published, changed or withdrawn is merged into the few lists it changes, and
 those lists are the ones a computation against the whole directory gives."""
 
+import dataclasses
 import datetime
 
+import numpy as np
 import pytest
+from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
 
 from activities import services as directory
-from activities.models import Category, Territory
-from matching import scoring, services
+from activities.models import Activity, Category, Territory
+from matching import candidates, scoring, services
+from matching import residents as matching_residents
+from matching.arrays import rows_of, take
 from matching.models import RecommendationSet
 from tests.factories import UserFactory, editor_of, listed_activity
 
@@ -210,10 +215,90 @@ def test_an_edit_through_the_service_reaches_the_lists_through_its_signal(town):
     assert merged == lists(residents)
 
 
-def test_merges_in_groups_of_neighbours_give_the_same_lists(town, monkeypatch):
-    """Each group is rescored against the union of its own lists only."""
+def test_an_online_activity_is_merged_into_the_lists_it_beats_across_the_table(town):
+    """Every resident is in reach: the whole table is scored at once."""
     _venues, residents, now = town
-    monkeypatch.setattr(services, "MERGE_GROUP", 1)
-    new = listed_activity(*north(0.15), starts=[soon()], categories=["echecs"])
+    new = listed_activity(None, None, starts=[soon()], categories=["echecs"])
     counts = merge_then_compare(new, residents, now)
+    assert counts["in_reach"] == len(residents)
+    assert new.pk in listed(residents["player"])
+    assert new.pk in listed(residents["homebound"])  # a short list takes anything feasible
     assert counts["merged"] >= 2
+
+
+def test_a_merge_reads_again_the_listed_activities_changed_since_the_matrix_was_built(town):
+    """Lists are rescored with the rows of the matrix each process keeps: a listed activity
+    changed since the matrix was built must be scored as it is now."""
+    venues, residents, now = town
+    player = residents["player"]
+    listed_there = next(v for v in venues if v.pk in listed(player))
+    # The matrix is not brought up to date by a merge that needs no full computation.
+    listed_there.categories.set(Category.objects.filter(slug="echecs"))
+    listed_there.save()
+    merge_then_compare(listed_there, residents, now)
+    new = listed_activity(*north(0.3), starts=[soon()], categories=["echecs"])
+    counts = merge_then_compare(new, residents, now)
+    assert new.pk in listed(player)
+    assert counts["refilled"] == 0
+
+
+def test_candidate_rows_are_the_rows_built_anew(town):
+    """Rows of the kept matrix where nothing changed, built anew where something did, none
+    for an activity that is no longer a candidate, however it left."""
+    venues, _residents, now = town
+    candidates.current_candidates(now=now)
+    edited, ended, kept = venues[0], venues[1], venues[2]
+    edited.categories.set(Category.objects.filter(slug="bridge"))
+    edited.save()
+    Activity.objects.filter(pk=ended.pk).update(next_start=None)  # no signal, no timestamp
+    ids = [edited.pk, ended.pk, kept.pk, venues[3].pk]
+    rows = candidates.candidate_rows(ids, now=now)
+    assert rows.ids.tolist() == sorted({edited.pk, kept.pk, venues[3].pk})
+    assert_built_anew(rows, now)
+
+
+def test_candidate_rows_bring_the_matrix_up_to_date_when_what_changed_cannot_be_told(town):
+    venues, _residents, now = town
+    candidates.current_candidates(now=now)
+    edited = venues[0]
+    edited.categories.set(Category.objects.filter(slug="bridge"))  # no timestamp: logged
+    candidates.directory_changed(edited.pk)
+    cache.delete(candidates.CHANGED_KEY.format(cache.get(candidates.GENERATION_KEY)))
+    rows = candidates.candidate_rows([edited.pk, venues[1].pk], now=now)
+    assert rows.ids.tolist() == [edited.pk, venues[1].pk]
+    assert_built_anew(rows, now)
+    assert candidates._entry.version == candidates.directory_version(now=now)
+
+
+def assert_built_anew(rows, now) -> None:
+    anew = candidates.pool(rows.ids.tolist(), now=now)
+    anew = take(anew, rows_of(anew, rows.ids.tolist()))
+    for field in dataclasses.fields(rows):
+        assert np.array_equal(
+            np.asarray(getattr(rows, field.name)), np.asarray(getattr(anew, field.name))
+        ), field.name
+
+
+def test_a_merge_sees_lists_written_since_the_process_read_their_thresholds(town):
+    """Each process keeps the sets' thresholds: a list recomputed since is read again."""
+    _venues, residents, now = town
+    knitter = residents["knitter"]
+    matching_residents.current_thresholds()
+    services.profile_update(user=knitter, max_distance_km=0.4)
+    services.recommendations_compute(user_ids=[knitter.pk], now=now)
+    assert RecommendationSet.objects.get(user=knitter).threshold == 0  # a short list now
+    new = listed_activity(*north(0.3), starts=[soon()], categories=["bridge"])
+    merge_then_compare(new, residents, now)
+    assert new.pk in listed(knitter)
+
+
+def test_thresholds_are_read_again_in_full_after_a_gap_in_the_log_of_writes(town):
+    _venues, residents, now = town
+    knitter = residents["knitter"]
+    before = matching_residents.current_thresholds().of(np.array([knitter.pk]))[1][0]
+    services.profile_update(user=knitter, max_distance_km=0.4)
+    services.recommendations_compute(user_ids=[knitter.pk], now=now)
+    generation = cache.get(matching_residents.SETS_GENERATION_KEY)
+    cache.delete(matching_residents.SETS_WRITTEN_KEY.format(generation))
+    has_set, thresholds = matching_residents.current_thresholds().of(np.array([knitter.pk]))
+    assert has_set[0] and before > 0 and thresholds[0] == 0

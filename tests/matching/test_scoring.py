@@ -174,6 +174,31 @@ def test_batching_gives_the_same_lists(data):
     ]
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_list_rescored_among_its_own_items_and_one_more_activity_is_the_whole_list(data):
+    """A merge: each resident scored only against the items of its list plus one other
+    activity (its own columns, in any order, -1 padded) gets the list of the whole
+    directory."""
+    activities = [data.draw(activity(i)) for i in range(data.draw(st.integers(1, 40)))]
+    residents = [data.draw(resident(i)) for i in range(data.draw(st.integers(1, 8)))]
+    candidates, arrays = build(activities, residents)
+    kwargs = {"everyone_bit": EVERYONE, "category_slugs": CATEGORIES, "k": 6}
+    whole = scoring.recommend(arrays, candidates, **kwargs)
+    column_of = {ident: n for n, ident in enumerate(candidates.ids.tolist())}
+    pools = []
+    for items in whole:
+        own = [column_of[item.activity_id] for item in items]
+        others = sorted(set(range(len(candidates))) - set(own))
+        if others:
+            own.append(data.draw(st.sampled_from(others)))
+        pools.append(data.draw(st.permutations(own)))
+    columns = np.full((len(pools), max(map(len, pools)) + 2), -1)
+    for n, own in enumerate(pools):
+        columns[n, : len(own)] = own
+    assert scoring.recommend_among(arrays, candidates, columns, **kwargs) == whole
+
+
 def test_scores_are_repeatable_and_ties_break_by_id():
     activities = [
         {"id": i, "lat": 47.2, "lng": -1.55, "mode": 0, "step_free": True, "age": None,
