@@ -8,7 +8,6 @@ that row in its upsert, uncommitted, and is killed there.
 """
 
 import datetime
-import time
 from urllib.parse import quote
 
 import psycopg
@@ -23,6 +22,7 @@ from matching.models import RecommendationSet
 from matching.tasks import recommendations_full_refresh_task
 from tests.conftest import _missing_service
 from tests.factories import UserFactory, listed_activity
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.worker,
@@ -84,15 +84,6 @@ def lock_the_set_of(user_id: int) -> psycopg.Connection:
         [user_id],
     )
     return locker  # in a transaction until closed
-
-
-def wait_until(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def blocked_on_a_lock() -> bool:

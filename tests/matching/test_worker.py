@@ -1,12 +1,11 @@
 """Through the real broker and a real worker: no manual call anywhere."""
 
-import time
-
 import pytest
 from django.utils import timezone
 
 from activities.models import Organization
 from matching.models import RecommendationSet
+from tests.waiting import wait_until
 
 STRONG = "un mot de passe solide"
 
@@ -15,15 +14,6 @@ def _account(client, email: str) -> dict:
     response = client.post("/api/v1/auth/register/", {"email": email, "password": STRONG})
     assert response.status_code == 201, response.content
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['tokens']['access']}"}
-
-
-def _wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _recommended(email: str) -> list[int]:
@@ -46,8 +36,9 @@ def test_a_published_activity_reaches_a_matching_resident_on_its_own(api_client,
         **resident,
     )
     assert profile.status_code == 200, profile.content
-    assert _wait_for(
-        lambda: RecommendationSet.objects.filter(user__email="habitante@example.org").exists()
+    assert wait_until(
+        lambda: RecommendationSet.objects.filter(user__email="habitante@example.org").exists(),
+        timeout=30,
     )
 
     association = _account(api_client, "chorale@example.org")
@@ -79,6 +70,6 @@ def test_a_published_activity_reaches_a_matching_resident_on_its_own(api_client,
     published = api_client.post(f"/api/v1/activities/{activity['id']}/submit/", **association)
     assert published.json()["status"] == "published"
 
-    assert _wait_for(lambda: activity["id"] in _recommended("habitante@example.org"))
+    assert wait_until(lambda: activity["id"] in _recommended("habitante@example.org"), timeout=30)
     shown = api_client.get("/api/v1/recommendations/", **resident).json()["results"]
     assert shown[0]["activity"]["id"] == activity["id"]
