@@ -64,6 +64,7 @@ CARD_COLUMNS = (
     "a.registration", "a.intensity", "a.group_size", "a.featured", "a.updated_at",
     "org.slug", "org.name", "org.kind", "org.verified",
     "p.id", "p.name", "p.city", "p.postal_code", "p.lat", "p.lng", "p.wheelchair",
+    "a.category_ids",
 )  # fmt: skip
 CARD_JOINS = (
     f'JOIN "{ORGANIZATION}" org ON org.id = a.organization_id '
@@ -437,6 +438,14 @@ def _fetch(sql: str, args: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _card_columns() -> str:
+    """CARD_COLUMNS as this database reads them: PostgreSQL has the activity's own copy of its
+    category ids (migration 0010); SQLite reads them per page (attach_categories)."""
+    if is_postgres():
+        return ", ".join(CARD_COLUMNS)
+    return ", ".join(CARD_COLUMNS[:-1]) + ", NULL"
+
+
 def _card(row: tuple) -> dict:
     card = dict(zip(_CARD_NAMES, row[: len(_CARD_NAMES)], strict=True))
     card["updated_at"] = read_datetime(card["updated_at"])
@@ -527,7 +536,7 @@ def _activity_rows(
     )
     inner_args = [*(arg for key in keys[:-1] for arg in key.args), *args]
     rows = _fetch(
-        f"SELECT {', '.join(CARD_COLUMNS)}"
+        f"SELECT {_card_columns()}"
         + "".join(f", k.k{i}" for i in range(len(keys) - 1))
         + f" FROM ({inner} ORDER BY {order} LIMIT %s) k "
         f'JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
@@ -559,7 +568,7 @@ def _tie_rows(
     limit = 2 * (size + 1)
     while True:
         rows = _walk_index(
-            f"SELECT {', '.join(CARD_COLUMNS)}, k.k0 FROM ({inner} AND {key.sql} >= %s "
+            f"SELECT {_card_columns()}, k.k0 FROM ({inner} AND {key.sql} >= %s "
             f'ORDER BY {order} LIMIT %s) k JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
             [*inner_args, *key.args, tie, *order_args, limit],
         )
@@ -598,20 +607,21 @@ class _Reversed:
 
 
 def attach_categories(cards: list[dict]) -> None:
-    """Each card's category slugs, in one query for the page."""
-    if not cards:
-        return
-    ids = [card["id"] for card in cards]
+    """Each card's category slugs (by category id), read with the card on PostgreSQL and in
+    one query for the page on SQLite."""
+    unread = {card["id"]: card for card in cards if card["category_ids"] is None}
+    if unread:
+        for card in unread.values():
+            card["category_ids"] = []
+        for activity_id, category_id in _fetch(
+            f'SELECT activity_id, category_id FROM "{ACTIVITY_CATEGORIES}" '
+            f"WHERE activity_id IN {_in(unread)} ORDER BY category_id",
+            list(unread),
+        ):
+            unread[activity_id]["category_ids"].append(category_id)
     slugs = category_slug_of()
-    found: dict[int, list[str]] = {pk: [] for pk in ids}
-    for activity_id, category_id in _fetch(
-        f'SELECT activity_id, category_id FROM "{ACTIVITY_CATEGORIES}" '
-        f"WHERE activity_id IN {_in(ids)} ORDER BY id",
-        ids,
-    ):
-        found[activity_id].append(slugs[category_id])
     for card in cards:
-        card["categories"] = found[card["id"]]
+        card["categories"] = [slugs[pk] for pk in sorted(card.pop("category_ids"))]
 
 
 def attach_sessions(cards: list[dict], *, now: datetime.datetime, count: int = 3) -> None:
@@ -619,15 +629,25 @@ def attach_sessions(cards: list[dict], *, now: datetime.datetime, count: int = 3
     if not cards:
         return
     ids = [card["id"] for card in cards]
+    if is_postgres():  # each activity's first sessions from its (activity, start) index
+        sql = (
+            'SELECT x.id, o.id, o.start, o."end", o.status FROM unnest(%s::bigint[]) AS x(id) '
+            'CROSS JOIN LATERAL (SELECT id, start, "end", status '
+            f'FROM "{OCCURRENCE}" WHERE activity_id = x.id AND start >= %s AND status <> %s '
+            "ORDER BY start, id LIMIT %s) o"
+        )
+        args = [ids, db_datetime(now), CANCELLED, count]
+    else:
+        sql = (
+            'SELECT activity_id, id, start, "end", status FROM ('
+            'SELECT activity_id, id, start, "end", status, ROW_NUMBER() OVER '
+            "(PARTITION BY activity_id ORDER BY start, id) AS n "
+            f'FROM "{OCCURRENCE}" WHERE activity_id IN {_in(ids)} AND start >= %s '
+            "AND status <> %s) s WHERE n <= %s ORDER BY activity_id, start, id"
+        )
+        args = [*ids, db_datetime(now), CANCELLED, count]
     found: dict[int, list[dict]] = {pk: [] for pk in ids}
-    for activity_id, pk, start, end, status in _fetch(
-        'SELECT activity_id, id, start, "end", status FROM ('
-        'SELECT activity_id, id, start, "end", status, ROW_NUMBER() OVER '
-        "(PARTITION BY activity_id ORDER BY start, id) AS n "
-        f'FROM "{OCCURRENCE}" WHERE activity_id IN {_in(ids)} AND start >= %s AND status <> %s'
-        ") s WHERE n <= %s ORDER BY activity_id, start, id",
-        [*ids, db_datetime(now), CANCELLED, count],
-    ):
+    for activity_id, pk, start, end, status in _fetch(sql, args):
         found[activity_id].append(
             {"id": pk, "start": read_datetime(start), "end": read_datetime(end), "status": status}
         )

@@ -240,8 +240,10 @@ class ActivityCardSerializer(serializers.ModelSerializer):
 
 # The search renders its cards by hand from the rows of activities.search (a serializer per
 # row cost more than the query); these fields give the exact DRF representations, and a test
-# checks that the keys are those of ActivityCardSerializer, which documents them.
-_DATETIME = serializers.DateTimeField()
+# checks that the keys are those of ActivityCardSerializer, which documents them. Times are
+# given in the project's zone (no request activates another one), named once rather than
+# looked up for each of a page's (up to 140) datetimes.
+_DATETIME = serializers.DateTimeField(default_timezone=timezone.get_default_timezone())
 _PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
 
 
