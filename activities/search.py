@@ -57,15 +57,16 @@ SERVICE_AREA = Activity.service_area.through._meta.db_table
 REMOTE_MODES = tuple(str(mode) for mode in choices.REMOTE_MODES)
 CANCELLED = str(choices.OccurrenceStatus.CANCELLED)
 
-# What a result card shows, in the order of the columns read back.
+# What a result card shows, in the order of the columns read back (then its category ids and
+# next sessions: _card_select).
 CARD_COLUMNS = (
     "a.id", "a.title", "a.summary", "a.kind", "a.audiences_mask", "a.age_min", "a.age_max",
     "a.attendance_mode", "a.languages_mask", "a.is_free", "a.price_min", "a.price_max",
     "a.registration", "a.intensity", "a.group_size", "a.featured", "a.updated_at",
     "org.slug", "org.name", "org.kind", "org.verified",
     "p.id", "p.name", "p.city", "p.postal_code", "p.lat", "p.lng", "p.wheelchair",
-    "a.category_ids",
 )  # fmt: skip
+NEXT_SESSIONS = 3
 CARD_JOINS = (
     f'JOIN "{ORGANIZATION}" org ON org.id = a.organization_id '
     f'LEFT JOIN "{PLACE}" p ON p.id = a.place_id'
@@ -438,12 +439,25 @@ def _fetch(sql: str, args: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _card_columns() -> str:
-    """CARD_COLUMNS as this database reads them: PostgreSQL has the activity's own copy of its
-    category ids (migration 0010); SQLite reads them per page (attach_categories)."""
-    if is_postgres():
-        return ", ".join(CARD_COLUMNS)
-    return ", ".join(CARD_COLUMNS[:-1]) + ", NULL"
+def _card_select(now: datetime.datetime) -> tuple[str, list]:
+    """The columns of a card as this database reads them, with their arguments. PostgreSQL
+    adds the activity's own copy of its category ids (migration 0010) and its next sessions
+    as one JSON array, each from its (activity, start) index; SQLite reads both for the whole
+    page afterwards (attach_categories, attach_sessions)."""
+    columns = ", ".join(CARD_COLUMNS)
+    if not is_postgres():
+        return f"{columns}, NULL, NULL", []
+    sessions = (
+        'SELECT coalesce(json_agg(json_build_array(o.id, o.start, o."end", o.status) '
+        "ORDER BY o.start, o.id), '[]') FROM ("
+        f'SELECT id, start, "end", status FROM "{OCCURRENCE}" '
+        "WHERE activity_id = a.id AND start >= %s AND status <> %s "
+        "ORDER BY start, id LIMIT %s) o"
+    )
+    return (
+        f"{columns}, a.category_ids, ({sessions})",
+        [db_datetime(now), CANCELLED, NEXT_SESSIONS],
+    )
 
 
 def _card(row: tuple) -> dict:
@@ -452,9 +466,13 @@ def _card(row: tuple) -> dict:
     return card
 
 
-_CARD_NAMES = tuple(
-    column.replace("a.", "", 1).replace("org.", "org_").replace("p.", "place_")
-    for column in CARD_COLUMNS
+_CARD_NAMES = (
+    *(
+        column.replace("a.", "", 1).replace("org.", "org_").replace("p.", "place_")
+        for column in CARD_COLUMNS
+    ),
+    "category_ids",
+    "next_occurrences",
 )
 
 
@@ -471,7 +489,9 @@ def with_typo_fallback(search, params: SearchParams, *, after: list | None, **kw
     return search(dataclasses.replace(params, typos=True), after=after, **kwargs)
 
 
-def activity_page(params: SearchParams, *, ordering: str, after: list | None, size: int) -> Page:
+def activity_page(
+    params: SearchParams, *, ordering: str, after: list | None, size: int, now: datetime.datetime
+) -> Page:
     """One page of the activity search. `after` is (phase, *sort key values) of the last row
     seen: with a point, ordering by distance lists the venues nearest first (phase 0), then
     the activities serving the point from afar (phase 1, by id)."""
@@ -485,7 +505,7 @@ def activity_page(params: SearchParams, *, ordering: str, after: list | None, si
     if phase == 0:
         keys = _sort_keys(ordering, params)
         conditions = activity_conditions(params, remote_ids=() if split else remote)
-        rows, more = _activity_rows(conditions, keys, after[1:] if after else None, size)
+        rows, more = _activity_rows(conditions, keys, after[1:] if after else None, size, now)
         if more:
             next_after = [0, *rows[-1].pop("_key")]
     if split and remote and next_after is None and len(rows) == size:
@@ -494,7 +514,7 @@ def activity_page(params: SearchParams, *, ordering: str, after: list | None, si
         keys = [SortKey("a.id", (), ASC, int)]
         conditions = activity_conditions(params, venues=False, remote_ids=remote)
         seen = after[1:] if after and phase == 1 else None
-        served, more = _activity_rows(conditions, keys, seen, size - len(rows))
+        served, more = _activity_rows(conditions, keys, seen, size - len(rows), now)
         for card in served:
             card["serves_point"] = True
         rows += served
@@ -513,7 +533,7 @@ def activity_page(params: SearchParams, *, ordering: str, after: list | None, si
 
 
 def _activity_rows(
-    conditions: Query, keys: list[SortKey], after: list | None, size: int
+    conditions: Query, keys: list[SortKey], after: list | None, size: int, now: datetime.datetime
 ) -> tuple[list[dict], bool]:
     """Up to `size` cards after `after`, and whether more follow.
 
@@ -535,19 +555,20 @@ def _activity_rows(
         + f" FROM {_activities_for(where)} WHERE {where}"
     )
     inner_args = [*(arg for key in keys[:-1] for arg in key.args), *args]
+    card = _card_select(now)
     rows = _fetch(
-        f"SELECT {_card_columns()}"
+        f"SELECT {card[0]}"
         + "".join(f", k.k{i}" for i in range(len(keys) - 1))
         + f" FROM ({inner} ORDER BY {order} LIMIT %s) k "
         f'JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
-        [*inner_args, *order_args, size + 1],
+        [*card[1], *inner_args, *order_args, size + 1],
     )
     if knn_alone and len(rows) > size and rows[size - 1][-1] == rows[size][-1]:
         tie = rows[size][-1]
         rows = [row for row in rows if row[-1] != tie] + _tie_rows(
-            inner, inner_args, keys[0], tie, order, order_args, size
+            card, inner, inner_args, keys[0], tie, order, order_args, size
         )
-    width = len(CARD_COLUMNS)
+    width = len(_CARD_NAMES)
     descending = [key.direction == DESC for key in keys]
     rows.sort(key=lambda row: _sortable((*row[width:], row[0]), descending))
     cards = []
@@ -559,7 +580,14 @@ def _activity_rows(
 
 
 def _tie_rows(
-    inner: str, inner_args: list, key: SortKey, tie: float, order: str, order_args: list, size: int
+    card: tuple[str, list],
+    inner: str,
+    inner_args: list,
+    key: SortKey,
+    tie: float,
+    order: str,
+    order_args: list,
+    size: int,
 ) -> list[tuple]:
     """The cards of every row at the distance `tie`, nearest first like the page: activities
     sharing a venue tie, and a venue may hold dozens. Asked for "distance = tie" without an
@@ -568,9 +596,9 @@ def _tie_rows(
     limit = 2 * (size + 1)
     while True:
         rows = _walk_index(
-            f"SELECT {_card_columns()}, k.k0 FROM ({inner} AND {key.sql} >= %s "
+            f"SELECT {card[0]}, k.k0 FROM ({inner} AND {key.sql} >= %s "
             f'ORDER BY {order} LIMIT %s) k JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
-            [*inner_args, *key.args, tie, *order_args, limit],
+            [*card[1], *inner_args, *key.args, tie, *order_args, limit],
         )
         if len(rows) < limit or rows[-1][-1] != tie:  # past the tie: it was read whole
             return [row for row in rows if row[-1] == tie]
@@ -624,35 +652,27 @@ def attach_categories(cards: list[dict]) -> None:
         card["categories"] = [slugs[pk] for pk in sorted(card.pop("category_ids"))]
 
 
-def attach_sessions(cards: list[dict], *, now: datetime.datetime, count: int = 3) -> None:
-    """Each card's next `count` sessions (not cancelled), in one query for the page."""
-    if not cards:
-        return
-    ids = [card["id"] for card in cards]
-    if is_postgres():  # each activity's first sessions from its (activity, start) index
-        sql = (
-            'SELECT x.id, o.id, o.start, o."end", o.status FROM unnest(%s::bigint[]) AS x(id) '
-            'CROSS JOIN LATERAL (SELECT id, start, "end", status '
-            f'FROM "{OCCURRENCE}" WHERE activity_id = x.id AND start >= %s AND status <> %s '
-            "ORDER BY start, id LIMIT %s) o"
-        )
-        args = [ids, db_datetime(now), CANCELLED, count]
-    else:
-        sql = (
+def attach_sessions(cards: list[dict], *, now: datetime.datetime) -> None:
+    """Each card's next sessions (not cancelled), read with the card on PostgreSQL and in one
+    query for the page on SQLite."""
+    unread = {card["id"]: card for card in cards if card["next_occurrences"] is None}
+    if unread:
+        for card in unread.values():
+            card["next_occurrences"] = []
+        for row in _fetch(
             'SELECT activity_id, id, start, "end", status FROM ('
             'SELECT activity_id, id, start, "end", status, ROW_NUMBER() OVER '
             "(PARTITION BY activity_id ORDER BY start, id) AS n "
-            f'FROM "{OCCURRENCE}" WHERE activity_id IN {_in(ids)} AND start >= %s '
-            "AND status <> %s) s WHERE n <= %s ORDER BY activity_id, start, id"
-        )
-        args = [*ids, db_datetime(now), CANCELLED, count]
-    found: dict[int, list[dict]] = {pk: [] for pk in ids}
-    for activity_id, pk, start, end, status in _fetch(sql, args):
-        found[activity_id].append(
-            {"id": pk, "start": read_datetime(start), "end": read_datetime(end), "status": status}
-        )
+            f'FROM "{OCCURRENCE}" WHERE activity_id IN {_in(unread)} AND start >= %s '
+            "AND status <> %s) s WHERE n <= %s ORDER BY activity_id, start, id",
+            [*unread, db_datetime(now), CANCELLED, NEXT_SESSIONS],
+        ):
+            unread[row[0]]["next_occurrences"].append(row[1:])
     for card in cards:
-        card["next_occurrences"] = found[card["id"]]
+        card["next_occurrences"] = [
+            {"id": pk, "start": read_datetime(start), "end": read_datetime(end), "status": status}
+            for pk, start, end, status in card["next_occurrences"]
+        ]
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -812,12 +832,11 @@ def _walk_index(sql: str, args: list) -> list[tuple]:
     and stops at the limit, which is what a dense area needs."""
     if not is_postgres():
         return _fetch(sql, args)
-    with transaction.atomic(), connection.cursor() as cursor:
-        settings = ("enable_sort", "enable_bitmapscan", "max_parallel_workers_per_gather")
-        for setting in settings:
-            cursor.execute(f"SET LOCAL {setting} = 0")
+    settings = ("enable_sort", "enable_bitmapscan", "max_parallel_workers_per_gather")
+    # SET LOCAL needs a transaction; within a request's, RESET gives the settings back.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET LOCAL {setting} = 0" for setting in settings))
         cursor.execute(sql, args)
         rows = cursor.fetchall()
-        for setting in settings:
-            cursor.execute(f"RESET {setting}")
+        cursor.execute("; ".join(f"RESET {setting}" for setting in settings))
         return rows

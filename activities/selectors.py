@@ -114,11 +114,17 @@ def activity_search(
 ) -> search.Page:
     """A page of published activities with upcoming sessions matching `params`, each with its
     categories, its next three sessions and, with a point, `distance_km` (activities.search)."""
+    now = now or timezone.now()
     page = search.with_typo_fallback(
-        search.activity_page, params, ordering=params.effective_ordering, after=after, size=size
+        search.activity_page,
+        params,
+        ordering=params.effective_ordering,
+        after=after,
+        size=size,
+        now=now,
     )
     search.attach_categories(page.rows)
-    search.attach_sessions(page.rows, now=now or timezone.now())
+    search.attach_sessions(page.rows, now=now)
     return page
 
 
