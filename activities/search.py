@@ -7,7 +7,8 @@ floor). Every condition is one line below, shared by both searches and both data
 
 PostgreSQL uses its contrib extensions (migration 0004): cube + earthdistance for an
 index-backed nearest-first query, full-text search with the French configuration and unaccent,
-and pg_trgm word similarity for typos. SQLite, the embedded default, gets portable fallbacks:
+and pg_trgm word similarity for typos; intarray (migration 0011) keys the category ids in the
+nearest-first index. SQLite, the embedded default, gets portable fallbacks:
 a bounding-box prefilter on indexed coordinates and a plain substring match.
 
 Distances are great-circle distances on the mean Earth radius (activities.geo), computed in SQL
