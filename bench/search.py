@@ -334,7 +334,9 @@ class OtherCpu:
     """CPU time used during a phase by processes that are not part of the benchmark.
 
     The machine may be shared (other people's test runs): such load steals cores from the
-    server and the load tools, so it is measured and reported next to each figure.
+    server and the load tools, so it is measured and reported next to each figure. So is the
+    time the hypervisor gave the virtual CPUs to other machines ("steal" in /proc/stat), which
+    no process here shows: on a busy host the same run loses throughput to it.
     """
 
     def __init__(self, database: str) -> None:
@@ -343,7 +345,13 @@ class OtherCpu:
         self.markers = ("backend.wsgi", "wrk", "bench.openloop", "bench.search", f" {database} ")
         self.ticks_per_second = os.sysconf("SC_CLK_TCK")
         self.before = self._snapshot()
+        self.stolen_before = self._stolen_ticks()
         self.started = time.monotonic()
+
+    @staticmethod
+    def _stolen_ticks() -> int:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) if len(fields) > 8 else 0  # cpu user nice system idle ... steal
 
     @staticmethod
     def _snapshot() -> dict[int, tuple[int, str]]:
@@ -371,10 +379,13 @@ class OtherCpu:
             other += used
             busiest[cmdline[:80] or str(pid)] = busiest.get(cmdline[:80] or str(pid), 0) + used
         seconds = other / self.ticks_per_second
+        stolen = (self._stolen_ticks() - self.stolen_before) / self.ticks_per_second
         top = sorted(busiest.items(), key=lambda item: -item[1])[:3]
+        capacity = elapsed * (os.cpu_count() or 1)
         return {
             "cpu_seconds": round(seconds, 1),
-            "share_of_machine": round(seconds / (elapsed * (os.cpu_count() or 1)), 3),
+            "share_of_machine": round(seconds / capacity, 3),
+            "stolen_share": round(stolen / capacity, 3),
             "top": [(name, round(ticks / self.ticks_per_second, 1)) for name, ticks in top],
         }
 
@@ -564,9 +575,13 @@ def verdict(result: dict) -> dict:
             problems.append(f"probe {template}: {entry['problem']}")
     warnings = []
     for name in ("floor", "search", "open_loop", "open_loop_half_own_max"):
-        share = ((result.get(name) or {}).get("other_cpu") or {}).get("share_of_machine", 0)
-        if share > 0.05:
-            warnings.append(f"{name}: other processes used {share:.0%} of the machine")
+        other = (result.get(name) or {}).get("other_cpu") or {}
+        if other.get("share_of_machine", 0) > 0.05:
+            warnings.append(
+                f"{name}: other processes used {other['share_of_machine']:.0%} of the machine"
+            )
+        if other.get("stolen_share", 0) > 0.05:
+            warnings.append(f"{name}: the hypervisor took {other['stolen_share']:.0%}")
     floor_rps = (result.get("floor") or {}).get("rps") or 0
     search_rps = (result.get("search") or {}).get("rps") or 0
     ratio = round(search_rps / floor_rps, 3) if floor_rps else None

@@ -227,3 +227,19 @@ def test_the_search_mix_answers_on_the_small_dataset(api_client):
             found += bool(response.json()["results"])
     assert not problems
     assert found >= 5
+
+
+def test_a_run_on_a_shared_machine_says_so():
+    from bench.search import OtherCpu, verdict
+
+    measured = OtherCpu("relier_bench_none").stop()
+    assert measured["share_of_machine"] >= 0 and 0 <= measured["stolen_share"] <= 1
+    quiet = {"share_of_machine": 0.01, "stolen_share": 0.0}
+    busy = {"share_of_machine": 0.2, "stolen_share": 0.3}
+    run = {"rps": 100, "non2xx": 0, "errors": {}}
+    assert verdict({"floor": {**run, "other_cpu": quiet}})["warnings"] == []
+    warnings = verdict({"floor": {**run, "other_cpu": busy}})["warnings"]
+    assert warnings == [
+        "floor: other processes used 20% of the machine",
+        "floor: the hypervisor took 30%",
+    ]
