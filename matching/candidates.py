@@ -125,10 +125,10 @@ def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> scoring.Cand
     return candidates
 
 
-def _changed_since(entry: _Entry, version: tuple) -> set[int] | None:
-    """Ids of the activities whose rows changed between the entry's version and this one,
-    or None when that cannot be told (see the module's docstring)."""
-    changed_at, _last, generation, day = entry.version
+def _changed_since(since: tuple, version: tuple) -> set[int] | None:
+    """Ids of the activities whose rows changed between these two versions, or None when
+    that cannot be told (see the module's docstring)."""
+    changed_at, _last, generation, day = since
     if version[3] != day or version[2] < generation or version[2] - generation > MAX_PATCH:
         return None
     # A matrix built from an empty directory: every activity is new.
@@ -149,7 +149,7 @@ def _changed_since(entry: _Entry, version: tuple) -> set[int] | None:
 def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | None:
     """The entry's matrix with the rows of every activity changed since, or None when the
     changes cannot be told (see the module's docstring)."""
-    ids = _changed_since(entry, version)
+    ids = _changed_since(entry.version, version)
     if ids is None:
         return None
     rows = pool(ids, now=now)
@@ -183,6 +183,51 @@ def current_candidates(
         return _entry.candidates, _entry.slugs
 
 
+@dataclasses.dataclass(frozen=True)
+class _Fresh:
+    """Rows built anew since the matrix was built, for activities changed since: as they
+    were at `version`, for the matrix of version `base`."""
+
+    base: tuple
+    version: tuple
+    changed: frozenset[int]  # every activity changed between `base` and `version`
+    built: frozenset[int]  # those built anew (without a row when no longer a candidate)
+    rows: scoring.Candidates  # by id
+
+
+_fresh: _Fresh | None = None
+
+
+def _fresh_rows(entry: _Entry, version: tuple) -> _Fresh | None:
+    """The rows built anew for the entry's matrix, as of this version: those kept from the
+    last call where their activity has not changed again since. None when what changed
+    since the matrix was built cannot be told."""
+    with _lock:
+        fresh = _fresh
+    if fresh is not None and fresh.base == entry.version and fresh.version == version:
+        return fresh
+    changed = _changed_since(entry.version, version)
+    if changed is None:
+        return None
+    again = None
+    if fresh is not None and fresh.base == entry.version:
+        again = _changed_since(fresh.version, version)
+    if again is None:  # nothing kept
+        return _Fresh(entry.version, version, frozenset(changed), frozenset(), _empty(entry))
+    stale = np.fromiter(again, dtype=np.int64, count=len(again))
+    return _Fresh(
+        entry.version,
+        version,
+        frozenset(changed),
+        fresh.built - again,
+        take(fresh.rows, np.flatnonzero(~np.isin(fresh.rows.ids, stale))),
+    )
+
+
+def _empty(entry: _Entry) -> scoring.Candidates:
+    return take(entry.candidates, np.zeros(0, dtype=np.int64))
+
+
 def candidate_rows(
     activity_ids: Iterable[int], *, now: datetime.datetime | None = None
 ) -> scoring.Candidates:
@@ -191,31 +236,44 @@ def candidate_rows(
     it was built and still candidates, the others built anew. A publication merges its
     activity into lists that hold a few thousand others: building their rows takes 0.1-0.3 s,
     and so does bringing the whole matrix up to date (copying it, counting the directory).
+    The rows built anew are kept until their activity changes again: the lists a publication
+    merges into hold the activities published before it, and its own row is read twice.
     Without a matrix every row is built anew; when what changed since it was built cannot
     be told (a new day, too many changes), it is brought up to date first."""
+    global _fresh
     now = now or timezone.now()
     wanted = np.array(sorted(set(activity_ids)), dtype=np.int64)
     with _lock:
         entry = _entry
     if entry is None:
         return _only(pool(wanted.tolist(), now=now), wanted)
-    changed = _changed_since(entry, directory_version(now=now))
-    if changed is None:
+    fresh = _fresh_rows(entry, directory_version(now=now))
+    if fresh is None:
         # Bring the matrix up to date once, rather than build every row on each call.
         matrix, _slugs = current_candidates(now=now)
         return _only(matrix, wanted)
+    changed = np.fromiter(fresh.changed, dtype=np.int64, count=len(fresh.changed))
+    renew = np.isin(wanted, changed)
+    missing = np.array([i for i in wanted[renew].tolist() if i not in fresh.built], np.int64)
+    if len(missing):
+        merged = concat([fresh.rows, _only(pool(missing.tolist(), now=now), missing)])
+        fresh = dataclasses.replace(
+            fresh,
+            built=fresh.built | set(missing.tolist()),
+            rows=take(merged, np.argsort(merged.ids, kind="stable")),
+        )
+    with _lock:
+        _fresh = fresh
     held = entry.candidates
     at = np.searchsorted(held.ids, wanted).clip(max=max(len(held) - 1, 0))
-    fresh = np.isin(wanted, np.fromiter(changed, dtype=np.int64, count=len(changed)))
     kept = np.zeros(len(wanted), dtype=bool) if len(held) == 0 else held.ids[at] == wanted
-    kept &= ~fresh
-    # Deleted, or out of sessions without a signal, since the matrix was built: left out.
-    alive = with_ids(candidate_activities(), wanted[kept].tolist()).values_list("id", flat=True)
-    kept &= np.isin(wanted, np.fromiter(alive, dtype=np.int64))
-    parts = [take(held, at[kept])]
-    if fresh.any():
-        parts.append(_only(pool(wanted[fresh].tolist(), now=now), wanted[fresh]))
-    merged = concat(parts)
+    kept &= ~renew
+    rows = _only(fresh.rows, wanted[renew])
+    # Deleted, or out of sessions without a signal, since the row was built: left out.
+    checked = np.setdiff1d(np.concatenate([wanted[kept], rows.ids]), missing)
+    alive = with_ids(candidate_activities(), checked.tolist()).values_list("id", flat=True)
+    alive = np.union1d(np.fromiter(alive, dtype=np.int64), missing)
+    merged = concat([take(held, at[kept & np.isin(wanted, alive)]), _only(rows, alive)])
     return take(merged, np.argsort(merged.ids, kind="stable"))
 
 
@@ -234,6 +292,6 @@ def with_ids(queryset: QuerySet, ids: list[int], *, field: str = "pk") -> QueryS
 
 def forget() -> None:
     """Drop this process's matrix (tests, or a worker that wants its memory back)."""
-    global _entry
+    global _entry, _fresh
     with _lock:
-        _entry = None
+        _entry = _fresh = None

@@ -161,6 +161,13 @@ def _updated(table: SetThresholds, generation: int) -> SetThresholds | None:
     if not written:
         return dataclasses.replace(table, generation=generation)
     fresh = _read_thresholds(generation, written)
+    # Most sets written are rewritten ones: their thresholds change in place, and the table
+    # is rebuilt (a sort of every set) only when sets were added or removed.
+    gone = np.setdiff1d(np.array(written, dtype=np.int64), fresh.user_ids, assume_unique=True)
+    if table.of(fresh.user_ids)[0].all() and not table.of(gone)[0].any():
+        thresholds = table.thresholds.copy()
+        thresholds[np.searchsorted(table.user_ids, fresh.user_ids)] = fresh.thresholds
+        return SetThresholds(generation, table.user_ids, thresholds)
     kept = ~np.isin(table.user_ids, written)
     user_ids = np.concatenate([table.user_ids[kept], fresh.user_ids])
     order = np.argsort(user_ids, kind="stable")
@@ -186,16 +193,16 @@ def current_thresholds() -> SetThresholds:
         return table
 
 
-_terms: tuple[scoring.Residents, scoring.InterestTerms] | None = None
+_terms: tuple[scoring.Residents, scoring.ResidentTerms] | None = None
 
 
-def interest_terms(residents: scoring.Residents) -> scoring.InterestTerms:
-    """The table's `scoring.InterestTerms`, computed once for the table this process holds:
+def resident_terms(residents: scoring.Residents) -> scoring.ResidentTerms:
+    """The table's `scoring.ResidentTerms`, computed once for the table this process holds:
     an online publication scores its activity against all of it."""
     global _terms
     with _lock:
         if _terms is None or _terms[0] is not residents:
-            _terms = (residents, scoring.InterestTerms.of(residents))
+            _terms = (residents, scoring.ResidentTerms.of(residents))
         return _terms[1]
 
 

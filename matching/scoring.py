@@ -261,61 +261,92 @@ class Lookups:
         *,
         areas: ServiceAreas | None = None,
         columns: np.ndarray | None = None,
-        interests: InterestTerms | None = None,
+        terms: ResidentTerms | None = None,
     ) -> Lookups:
         """`columns`: the only candidates whose category columns are needed (default all);
-        `interests`: the residents' `InterestTerms`, when the caller keeps them."""
+        `terms`: the residents' `ResidentTerms`, when the caller keeps them."""
         by_rank = np.argsort(candidates.ids, kind="stable")
         id_rank = np.empty_like(by_rank)
         id_rank[by_rank] = np.arange(len(by_rank))
-        interests = interests or InterestTerms.of(residents)
+        terms = terms or ResidentTerms.of(residents)
         return cls(
             areas=areas or ServiceAreas.of(candidates),
-            excluded=_resident_pairs(residents.excluded, candidates.ids, by_rank),
-            boosted=_resident_pairs(residents.boosted, candidates.ids, by_rank),
+            excluded=terms.excluded.pairs(candidates.ids, by_rank),
+            boosted=terms.boosted.pairs(candidates.ids, by_rank),
             category_columns=_category_columns(candidates.categories, columns),
-            weights=interests.weights,
-            interest_norm=interests.norm,
-            cold=interests.cold,
+            weights=terms.weights,
+            interest_norm=terms.norm,
+            cold=terms.cold,
             id_rank=id_rank,
             by_rank=by_rank,
         )
 
 
 @dataclasses.dataclass(frozen=True)
-class InterestTerms:
-    """The residents' side of the interest score, which depends on nothing else: a process
-    that keeps a table of residents can keep these (for 100,000 residents they cost more than
+class Listed:
+    """The activities listed in one set per resident (dismissed, or saved and joined), as
+    (resident row, activity id) pairs ordered by row."""
+
+    rows: np.ndarray  # int64
+    ids: np.ndarray  # int64
+
+    @classmethod
+    def of(cls, sets: list[frozenset[int]]) -> Listed:
+        sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        rows = np.flatnonzero(sizes)
+        listed = [np.fromiter(sets[n], dtype=np.int64) for n in rows.tolist()]
+        ids = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
+        return cls(np.repeat(rows, sizes[rows]), ids)
+
+    def at(self, rows: np.ndarray) -> Listed:
+        """The pairs of these rows (ascending), renumbered as the rows' positions."""
+        at = np.searchsorted(rows, self.rows).clip(max=max(len(rows) - 1, 0))
+        kept = rows[at] == self.rows if len(rows) else np.zeros(len(self.rows), dtype=bool)
+        return Listed(at[kept], self.ids[kept])
+
+    def pairs(self, ids: np.ndarray, by_rank: np.ndarray) -> PairSet:
+        """(resident row, column) of each listed activity that is among these candidates."""
+        at = np.searchsorted(ids[by_rank], self.ids).clip(max=max(len(ids) - 1, 0))
+        found = ids[by_rank][at] == self.ids if len(ids) else np.zeros(len(self.ids), dtype=bool)
+        return PairSet(self.rows[found], by_rank[at[found]])
+
+
+@dataclasses.dataclass(frozen=True)
+class ResidentTerms:
+    """The residents' side of the lookups, which depends on nothing else: a process that
+    keeps a table of residents can keep these (for 100,000 residents they cost more than
     scoring one activity against all of them)."""
 
     weights: np.ndarray  # (R, C + 1) float32 interest weights, the padding column C zero
     norm: np.ndarray  # (R,) float64 sum of the weights (at least 1e-6)
     cold: np.ndarray  # (R,) bool: no interest given yet
+    excluded: Listed
+    boosted: Listed
 
     @classmethod
-    def of(cls, residents: Residents) -> InterestTerms:
+    def of(cls, residents: Residents) -> ResidentTerms:
         weights = np.pad(residents.interests.astype(np.float32), ((0, 0), (0, 1)))
         # Summed in column order, as a loop over the weights adds them.
         total = np.zeros(len(weights))
         for column in weights.T:
             total += column
-        return cls(weights, np.maximum(total, 1e-6), ~np.any(weights, axis=1))
+        return cls(
+            weights,
+            np.maximum(total, 1e-6),
+            ~np.any(weights, axis=1),
+            Listed.of(residents.excluded),
+            Listed.of(residents.boosted),
+        )
 
-    def at(self, rows: np.ndarray) -> InterestTerms:
-        """The terms of these residents' rows."""
-        return InterestTerms(self.weights[rows], self.norm[rows], self.cold[rows])
-
-
-def _resident_pairs(sets: list[frozenset[int]], ids: np.ndarray, by_rank) -> PairSet:
-    """(resident row, column) of each listed activity id that is among the candidates."""
-    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-    rows = np.flatnonzero(sizes)
-    listed = [np.fromiter(sets[n], dtype=np.int64) for n in rows.tolist()]
-    rows = np.repeat(rows, sizes[rows])
-    wanted = np.concatenate(listed) if listed else np.zeros(0, dtype=np.int64)
-    at = np.searchsorted(ids[by_rank], wanted).clip(max=max(len(ids) - 1, 0))
-    found = ids[by_rank][at] == wanted if len(ids) else np.zeros(len(wanted), dtype=bool)
-    return PairSet(rows[found], by_rank[at[found]])
+    def at(self, rows: np.ndarray) -> ResidentTerms:
+        """The terms of these residents' rows (ascending)."""
+        return ResidentTerms(
+            self.weights[rows],
+            self.norm[rows],
+            self.cold[rows],
+            self.excluded.at(rows),
+            self.boosted.at(rows),
+        )
 
 
 def _category_columns(categories: np.ndarray, columns: np.ndarray | None) -> np.ndarray:

@@ -7,7 +7,7 @@ from django.db import connections
 
 from matching import chunks
 from matching.candidates import current_candidates
-from matching.residents import current_residents, current_thresholds, interest_terms
+from matching.residents import current_residents, current_thresholds, resident_terms
 from matching.services import (
     recommendations_compute,
     recommendations_for_activity,
@@ -70,13 +70,13 @@ def recommendations_sweep_task() -> int:
 @signals.worker_init.connect
 def _warm_tables(**kwargs) -> None:
     """With MATCHING_WARM_WORKERS, build the candidate matrix, the residents' table (with its
-    interest terms) and the sets' thresholds in the worker's main process before it forks its
+    terms) and the sets' thresholds in the worker's main process before it forks its
     pool: every process starts with them (pages shared until written) instead of building
     its own on its first task. The connections opened for it are closed, so that no process
     inherits one."""
     if not settings.MATCHING_WARM_WORKERS:
         return
     current_candidates()
-    interest_terms(current_residents())
+    resident_terms(current_residents())
     current_thresholds()
     connections.close_all()

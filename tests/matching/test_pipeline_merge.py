@@ -257,6 +257,32 @@ def test_candidate_rows_are_the_rows_built_anew(town):
     assert_built_anew(rows, now)
 
 
+def test_rows_built_anew_are_kept_until_their_activity_changes_again(town, monkeypatch):
+    venues, _residents, now = town
+    candidates.current_candidates(now=now)
+    edited, other = venues[0], venues[1]
+    edited.categories.set(Category.objects.filter(slug="bridge"))
+    edited.save()
+    built = []
+    pool = candidates.pool
+    monkeypatch.setattr(candidates, "pool", lambda ids, **kw: built.append(ids) or pool(ids, **kw))
+    for _ in range(2):
+        assert candidates.candidate_rows([edited.pk, other.pk], now=now).ids.tolist() == [
+            edited.pk, other.pk
+        ]  # fmt: skip
+    assert built == [[edited.pk]]
+    other.categories.set(Category.objects.filter(slug="theatre"))
+    other.save()
+    rows = candidates.candidate_rows([edited.pk, other.pk], now=now)
+    # Changed at or after the newest change seen (`edited`, read again: the same instant
+    # may hold changes not committed yet), in one build.
+    assert built == [[edited.pk], [edited.pk, other.pk]]
+    assert_built_anew(rows, now)
+    # Out of sessions without a signal: its kept row is left out.
+    Activity.objects.filter(pk=edited.pk).update(next_start=None)
+    assert candidates.candidate_rows([edited.pk, other.pk], now=now).ids.tolist() == [other.pk]
+
+
 def test_candidate_rows_bring_the_matrix_up_to_date_when_what_changed_cannot_be_told(town):
     venues, _residents, now = town
     candidates.current_candidates(now=now)
