@@ -558,10 +558,7 @@ def _activity_rows(
     inner_args = [*(arg for key in keys[:-1] for arg in key.args), *args]
     card = _card_select(now)
     rows = _fetch(
-        f"SELECT {card[0]}"
-        + "".join(f", k.k{i}" for i in range(len(keys) - 1))
-        + f" FROM ({inner} ORDER BY {order} LIMIT %s) k "
-        f'JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
+        _cards_sql(card, inner, order, len(keys) - 1),
         [*card[1], *inner_args, *order_args, size + 1],
     )
     if knn_alone and len(rows) > size and rows[size - 1][-1] == rows[size][-1]:
@@ -578,6 +575,17 @@ def _activity_rows(
         card["_key"] = [_key_value(value) for value in (*row[width:], row[0])]
         cards.append(card)
     return cards, len(rows) > size
+
+
+def _cards_sql(card: tuple[str, list], inner: str, order: str, keys_read: int) -> str:
+    """The cards (`_card_select`) of the first rows of `inner` in `order`, up to a LIMIT
+    argument, each followed by its first `keys_read` sort keys (k0, k1...)."""
+    return (
+        f"SELECT {card[0]}"
+        + "".join(f", k.k{i}" for i in range(keys_read))
+        + f" FROM ({inner} ORDER BY {order} LIMIT %s) k "
+        f'JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}'
+    )
 
 
 def _tie_rows(
@@ -597,8 +605,7 @@ def _tie_rows(
     limit = 2 * (size + 1)
     while True:
         rows = _walk_index(
-            f"SELECT {card[0]}, k.k0 FROM ({inner} AND {key.sql} >= %s "
-            f'ORDER BY {order} LIMIT %s) k JOIN "{ACTIVITY}" a ON a.id = k.id {CARD_JOINS}',
+            _cards_sql(card, f"{inner} AND {key.sql} >= %s", order, 1),
             [*card[1], *inner_args, *key.args, tie, *order_args, limit],
         )
         if len(rows) < limit or rows[-1][-1] != tie:  # past the tie: it was read whole
