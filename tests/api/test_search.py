@@ -376,6 +376,23 @@ def test_cards_have_exactly_the_documented_fields(client):
     assert list(session["activity"]) == list(OccurrenceCardSerializer().fields["activity"].fields)
 
 
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(1900, 1, 2),
+        max_value=datetime.datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [datetime.UTC, ZoneInfo("Europe/Paris"), ZoneInfo("America/Cayenne")]
+        ),
+    )
+)
+def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
+    from rest_framework import serializers
+
+    from api.activities import _datetime
+
+    assert _datetime(moment) == serializers.DateTimeField().to_representation(moment)
+
+
 def test_remote_activities_serving_the_point_are_included_and_marked(client):
     """Rezé (44143) is in Nantes Métropole: an at-home service for the métropole serves it."""
     from activities.models import Territory
