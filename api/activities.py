@@ -249,7 +249,7 @@ def _datetime(value: datetime.datetime | None) -> str | None:
     """An aware datetime as DRF's DateTimeField renders it: ISO 8601 in the project's zone (no
     request activates another one), "Z" for UTC. Written out because a page holds up to 140
     datetimes, and the field's own path (its settings and zone looked up on each value) was
-    a tenth of a search request's Python time."""
+    0.3-0.8 ms of a search request's 2.7-4.3 ms of Python."""
     if value is None:
         return None
     text = value.astimezone(_ZONE).isoformat()
