@@ -27,6 +27,17 @@ def rows_of(table, ids: Iterable[int]) -> np.ndarray:
     return np.flatnonzero(np.isin(table.ids, np.fromiter(ids, dtype=np.int64)))
 
 
+def locate(sorted_ids: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `ids` (an array of any shape) stands in the ascending `sorted_ids`, and
+    whether it is there: a binary search for all of them at once. Where an id is not there,
+    its position is only some valid one (0 when `sorted_ids` is empty)."""
+    ids = np.asarray(ids)
+    if not len(sorted_ids):
+        return np.zeros(ids.shape, dtype=np.int64), np.zeros(ids.shape, dtype=bool)
+    at = np.searchsorted(sorted_ids, ids).clip(max=len(sorted_ids) - 1)
+    return at, sorted_ids[at] == ids
+
+
 def concat(tables: list[Table]) -> Table:
     """The rows of these tables, one after the other."""
     fields = {}

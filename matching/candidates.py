@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from matching import scoring
-from matching.arrays import concat, splice, take
+from matching.arrays import concat, locate, splice, take
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
 from matching.selectors import build_candidates, candidate_activities
@@ -265,8 +265,7 @@ def candidate_rows(
     with _lock:
         _fresh = fresh
     held = entry.candidates
-    at = np.searchsorted(held.ids, wanted).clip(max=max(len(held) - 1, 0))
-    kept = np.zeros(len(wanted), dtype=bool) if len(held) == 0 else held.ids[at] == wanted
+    at, kept = locate(held.ids, wanted)
     kept &= ~renew
     rows = _only(fresh.rows, wanted[renew])
     # Deleted, or out of sessions without a signal, since the row was built: left out.

@@ -34,7 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from matching import scoring
-from matching.arrays import concat, splice
+from matching.arrays import concat, locate, splice
 from matching.candidates import log_change, with_ids
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 from matching.selectors import build_residents, category_index
@@ -131,11 +131,10 @@ class SetThresholds:
 
     def of(self, user_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether each of these residents has a set, and its threshold (0 for none)."""
-        if not len(self.user_ids):
-            return np.zeros(len(user_ids), dtype=bool), np.zeros(len(user_ids))
-        at = np.searchsorted(self.user_ids, user_ids).clip(max=len(self.user_ids) - 1)
-        found = self.user_ids[at] == user_ids
-        return found, np.where(found, self.thresholds[at], 0.0)
+        at, found = locate(self.user_ids, user_ids)
+        thresholds = np.zeros(len(user_ids))
+        thresholds[found] = self.thresholds[at[found]]
+        return found, thresholds
 
 
 def _read_thresholds(generation: int, user_ids: list[int] | None = None) -> SetThresholds:

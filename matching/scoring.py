@@ -30,6 +30,7 @@ import h3
 import numpy as np
 
 from activities.geo import EARTH_RADIUS_KM
+from matching.arrays import locate
 
 ENGINE_VERSION = "1.0"
 TOP_K = 20
@@ -152,11 +153,7 @@ class PairSet:
 
     def contains(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Membership of every (a, b), for arrays that broadcast together."""
-        keys = _pair_key(a, b)
-        if not len(self.keys):
-            return np.zeros(keys.shape, dtype=bool)
-        at = np.searchsorted(self.keys, keys).clip(max=len(self.keys) - 1)
-        return self.keys[at] == keys
+        return locate(self.keys, _pair_key(a, b))[1]
 
     def pairs_of(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in a, b) of every stored pair whose first element is in a."""
@@ -300,14 +297,12 @@ class Listed:
 
     def at(self, rows: np.ndarray) -> Listed:
         """The pairs of these rows (ascending), renumbered as the rows' positions."""
-        at = np.searchsorted(rows, self.rows).clip(max=max(len(rows) - 1, 0))
-        kept = rows[at] == self.rows if len(rows) else np.zeros(len(self.rows), dtype=bool)
+        at, kept = locate(rows, self.rows)
         return Listed(at[kept], self.ids[kept])
 
     def pairs(self, ids: np.ndarray, by_rank: np.ndarray) -> PairSet:
         """(resident row, column) of each listed activity that is among these candidates."""
-        at = np.searchsorted(ids[by_rank], self.ids).clip(max=max(len(ids) - 1, 0))
-        found = ids[by_rank][at] == self.ids if len(ids) else np.zeros(len(self.ids), dtype=bool)
+        at, found = locate(ids[by_rank], self.ids)
         return PairSet(self.rows[found], by_rank[at[found]])
 
 

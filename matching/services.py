@@ -23,7 +23,7 @@ from activities.geo import EARTH_RADIUS_KM
 from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
-from matching.arrays import concat, rows_of, take
+from matching.arrays import concat, locate, rows_of, take
 from matching.candidates import candidate_rows, current_candidates, with_ids
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
@@ -130,6 +130,10 @@ class _List(NamedTuple):
     computed_at: datetime.datetime
 
     @property
+    def activity_ids(self) -> list[int]:
+        return [item.activity_id for item in self.items]
+
+    @property
     def threshold(self) -> float:
         # The diversity re-rank reorders the head of a list: its lowest score may be anywhere.
         full = len(self.items) >= scoring.TOP_K
@@ -140,7 +144,7 @@ class _List(NamedTuple):
         not hold the activity is the same when it does not take it: its activities keep
         their scores and reasons, so comparing ids is enough (its items are not loaded)."""
         if activity_id not in stored.activity_ids:
-            return [item.activity_id for item in self.items] == stored.activity_ids
+            return self.activity_ids == stored.activity_ids
         return len(stored.items) == len(self.items) and all(
             (old["activity"], old["score"], old["reasons"])
             == (new.activity_id, new.score, list(new.reasons))
@@ -198,7 +202,7 @@ def _store_sets(lists: list[_List]) -> None:
                         for i in row.items
                     ],
                     threshold=row.threshold,
-                    activity_ids=[item.activity_id for item in row.items],
+                    activity_ids=row.activity_ids,
                 )
                 for row in lists
             ],
@@ -230,7 +234,7 @@ def _store_sets(lists: list[_List]) -> None:
                         scoring.ENGINE_VERSION,
                         _items_json(row.items, reasons_json),
                         row.threshold,
-                        _compact_json([item.activity_id for item in row.items]),
+                        _compact_json(row.activity_ids),
                     )
                 )
         cursor.execute(
@@ -392,10 +396,7 @@ class _Scores(NamedTuple):
     def of(self, user_ids: Iterable[int]) -> dict[int, float]:
         """The scores of these residents (those for whom the activity is feasible)."""
         wanted = np.fromiter(user_ids, dtype=np.int64)
-        if not len(self.user_ids):
-            return {}
-        at = np.searchsorted(self.user_ids, wanted).clip(max=len(self.user_ids) - 1)
-        hit = self.user_ids[at] == wanted
+        at, hit = locate(self.user_ids, wanted)
         return dict(zip(wanted[hit].tolist(), self.scores[at[hit]].tolist(), strict=True))
 
 
@@ -432,10 +433,8 @@ def _pools(lists: list[list[int]], activity_id: int, candidates: scoring.Candida
     ids = np.full((len(pools), max(map(len, pools), default=0)), -1, dtype=np.int64)
     for n, pool_ids in enumerate(pools):
         ids[n, : len(pool_ids)] = pool_ids
-    if not len(candidates):
-        return np.full(ids.shape, -1)
-    at = np.searchsorted(candidates.ids, ids).clip(max=len(candidates) - 1)
-    return np.where(candidates.ids[at] == ids, at, -1)
+    at, found = locate(candidates.ids, ids)
+    return np.where(found, at, -1)
 
 
 def _merge(
