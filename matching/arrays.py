@@ -50,9 +50,14 @@ def concat(tables: list[Table]) -> Table:
     return type(tables[0])(**fields)
 
 
+def concat_by_id(tables: list[Table]) -> Table:
+    """The rows of these tables, ordered by id (the order the selectors build tables in)."""
+    merged = concat(tables)
+    return take(merged, np.argsort(merged.ids, kind="stable"))
+
+
 def splice(table: Table, drop: Iterable[int], added: Table) -> Table:
     """The table without the rows whose id is in `drop`, plus the rows of `added`, ordered by
     id (the order the selectors build tables in)."""
     kept = np.setdiff1d(np.arange(len(table.ids)), rows_of(table, drop), assume_unique=True)
-    merged = concat([take(table, kept), added])
-    return take(merged, np.argsort(merged.ids, kind="stable"))
+    return concat_by_id([take(table, kept), added])

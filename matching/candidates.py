@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from matching import scoring
-from matching.arrays import concat, locate, splice, take
+from matching.arrays import concat_by_id, locate, splice, take
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
 from matching.selectors import build_candidates, candidate_activities
@@ -256,11 +256,10 @@ def candidate_rows(
     renew = np.isin(wanted, changed)
     missing = np.array([i for i in wanted[renew].tolist() if i not in fresh.built], np.int64)
     if len(missing):
-        merged = concat([fresh.rows, _only(pool(missing.tolist(), now=now), missing)])
         fresh = dataclasses.replace(
             fresh,
             built=fresh.built | set(missing.tolist()),
-            rows=take(merged, np.argsort(merged.ids, kind="stable")),
+            rows=concat_by_id([fresh.rows, _only(pool(missing.tolist(), now=now), missing)]),
         )
     with _lock:
         _fresh = fresh
@@ -272,8 +271,7 @@ def candidate_rows(
     checked = np.setdiff1d(np.concatenate([wanted[kept], rows.ids]), missing)
     alive = with_ids(candidate_activities(), checked.tolist()).values_list("id", flat=True)
     alive = np.union1d(np.fromiter(alive, dtype=np.int64), missing)
-    merged = concat([take(held, at[kept & np.isin(wanted, alive)]), _only(rows, alive)])
-    return take(merged, np.argsort(merged.ids, kind="stable"))
+    return concat_by_id([take(held, at[kept & np.isin(wanted, alive)]), _only(rows, alive)])
 
 
 def _only(candidates: scoring.Candidates, ids: np.ndarray) -> scoring.Candidates:

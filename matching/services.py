@@ -23,7 +23,7 @@ from activities.geo import EARTH_RADIUS_KM
 from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
-from matching.arrays import concat, locate, rows_of, take
+from matching.arrays import concat_by_id, locate, rows_of, take
 from matching.candidates import candidate_rows, current_candidates, with_ids
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
@@ -459,8 +459,7 @@ def _merge(
     rescored, cost more CPU than it saved: 1.44 s against 1.14-1.24 s for the same seven
     online publications on the bench database, and more wall time.)"""
     others = set().union(*(row.activity_ids for row in rows)) - {activity_id}
-    listed = concat([candidate_rows(others, now=now), single])
-    listed = take(listed, np.argsort(listed.ids, kind="stable"))
+    listed = concat_by_id([candidate_rows(others, now=now), single])
     present = {*listed.ids.tolist(), activity_id}
     gaps = [row.user_id for row in rows if not present.issuperset(row.activity_ids)]
     before = {row.user_id: row for row in rows if row.user_id not in gaps}
