@@ -196,6 +196,7 @@ class _Fresh:
 
 
 _fresh: _Fresh | None = None
+_prepared: scoring.Prepared | None = None
 
 
 def _fresh_rows(entry: _Entry, version: tuple) -> _Fresh | None:
@@ -287,8 +288,25 @@ def with_ids(queryset: QuerySet, ids: list[int], *, field: str = "pk") -> QueryS
     return queryset.filter(**{f"{field}__in": ids})
 
 
+def prepared(candidates: scoring.Candidates, *, build: bool) -> scoring.Prepared | None:
+    """The engine's side of this process's matrix (`scoring.Prepared`), kept with it: the one
+    already made from these very candidates, or when `build` (a call large enough to pay for
+    it, such as a chunk of a full refresh) a new one, which every later call against the same
+    matrix uses. None otherwise: a preparation of another matrix is let go."""
+    global _prepared
+    with _lock:
+        kept = _prepared
+        if kept is not None and kept.candidates is not candidates:
+            kept = _prepared = None
+    if kept is None and build:
+        kept = scoring.Prepared.of(candidates)
+        with _lock:
+            _prepared = kept
+    return kept
+
+
 def forget() -> None:
     """Drop this process's matrix (tests, or a worker that wants its memory back)."""
-    global _entry, _fresh
+    global _entry, _fresh, _prepared
     with _lock:
-        _entry = _fresh = None
+        _entry = _fresh = _prepared = None

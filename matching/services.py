@@ -24,7 +24,7 @@ from activities.models import Activity, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
 from matching.arrays import concat_by_id, locate, rows_of, take
-from matching.candidates import candidate_rows, current_candidates, with_ids
+from matching.candidates import candidate_rows, current_candidates, prepared, with_ids
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 from matching.residents import current_residents, current_thresholds, resident_terms, sets_written
@@ -275,9 +275,12 @@ def recommendations_compute(
     candidates, slugs = current_candidates(now=now)
     residents = current_residents(now=now)
     residents = take(residents, rows_of(residents, user_ids))
+    # The matrix prepared once for every call against it, or this call's region prepared.
+    kept = prepared(candidates, build=len(residents) >= PREPARED_FROM)
     lists = scoring.recommend_batched(
         residents,
-        _within_reach(residents, candidates),
+        candidates if kept else _within_reach(residents, candidates),
+        prepared=kept,
         everyone_bit=EVERYONE_BIT,
         category_slugs=slugs,
     )
@@ -290,6 +293,9 @@ def recommendations_compute(
     return len(residents)
 
 
+# From this many residents, a computation prepares the whole matrix for itself and the calls
+# after it (`candidates.prepared`, 0.2-0.3 s for 200,000 activities) rather than its region.
+PREPARED_FROM = 500
 # Followed from anywhere: a mixed activity too, online.
 EVERYWHERE = (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED)
 REACHED_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE)

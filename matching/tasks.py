@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connections
 
 from matching import chunks
-from matching.candidates import current_candidates
+from matching.candidates import current_candidates, prepared
 from matching.residents import current_residents, current_thresholds, resident_terms
 from matching.services import (
     recommendations_compute,
@@ -69,14 +69,14 @@ def recommendations_sweep_task() -> int:
 
 @signals.worker_init.connect
 def _warm_tables(**kwargs) -> None:
-    """With MATCHING_WARM_WORKERS, build the candidate matrix, the residents' table (with its
-    terms) and the sets' thresholds in the worker's main process before it forks its
-    pool: every process starts with them (pages shared until written) instead of building
-    its own on its first task. The connections opened for it are closed, so that no process
-    inherits one."""
+    """With MATCHING_WARM_WORKERS, build the candidate matrix (prepared for the engine), the
+    residents' table (with its terms) and the sets' thresholds in the worker's main process
+    before it forks its pool: every process starts with them (pages shared until written)
+    instead of building its own on its first task. The connections opened for it are
+    closed, so that no process inherits one."""
     if not settings.MATCHING_WARM_WORKERS:
         return
-    current_candidates()
+    prepared(current_candidates()[0], build=True)
     resident_terms(current_residents())
     current_thresholds()
     connections.close_all()

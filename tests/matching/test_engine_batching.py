@@ -53,6 +53,32 @@ def test_batches_give_the_reference_lists_scores_and_reasons(data, size, prune):
     assert batched == reference
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=directory(), split=st.integers(0, 12))
+def test_one_preparation_serves_every_group_of_residents(data, split):
+    """Candidates prepared once (as a worker keeps them) give every group of residents the
+    reference lists, as a preparation of its own does."""
+    _activities, _residents, candidates, arrays = data
+    prepared = scoring.Prepared.of(candidates)
+    kwargs = {"everyone_bit": EVERYONE, "category_slugs": CATEGORIES}
+    everyone = np.arange(len(arrays.ids))
+    for rows in (everyone[:split], everyone[split:]):
+        group = scoring._take(arrays, rows)
+        assert scoring.recommend_batched(
+            group, candidates, prepared=prepared, **kwargs
+        ) == scoring.recommend(group, candidates, **kwargs)
+
+
+def test_a_preparation_serves_only_its_own_candidates():
+    _taxonomy, candidates, residents = synth.france(200, 20, seed=3)
+    other = scoring._take(candidates, np.arange(100))
+    with pytest.raises(ValueError):
+        scoring.recommend_batched(
+            residents, other, prepared=scoring.Prepared.of(candidates),
+            everyone_bit=synth.EVERYONE_BIT, category_slugs=[],
+        )  # fmt: skip
+
+
 @settings(max_examples=80, deadline=None)
 @given(data=directory())
 def test_no_batched_recommendation_breaks_a_hard_constraint(data):

@@ -121,3 +121,55 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
         )
         assert whole == within and any(whole)
     candidates.forget()
+
+
+@pytest.mark.django_db
+def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(monkeypatch):
+    """From PREPARED_FROM residents, the whole matrix is prepared, kept for every later call
+    against it (however small) and let go when the matrix changes; the lists are those of
+    a computation against the region of its residents."""
+    import datetime
+
+    from django.utils import timezone
+
+    from matching import candidates, scoring
+    from tests.factories import listed_activity
+
+    candidates.forget()
+    soon = timezone.now() + datetime.timedelta(days=1)
+    for lat, lng in CITIES.values():
+        for n in range(6):
+            listed_activity(lat + 0.01 * n, lng, starts=[soon], categories=["echecs"])
+    listed_activity(starts=[soon], attendance_mode="online", categories=["echecs"])
+    users = []
+    for lat, lng in CITIES.values():
+        for n in range(3):
+            user = UserFactory()
+            services.profile_update(
+                user=user, matching_consent=True, home=(lat + 0.01 * n, lng),
+                max_distance_km=2 + 2 * n, homebound=n == 2, interests={"echecs": 1.0},
+            )  # fmt: skip
+            users.append(user.pk)
+
+    def stored():
+        return {row.user_id: row.items for row in RecommendationSet.objects.all()}
+
+    services.recommendations_compute(user_ids=users)  # each call prepares its own region
+    assert candidates.prepared(candidates.current_candidates()[0], build=False) is None
+    by_region = stored()
+    monkeypatch.setattr(services, "PREPARED_FROM", len(users))
+    services.recommendations_compute(user_ids=users)
+    matrix = candidates.current_candidates()[0]
+    kept = candidates.prepared(matrix, build=False)
+    assert kept is not None and kept.candidates is matrix
+    assert stored() == by_region
+    with monkeypatch.context() as patch:  # a small call uses it: no region, no preparation
+        patch.setattr(services, "_within_reach", None)
+        patch.setattr(scoring.Prepared, "of", None)
+        services.recommendations_compute(user_ids=users[:1])
+    assert candidates.prepared(matrix, build=False) is kept
+    assert stored() == by_region
+    listed_activity(*CITIES["lyon"], starts=[soon], categories=["echecs"])
+    assert candidates.current_candidates()[0] is not matrix
+    assert candidates.prepared(candidates.current_candidates()[0], build=False) is None
+    candidates.forget()
