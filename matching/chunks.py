@@ -22,9 +22,10 @@ import h3
 
 from matching.models import ResidentProfile
 
-# Each call of the engine first prepares the whole candidate matrix (a quarter of a second for
-# 200,000 activities when measured): larger chunks spread that over more residents, and
-# 100,000 residents still make some 40 chunks for two processes to share.
+# Each call of the engine has fixed costs beyond the matrix it keeps prepared (the plan of its
+# batches, the residents' side of the products, the write of the sets): larger chunks spread
+# them over more residents, and 100,000 residents still make some 40 chunks for two
+# processes to share.
 CHUNK_SIZE = 2500
 COARSE_RESOLUTION = 4  # cells of about 1,800 km²: a city and its surroundings
 FINEST_RESOLUTION = 8  # the resolution of the stored home cell (services.HOME_CELL_RESOLUTION)
