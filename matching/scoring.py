@@ -262,9 +262,7 @@ class Lookups:
         """`prepared`: the candidates' `Prepared`, when the caller has it; `terms`: the
         residents' `ResidentTerms`, when the caller keeps them."""
         if prepared is None:
-            by_rank = np.argsort(candidates.ids, kind="stable")
-            id_rank = np.empty_like(by_rank)
-            id_rank[by_rank] = np.arange(len(by_rank))
+            by_rank, id_rank = _id_ranks(candidates.ids)
             areas = ServiceAreas.of(candidates)
             category_columns = _category_columns(candidates.categories)
         else:
@@ -347,6 +345,14 @@ class ResidentTerms:
             self.excluded.at(rows),
             self.boosted.at(rows),
         )
+
+
+def _id_ranks(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The column of each id rank, and the rank of each column's id (ties to the lowest)."""
+    by_rank = np.argsort(ids, kind="stable")
+    id_rank = np.empty_like(by_rank)
+    id_rank[by_rank] = np.arange(len(by_rank))
+    return by_rank, id_rank
 
 
 def _category_columns(categories: np.ndarray) -> np.ndarray:
@@ -1235,9 +1241,7 @@ class Prepared:
         order = np.concatenate([venues.cols, np.flatnonzero(others)])
         position = np.empty(len(candidates), dtype=np.int64)
         position[order] = np.arange(len(order))
-        by_rank = np.argsort(candidates.ids, kind="stable")
-        id_rank = np.empty_like(by_rank)
-        id_rank[by_rank] = np.arange(len(by_rank))
+        by_rank, id_rank = _id_ranks(candidates.ids)
         mixed = candidates.mode == MIXED
         located = _located(candidates)
         remote = np.concatenate(

@@ -1,10 +1,12 @@
 """A full refresh is cut by space: every consenting resident in exactly one chunk, neighbours
 together, residents reached only remotely on their own."""
 
+import datetime
 import random
 
 import h3
 import pytest
+from django.utils import timezone
 
 from matching import chunks, services
 from matching.models import RecommendationSet
@@ -81,15 +83,11 @@ def test_the_full_refresh_computes_every_consenting_resident_and_only_them():
     assert sorted(RecommendationSet.objects.values_list("user_id", flat=True)) == consenting
 
 
-@pytest.mark.django_db
-def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists():
-    import datetime
-
-    from django.utils import timezone
-
-    from matching import candidates, scoring
-    from matching.models import ResidentProfile
-    from matching.selectors import EVERYONE_BIT, build_residents
+@pytest.fixture
+def three_towns(db):
+    """Six venues in each city and one online activity; three residents in each city (one
+    homebound), by city. The process's matrix is forgotten before and after."""
+    from matching import candidates
     from tests.factories import listed_activity
 
     candidates.forget()
@@ -107,6 +105,16 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
                 max_distance_km=2 + 2 * n, homebound=n == 2, interests={"echecs": 1.0},
             )  # fmt: skip
             users.setdefault(name, []).append(user.pk)
+    yield users
+    candidates.forget()
+
+
+def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(three_towns):
+    from matching import candidates, scoring
+    from matching.models import ResidentProfile
+    from matching.selectors import EVERYONE_BIT, build_residents
+
+    users = three_towns
     matrix, slugs = candidates.current_candidates()
     for group in (users["nantes"], users["nantes"] + users["lille"], [users["lyon"][2]]):
         profiles = ResidentProfile.objects.filter(user_id__in=group).order_by("user_id")
@@ -120,36 +128,18 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
             for table in (matrix, subset)
         )
         assert whole == within and any(whole)
-    candidates.forget()
 
 
-@pytest.mark.django_db
-def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(monkeypatch):
+def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(
+    three_towns, monkeypatch
+):
     """From PREPARED_FROM residents, the whole matrix is prepared, kept for every later call
     against it (however small) and let go when the matrix changes; the lists are those of
     a computation against the region of its residents."""
-    import datetime
-
-    from django.utils import timezone
-
     from matching import candidates, scoring
     from tests.factories import listed_activity
 
-    candidates.forget()
-    soon = timezone.now() + datetime.timedelta(days=1)
-    for lat, lng in CITIES.values():
-        for n in range(6):
-            listed_activity(lat + 0.01 * n, lng, starts=[soon], categories=["echecs"])
-    listed_activity(starts=[soon], attendance_mode="online", categories=["echecs"])
-    users = []
-    for lat, lng in CITIES.values():
-        for n in range(3):
-            user = UserFactory()
-            services.profile_update(
-                user=user, matching_consent=True, home=(lat + 0.01 * n, lng),
-                max_distance_km=2 + 2 * n, homebound=n == 2, interests={"echecs": 1.0},
-            )  # fmt: skip
-            users.append(user.pk)
+    users = [user_id for town in three_towns.values() for user_id in town]
 
     def stored():
         return {row.user_id: row.items for row in RecommendationSet.objects.all()}
@@ -169,7 +159,7 @@ def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(
         services.recommendations_compute(user_ids=users[:1])
     assert candidates.prepared(matrix, build=False) is kept
     assert stored() == by_region
+    soon = timezone.now() + datetime.timedelta(days=1)
     listed_activity(*CITIES["lyon"], starts=[soon], categories=["echecs"])
     assert candidates.current_candidates()[0] is not matrix
     assert candidates.prepared(candidates.current_candidates()[0], build=False) is None
-    candidates.forget()
