@@ -22,9 +22,10 @@ def take(table: Table, rows: np.ndarray) -> Table:
     return type(table)(**fields)
 
 
-def rows_of(table, ids: Iterable[int]) -> np.ndarray:
+def rows_of(table, ids: Iterable[int] | np.ndarray) -> np.ndarray:
     """Positions of the rows whose id is in `ids`, in the table's order."""
-    return np.flatnonzero(np.isin(table.ids, np.fromiter(ids, dtype=np.int64)))
+    ids = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
+    return np.flatnonzero(np.isin(table.ids, ids))
 
 
 def locate(sorted_ids: np.ndarray, ids) -> tuple[np.ndarray, np.ndarray]:

@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from matching import scoring
-from matching.arrays import concat_by_id, locate, splice, take
+from matching.arrays import concat_by_id, locate, rows_of, splice, take
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
 from matching.selectors import build_candidates, candidate_activities
@@ -277,7 +277,7 @@ def candidate_rows(
 
 def _only(candidates: scoring.Candidates, ids: np.ndarray) -> scoring.Candidates:
     """The rows of these ids (a pool may come with the most popular activity)."""
-    return take(candidates, np.flatnonzero(np.isin(candidates.ids, ids)))
+    return take(candidates, rows_of(candidates, ids))
 
 
 def with_ids(queryset: QuerySet, ids: list[int], *, field: str = "pk") -> QuerySet:

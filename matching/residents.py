@@ -163,9 +163,10 @@ def _updated(table: SetThresholds, generation: int) -> SetThresholds | None:
     # Most sets written are rewritten ones: their thresholds change in place, and the table
     # is rebuilt (a sort of every set) only when sets were added or removed.
     gone = np.setdiff1d(np.array(written, dtype=np.int64), fresh.user_ids, assume_unique=True)
-    if table.of(fresh.user_ids)[0].all() and not table.of(gone)[0].any():
+    at, present = locate(table.user_ids, fresh.user_ids)
+    if present.all() and not locate(table.user_ids, gone)[1].any():
         thresholds = table.thresholds.copy()
-        thresholds[np.searchsorted(table.user_ids, fresh.user_ids)] = fresh.thresholds
+        thresholds[at] = fresh.thresholds
         return SetThresholds(generation, table.user_ids, thresholds)
     kept = ~np.isin(table.user_ids, written)
     user_ids = np.concatenate([table.user_ids[kept], fresh.user_ids])

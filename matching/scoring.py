@@ -1151,8 +1151,7 @@ def _penalize(scores: np.ndarray, pairs: PairSet, rows: np.ndarray, cols: np.nda
     if not len(which):
         return
     order = np.argsort(cols)
-    at = np.searchsorted(cols[order], listed).clip(max=len(cols) - 1)
-    hit = cols[order][at] == listed
+    at, hit = locate(cols[order], listed)
     np.add.at(scores, (which[hit], order[at[hit]]), amount)
 
 
