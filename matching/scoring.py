@@ -639,7 +639,7 @@ def _finish(
     reasons = _reason_book(category_slugs)
     ids = candidates.ids.tolist()  # one int object per activity, shared by every list
     results: list[list[Recommendation]] = []
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         for start in range(0, len(residents), FINISH_CHUNK):
             part = slice(start, start + FINISH_CHUNK)
             rows = np.arange(len(residents))[part, None]
@@ -674,9 +674,11 @@ class _Built(dict):
 
 
 @contextlib.contextmanager
-def _cycle_collector_paused():
+def cycle_collector_paused():
     """Millions of small acyclic objects are built at once: without this, the cycle
-    collector rescans them all every few hundred allocations (3x slower)."""
+    collector rescans them all every few hundred allocations (3x slower). Its first pass
+    after the pause still walks every object built during it that is alive: a caller that
+    stores the lists and lets them go keeps it paused until then (nested pauses are one)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -277,19 +277,21 @@ def recommendations_compute(
     residents = take(residents, rows_of(residents, user_ids))
     # The matrix prepared once for every call against it, or this call's region prepared.
     kept = prepared(candidates, build=len(residents) >= PREPARED_FROM)
-    lists = scoring.recommend_batched(
-        residents,
-        candidates if kept else _within_reach(residents, candidates),
-        prepared=kept,
-        everyone_bit=EVERYONE_BIT,
-        category_slugs=slugs,
-    )
-    _store_sets(
-        [
-            _List(user_id, items, now)
-            for user_id, items in zip(residents.ids.tolist(), lists, strict=True)
-        ]
-    )
+    with scoring.cycle_collector_paused():
+        lists = scoring.recommend_batched(
+            residents,
+            candidates if kept else _within_reach(residents, candidates),
+            prepared=kept,
+            everyone_bit=EVERYONE_BIT,
+            category_slugs=slugs,
+        )
+        _store_sets(
+            [
+                _List(user_id, items, now)
+                for user_id, items in zip(residents.ids.tolist(), lists, strict=True)
+            ]
+        )
+        del lists  # gone before the collector runs again
     return len(residents)
 
 
