@@ -70,7 +70,7 @@ def soon(days: int = 1) -> datetime.datetime:
 
 def test_the_cycle_collector_stays_paused_until_the_sets_are_stored(monkeypatch):
     """The lists are stored and let go before the collector runs again: its first pass
-    after the pause would walk every object of them (16 ms per 1,000 residents)."""
+    after the pause would walk every object of them."""
     user = resident()
     store = services._store_sets
     enabled = []
