@@ -129,6 +129,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_DISABLE_PREFETCH = True
+# Celery closes a worker's database connection before and after every task unless it is to be
+# reused: a worker keeps it for this many tasks, and `backend.celery` closes it sooner as
+# Django does between requests (older than CONN_MAX_AGE, or unusable).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 # Workers build the matcher's tables (candidate matrix, residents) before forking their pool,

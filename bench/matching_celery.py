@@ -176,13 +176,17 @@ def _state(pid: int) -> str:
 
 
 def postgres_cpu() -> float:
-    """User + system CPU of the PostgreSQL server processes now alive (every database: the
-    server is shared), from /proc."""
+    """User + system CPU of the PostgreSQL server (every database: the server is shared),
+    from /proc: its processes now alive, and those that have ended (a backend ends with its
+    connection), which the kernel adds to their parent's children time when they are
+    reaped."""
     total = 0.0
     for comm in Path("/proc").glob("[0-9]*/comm"):
         with contextlib.suppress(OSError):
             if comm.read_text().strip() == "postgres":
-                total += _cpu(int(comm.parent.name))
+                fields = _stat(int(comm.parent.name))
+                if fields:
+                    total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
     return total
 
 

@@ -11,6 +11,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -68,6 +69,14 @@ def celery_worker(transactional_db, django_db_serialized_rollback):
     celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=True, shutdown_timeout=30) as w:
         yield w
+        _close_connections.delay().get(timeout=30)
+
+
+@celery_app.task(name="tests.close_connections")
+def _close_connections() -> None:
+    """Run by the worker's thread: a worker keeps its database connection between tasks (see
+    backend.celery), and this one would outlive the thread and hold the test database."""
+    connections.close_all()
 
 
 @pytest.fixture
