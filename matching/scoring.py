@@ -698,9 +698,10 @@ INFEASIBLE = 8.0  # lowers an infeasible pair's float32 score below every feasib
 SHORTLIST_MARGIN = 12  # items kept beyond k, so that float32 rounding never decides a list
 RESCORE_SLACK = 1e-4  # float32 scores are within 1e-5 of the exact ones
 PACK_PAIRS = 5_000  # scoring this many pairs costs about as much as one more block
-DENSE_REMOTE_PAIRS = 4 << 20  # below this, score every remote pair: blocks would cost more
+DENSE_REMOTE_PAIRS = 1 << 18  # below this, score every remote pair: blocks would cost more
 CHOOSE_CHUNK = 4096  # residents rescored together: the temporaries are reused
 PREFIX = 128  # online activities scored for everyone, in order of their best possible score
+PLATEAU_PREFIX = 1024  # the prefix, extended through a run of equal best scores, at most
 COARSE_CELL_RESOLUTION = 3  # H3, edge ~69 km
 FINE_CELL_RESOLUTION = 9  # H3, edge ~0.2 km: residents in one such cell are not split further
 REACH_BANDS_KM = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # upper edges: short reaches, small pools
@@ -1308,11 +1309,11 @@ def _score_remote(
 ):
     """Online activities and mixed ones followed online (`remote`, positions in the
     columns, the `located` mixed ones first; `keys`: their best scores by kind of resident),
-    for the residents who accept online: first
-    every pair sharing an interest category (one block per category, each pair in the block
-    of its first shared category), then for each kind of resident the PREFIX activities with
-    the best possible score without a shared interest. Returns each resident's bound on the
-    score of any activity left unscored."""
+    for the residents who accept online: first every pair sharing an interest category (one
+    block per category, each pair in the block of its first shared category), then for each
+    kind of resident the activities with the best possible score without a shared interest
+    (a prefix, see `_prefix_end`). Returns each resident's bound on the score of any
+    activity left unscored."""
     bounds = np.full(len(residents), -np.inf)
     online = np.flatnonzero((residents.accepted_modes >> ONLINE) & 1 == 1)
     if not len(online) or not len(remote):
@@ -1341,14 +1342,15 @@ def _score_remote(
         if not len(kind):
             continue
         order = np.argsort(-best, kind="stable")
-        prefix = np.sort(order[:PREFIX])  # located ones stay first
+        end = _prefix_end(best[order])
+        prefix = np.sort(order[:end])  # located ones stay first
         for rows in _chunks(kind, size):
             _score_and_offer(
                 shortlist, rows_m, columns, lookups, rows, remote[prefix],
                 located=int(np.count_nonzero(prefix < located)),
                 covered=0 if cold else in_category.shape[1], **context,
             )  # fmt: skip
-        unscored = best[order[PREFIX]] if len(order) > PREFIX else -np.inf
+        unscored = best[order[end]] if len(order) > end else -np.inf
         bounds[kind] = unscored + WEIGHTS["availability"]
     boosted = np.zeros(len(residents), dtype=bool)
     boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
@@ -1356,6 +1358,17 @@ def _score_remote(
     reach = residents.reach_km.astype(np.float64)
     beyond_reach = np.exp(-reach / (0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)))
     return bounds + BOOST * boosted + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
+
+
+def _prefix_end(best: np.ndarray) -> int:
+    """Where the prefix of `best` (descending) ends: after PREFIX, or after the run of
+    equal bounds it would cut, up to PLATEAU_PREFIX. Many activities share the best bound
+    (alike but for their interests), and a list that ends on it is settled only once all of
+    them are scored."""
+    if len(best) <= PREFIX:
+        return len(best)
+    run = np.flatnonzero(best[PREFIX:PLATEAU_PREFIX] != best[PREFIX - 1])
+    return PREFIX + int(run[0]) if len(run) else min(len(best), PLATEAU_PREFIX)
 
 
 def _score_all_remote(
@@ -1448,7 +1461,8 @@ def recommend_batched(
 def _chosen(residents, prepared, *, everyone_bit, k, size, margin):
     """Each resident's k best columns (-1 padded) and their exact scores, with the lookups
     they were computed with. Residents whose shortlist of k + margin was crowded are done
-    again with a margin four times wider."""
+    again with a margin sixteen times wider (a run of equal scores is often longer than four
+    times the margin)."""
     candidates, columns, position = prepared.candidates, prepared.columns, prepared.position
     plan = _plan(residents, prepared, size)
     lookups = Lookups.build(residents, candidates, prepared=prepared)
@@ -1482,7 +1496,7 @@ def _chosen(residents, prepared, *, everyone_bit, k, size, margin):
     if len(crowded):
         chosen[crowded], again, _ = _chosen(
             _take(residents, crowded), prepared, everyone_bit=everyone_bit, k=k, size=size,
-            margin=4 * margin,
+            margin=16 * margin,
         )  # fmt: skip
         for field, value in zip(exact, again, strict=True):
             field[crowded] = value

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 
 from bench import matching_synth as synth
 from matching import scoring
-from tests.matching.test_scoring import CATEGORIES, EVERYONE, activity, build, resident, violations
+from tests.matching.test_scoring import (
+    ALL_SLOTS,
+    CATEGORIES,
+    EVERYONE,
+    activity,
+    build,
+    resident,
+    violations,
+)
 
 
 def pruned(on: bool = True):
@@ -119,6 +127,32 @@ def test_crowds_of_equal_activities_are_listed_by_id():
     )
     batched, reference = both(city.declared, crowded, city.taxonomy.slugs, synth.EVERYONE_BIT)
     assert batched == reference
+
+
+def test_a_list_ending_among_equal_remote_activities_is_settled_by_the_prefix():
+    """Thirty online activities alike but for their ids end the resident's list: the prefix
+    takes the whole run of equal best scores (not PREFIX of them), so that no remote
+    activity is left that could still enter, and none is scored a second time."""
+    alike = {"lat": np.nan, "lng": np.nan, "mode": scoring.ONLINE, "step_free": True,
+             "age": None, "audiences": 1, "languages": 1, "price": 0.0,
+             "slots": ALL_SLOTS, "category": 1, "territories": frozenset()}  # fmt: skip
+    activities = [{**alike, "id": n} for n in range(1, 41)]
+    person = {"id": 1, "has_home": True, "lat": 47.2, "lng": -1.5, "territory": 1,
+              "reach": 5.0, "step_free": False, "homebound": False, "age": 40,
+              "audiences": 1, "languages": 1, "budget": np.inf, "modes": 1 << scoring.ONLINE,
+              "availability": ALL_SLOTS, "interests": [1.0, 0, 0, 0], "lonely": False,
+              "dismissed": frozenset()}  # fmt: skip
+    candidates, residents = build(activities, [person])
+    older = np.arange(len(activities)) >= 30  # ten less fresh: below the run
+    candidates = dataclasses.replace(
+        candidates, freshness=np.where(older, 0.0, 1.0).astype(np.float32)
+    )
+    spy = mock.patch.object(scoring, "_score_all_remote", wraps=scoring._score_all_remote)
+    with pruned(), spy as full_passes:
+        batched, reference = both(residents, candidates)
+    assert [item.activity_id for item in batched[0]] == list(range(1, 21))
+    assert batched == reference
+    assert full_passes.call_count == 0
 
 
 @settings(max_examples=50, deadline=None)
