@@ -112,7 +112,7 @@ class RecommendationSet(models.Model):
     )
     computed_at = models.DateTimeField()
     engine_version = models.CharField(max_length=20)
-    items = JSONDocumentField(default=list)
+    items = JSONDocumentField(default=list)  # compressed with lz4 on PostgreSQL (migration 0004)
     # The lowest score of a full list (TOP_K items), 0 for a shorter one: an activity scoring
     # below it cannot enter the list.
     threshold = models.FloatField(default=0.0)

@@ -6,7 +6,7 @@ import gc
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
@@ -227,3 +227,14 @@ def test_the_residents_table_is_patched_row_by_row():
     assert same_table(patched, residents.current_residents())
     assert users[1].pk not in patched.ids and newcomer.pk in patched.ids
     assert patched.excluded[list(patched.ids).index(users[2].pk)] == {activity.pk}
+
+
+@pytest.mark.postgres
+def test_items_are_compressed_with_lz4(db):
+    """Migration 0004: lz4 writes a list in half pglz's time (docs/benchmarks.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'matching_recommendationset'::regclass AND attname = 'items'"
+        )
+        assert cursor.fetchone()[0] == "l"
