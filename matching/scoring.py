@@ -822,7 +822,7 @@ class _Plan:
     served: list[tuple[np.ndarray, np.ndarray, bool]]  # (rows, columns, some pairs unserved)
     remote: np.ndarray
     remote_located: int
-    remote_keys: dict[tuple[bool, bool], np.ndarray]  # (lonely, cold): best score of each remote
+    remote_prefixes: dict[tuple[bool, bool], tuple[np.ndarray, float]]  # see _remote_prefixes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1213,7 +1213,7 @@ def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
         served=list(_packed_areas(prepared.areas.blocks(residents.territory), size)),
         remote=prepared.remote if online else prepared.remote[:0],
         remote_located=prepared.remote_located if online else 0,
-        remote_keys=prepared.remote_keys,
+        remote_prefixes=prepared.remote_prefixes,
     )
 
 
@@ -1233,7 +1233,7 @@ class Prepared:
     position: np.ndarray  # (M,) row of each candidate column in `columns`
     remote: np.ndarray  # columns of the mixed activities with a venue, without, then online
     remote_located: int  # how many of `remote` have a venue
-    remote_keys: dict[tuple[bool, bool], np.ndarray]  # see _best_remote_scores
+    remote_prefixes: dict[tuple[bool, bool], tuple[np.ndarray, float]]  # see _remote_prefixes
 
     @classmethod
     def of(cls, candidates: Candidates) -> Prepared:
@@ -1264,7 +1264,7 @@ class Prepared:
             position=position,
             remote=remote,
             remote_located=int(np.count_nonzero(mixed & located)),
-            remote_keys=_best_remote_scores(candidates, remote),
+            remote_prefixes=_remote_prefixes(candidates, remote),
         )
 
 
@@ -1305,15 +1305,15 @@ def _score_nearby(shortlist, rows_m, columns, lookups, plan, position, *, k, siz
 
 
 def _score_remote(
-    shortlist, residents, rows_m, columns, lookups, remote, located, keys, *, k, size
+    shortlist, residents, rows_m, columns, lookups, remote, located, prefixes, *, k, size
 ):
     """Online activities and mixed ones followed online (`remote`, positions in the
-    columns, the `located` mixed ones first; `keys`: their best scores by kind of resident),
+    columns, the `located` mixed ones first; `prefixes`: see `_remote_prefixes`),
     for the residents who accept online: first every pair sharing an interest category (one
     block per category, each pair in the block of its first shared category), then for each
     kind of resident the activities with the best possible score without a shared interest
-    (a prefix, see `_prefix_end`). Returns each resident's bound on the score of any
-    activity left unscored."""
+    (a prefix of them). Returns each resident's bound on the score of any activity left
+    unscored."""
     bounds = np.full(len(residents), -np.inf)
     online = np.flatnonzero((residents.accepted_modes >> ONLINE) & 1 == 1)
     if not len(online) or not len(remote):
@@ -1337,20 +1337,16 @@ def _score_remote(
                 shortlist, rows_m, columns, lookups, rows, cols, covered=c,
                 located=int(members[:located].sum()), **context,
             )  # fmt: skip
-    for (lonely, cold), best in keys.items():
+    for (lonely, cold), (prefix, unscored) in prefixes.items():
         kind = online[(residents.lonely[online] == lonely) & (lookups.cold[online] == cold)]
         if not len(kind):
             continue
-        order = np.argsort(-best, kind="stable")
-        end = _prefix_end(best[order])
-        prefix = np.sort(order[:end])  # located ones stay first
         for rows in _chunks(kind, size):
             _score_and_offer(
                 shortlist, rows_m, columns, lookups, rows, remote[prefix],
                 located=int(np.count_nonzero(prefix < located)),
                 covered=0 if cold else in_category.shape[1], **context,
             )  # fmt: skip
-        unscored = best[order[end]] if len(order) > end else -np.inf
         bounds[kind] = unscored + WEIGHTS["availability"]
     boosted = np.zeros(len(residents), dtype=bool)
     boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
@@ -1358,6 +1354,22 @@ def _score_remote(
     reach = residents.reach_km.astype(np.float64)
     beyond_reach = np.exp(-reach / (0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)))
     return bounds + BOOST * boosted + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
+
+
+def _remote_prefixes(
+    candidates: Candidates, remote: np.ndarray
+) -> dict[tuple[bool, bool], tuple[np.ndarray, float]]:
+    """For each kind of resident (see `_best_remote_scores`), the remote activities scored
+    for everyone without a shared interest: positions in `remote` of those with the best
+    possible scores (ascending, so that the located ones stay first), and the best possible
+    score of any left out (-inf when none is)."""
+    prefixes = {}
+    for kind, best in _best_remote_scores(candidates, remote).items():
+        order = np.argsort(-best, kind="stable")
+        end = _prefix_end(best[order])
+        unscored = float(best[order[end]]) if len(order) > end else -np.inf
+        prefixes[kind] = (np.sort(order[:end]), unscored)
+    return prefixes
 
 
 def _prefix_end(best: np.ndarray) -> int:
@@ -1474,8 +1486,9 @@ def _chosen(residents, prepared, *, everyone_bit, k, size, margin):
     _score_nearby(nearby, rows_m, columns, lookups, plan, position, **common)
     located = plan.remote_located
     bounds = _score_remote(
-        far, residents, rows_m, columns, lookups, remote, located, plan.remote_keys, **common
-    )
+        far, residents, rows_m, columns, lookups, remote, located, plan.remote_prefixes,
+        **common,
+    )  # fmt: skip
     everyone = np.arange(len(residents))
     choose = dict(k=k, everyone_bit=everyone_bit)
     chosen, kth, exact, crowded = _choose(
