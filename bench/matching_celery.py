@@ -165,9 +165,11 @@ def _stat(pid: int) -> list[str]:
     return raw[raw.rindex(")") + 2 :].split()
 
 
-def _cpu(pid: int) -> float:
+def _cpu(pid: int, *, reaped_children: bool = False) -> float:
+    """User + system CPU of a process, and of its children it has reaped when asked."""
     fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+    end = 15 if reaped_children else 13  # utime, stime, then cutime, cstime
+    return sum(int(value) for value in fields[11:end]) / CLOCK_TICKS if fields else 0.0
 
 
 def _state(pid: int) -> str:
@@ -184,9 +186,7 @@ def postgres_cpu() -> float:
     for comm in Path("/proc").glob("[0-9]*/comm"):
         with contextlib.suppress(OSError):
             if comm.read_text().strip() == "postgres":
-                fields = _stat(int(comm.parent.name))
-                if fields:
-                    total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+                total += _cpu(int(comm.parent.name), reaped_children=True)
     return total
 
 
