@@ -393,6 +393,30 @@ def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
     assert _datetime(moment) == serializers.DateTimeField().to_representation(moment)
 
 
+@pytest.mark.postgres
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lat=st.floats(min_value=-89.9, max_value=89.9, allow_subnormal=False),
+    lng=st.floats(min_value=-180, max_value=180, allow_subnormal=False),
+    radius_m=st.floats(min_value=0, max_value=400_000, allow_subnormal=False),
+)
+def test_earth_literals_are_earthdistance_s_own_values(lat, lng, radius_m):
+    """The point and box the search sends as literals are exactly what ll_to_earth and
+    earth_box compute: the nearest-first order and its cursors stay those of the index."""
+    from activities.search import earth_box_sql, earth_point_sql
+
+    point, point_args = earth_point_sql(lat, lng)
+    box, box_args = earth_box_sql(lat, lng, radius_m)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {point} = ll_to_earth(%s, %s), {box} = earth_box(ll_to_earth(%s, %s), %s)",
+            [*point_args, lat, lng, *box_args, lat, lng, radius_m],
+        )
+        assert cursor.fetchone() == (True, True)
+
+
 def test_remote_activities_serving_the_point_are_included_and_marked(client):
     """Rezé (44143) is in Nantes Métropole: an at-home service for the métropole serves it."""
     from activities.models import Territory
