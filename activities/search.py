@@ -606,9 +606,10 @@ def _activity_rows(
 ) -> tuple[list[dict], bool]:
     """Up to `size` cards after `after`, and whether more follow.
 
-    The rows are chosen by an inner query that reads only the activity (and its place or
+    The rows are chosen by a query that reads only the activity (and its place or
     organization when a condition needs them); on PostgreSQL the covering GiST index answers
-    it without touching the table (migration 0007). The cards are read for the chosen rows only.
+    it without touching the table (migration 0007). The cards of the page are then read by
+    id (`_cards_by_id`).
     """
     where, args = conditions.where_sql, list(conditions.args)
     if after:
@@ -645,7 +646,7 @@ def _activity_rows(
 
 
 def _tie_rows(
-    inner: str, inner_args: list, key: SortKey, tie: float, order: str, order_args: list, size
+    inner: str, inner_args: list, key: SortKey, tie: float, order: str, order_args: list, size: int
 ) -> list[tuple]:
     """The rows of `inner` at the distance `tie`, nearest first like the page: activities
     sharing a venue tie, and a venue may hold dozens. Asked for "distance = tie" without an
