@@ -22,6 +22,7 @@ sessions of the next 7 days within 5 km (25 %). `--mix list` measures the plain 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -431,6 +432,58 @@ def run_wrk(
     raise RuntimeError(f"wrk printed no result:\n{completed.stdout}\n{completed.stderr}")
 
 
+def connections_per_worker(server) -> list[int]:
+    """The established connections on the server's port that each gunicorn worker holds,
+    most first. wrk's keep-alive connections stay with the worker that accepted them, and a
+    worker is bound to one core by its GIL: how they fell may move a closed-loop run's
+    throughput, and the count lets a run show it."""
+    port = f":{server.port:04X}"
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[1].endswith(port) and fields[3] == "01":  # local port, ESTABLISHED
+                sockets.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in server.worker_pids():
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        held = 0
+        for fd in descriptors:
+            with contextlib.suppress(OSError):
+                held += os.readlink(f"/proc/{pid}/fd/{fd}") in sockets
+        counts.append(held)
+    return sorted(counts, reverse=True)
+
+
+def closed_loop(server, paths_file: Path, *, duration: float, connections: int) -> dict:
+    """`run_wrk` against the server, with how its connections fell on the workers (sampled
+    halfway through the run)."""
+    spread: list[int] = []
+    timer = threading.Timer(duration / 2, lambda: spread.extend(connections_per_worker(server)))
+    timer.start()
+    try:
+        result = run_wrk(server.base_url, paths_file, duration=duration, connections=connections)
+    finally:
+        timer.cancel()
+        timer.join()
+    result["connections_per_worker"] = spread
+    return result
+
+
+def _log_closed_loop(log, run: dict) -> None:
+    log(
+        f"  {run['rps']} req/s; connections per worker {run['connections_per_worker']}; "
+        f"others used {run['other_cpu']}"
+    )
+
+
 def run_open_loop(base_url: str, paths_file: Path, *, rate: float, duration: float) -> dict:
     command = [
         sys.executable, "-m", "bench.openloop", "--url", base_url, "--paths", str(paths_file),
@@ -515,22 +568,22 @@ def bench_one(n: int, args: argparse.Namespace, log) -> dict:
         log(f"closed loop, floor endpoint, {args.duration} s")
         quiet = wait_until_quiet(database_name, max_wait=args.wait_quiet, log=log)
         other = OtherCpu(database_name)
-        result["floor"] = run_wrk(
-            server.base_url, floor_file, duration=args.duration, connections=args.connections
+        result["floor"] = closed_loop(
+            server, floor_file, duration=args.duration, connections=args.connections
         )
         result["floor"]["other_cpu"] = other.stop()
         result["floor"]["quiet_wait"] = quiet
-        log(f"  {result['floor']['rps']} req/s; others used {result['floor']['other_cpu']}")
+        _log_closed_loop(log, result["floor"])
         log(f"closed loop, {args.mix} mix, {args.duration} s")
         server.wait_drained(log)
         quiet = wait_until_quiet(database_name, max_wait=args.wait_quiet, log=log)
         other = OtherCpu(database_name)
-        result["search"] = run_wrk(
-            server.base_url, mix_file, duration=args.duration, connections=args.connections
+        result["search"] = closed_loop(
+            server, mix_file, duration=args.duration, connections=args.connections
         )
         result["search"]["other_cpu"] = other.stop()
         result["search"]["quiet_wait"] = quiet
-        log(f"  {result['search']['rps']} req/s; others used {result['search']['other_cpu']}")
+        _log_closed_loop(log, result["search"])
         if not args.skip_open_loop:
             # Half the mix's own maximum (a load it can carry), then the target's rate (half
             # the floor's maximum). In that order: past saturation the server keeps working on
@@ -634,9 +687,15 @@ def markdown(results: Sequence[dict]) -> str:
         rss = ", ".join(f"{peak['rss_mb']:.0f}" for peak in result["worker_memory"].values())
         load = result["load"]
         loaded = "reused" if load["reused"] else f"loaded in {load['seconds']['total']:.0f} s"
+        spread = "; ".join(
+            f"{name} {'/'.join(map(str, result[name].get('connections_per_worker', [])))}"
+            for name in ("floor", "search")
+            if result.get(name)
+        )
         notes.append(
             f"- N = {n}: dataset {loaded}; {result['mix']}/floor throughput ratio "
-            f"{v['ratio_to_floor']}; peak worker RSS (MB): {rss}; "
+            f"{v['ratio_to_floor']}; wrk connections per worker: {spread}; "
+            f"peak worker RSS (MB): {rss}; "
             f"{'valid run' if v['valid'] else 'NOT VALID: ' + '; '.join(v['problems'])}"
             + (f" (warning: {'; '.join(v['warnings'])})" if v["warnings"] else "")
         )

@@ -243,3 +243,28 @@ def test_a_run_on_a_shared_machine_says_so():
         "floor: other processes used 20% of the machine",
         "floor: the hypervisor took 30%",
     ]
+
+
+def test_the_connections_each_worker_holds_are_counted():
+    """A listening socket in this process stands for the server, this process for its only
+    worker: it holds the accepted ends; the clients' ends (another local port) do not count."""
+    import os
+    import socket
+    import types
+
+    from bench.search import connections_per_worker
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        server = types.SimpleNamespace(port=port, worker_pids=lambda: [os.getpid()])
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        accepted = [listener.accept()[0] for _ in clients]
+        try:
+            assert connections_per_worker(server) == [3]
+            accepted.pop().close()
+            clients.pop().close()
+            assert connections_per_worker(server) == [2]
+        finally:
+            for end in clients + accepted:
+                end.close()
+    assert connections_per_worker(types.SimpleNamespace(port=port, worker_pids=lambda: [])) == []
