@@ -481,14 +481,14 @@ class _PreparedCursor(psycopg.Cursor):
 
 def _fetch_prepared(sql: str, args: list) -> list[tuple]:
     """`_fetch` for a query whose best plan does not depend on its arguments (rows by
-    primary key): on PostgreSQL, planned once per connection rather than on every call.
-    Through Django's cursor wrapper, so that it is counted and logged like any query."""
-    if not is_postgres():
+    primary key): on PostgreSQL, planned once per connection rather than on every call,
+    through Django's cursor wrapper (its execute wrappers and error translation). Where
+    Django logs the queries (DEBUG, tests counting them), plain `_fetch` runs it: the log
+    shows a query as its client-side bound text, which a prepared statement has not."""
+    if not is_postgres() or connection.queries_logged:
         return _fetch(sql, args)
     connection.ensure_connection()
-    raw = _PreparedCursor(connection.connection)
-    make = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    with make(raw) as cursor:
+    with connection.make_cursor(_PreparedCursor(connection.connection)) as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
 

@@ -417,6 +417,31 @@ def test_earth_literals_are_earthdistance_s_own_values(lat, lng, radius_m):
         assert cursor.fetchone() == (True, True)
 
 
+@pytest.mark.postgres
+def test_cards_and_sessions_by_id_are_read_through_prepared_statements():
+    """The same rows as the plain query, from a statement the connection keeps prepared."""
+    from activities import search
+
+    activities = [listed_activity(lat=47.2, lng=-1.5, starts=[soon(1), soon(2)]) for _ in range(3)]
+    ids = [activity.pk for activity in activities]
+    sessions = [pk for a in activities for pk in a.occurrences.values_list("id", flat=True)]
+    now = timezone.now()
+    cards = search._cards_by_id(ids, now)
+    assert sorted(cards) == sorted(ids)
+    assert all(len(card[-1]) == 2 for card in cards.values())  # the next sessions, read with it
+    found = search._sessions_by_id(sessions)
+    assert sorted(row[0] for row in found) == sorted(sessions)
+    assert [row[1] for row in found] == sorted(row[1] for row in found)  # soonest first
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("unnest" in text and "activities_activity" in text for text in prepared)
+    with CaptureQueriesContext(connection) as logged:  # logged: the plain query, same rows
+        assert search._cards_by_id(ids, now) == cards
+        assert search._sessions_by_id(sessions) == found
+    assert all(query["sql"] for query in logged.captured_queries)
+
+
 def test_remote_activities_serving_the_point_are_included_and_marked(client):
     """Rezé (44143) is in Nantes Métropole: an at-home service for the métropole serves it."""
     from activities.models import Territory
