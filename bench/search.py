@@ -6,7 +6,8 @@ For each N: the France dataset of N activities is loaded (or reused) into its ow
 (relier_bench_100k, relier_bench_1m...), gunicorn serves the API on 127.0.0.1 with DEBUG off
 and throttling out of the way, and then, in the same run:
 
-1. closed loop (wrk, saturating): the floor endpoint (bench/floor.py), then the search mix;
+1. closed loop (wrk, saturating): the floor endpoint (bench/floor.py), then the search mix,
+   each with how wrk's connections fell on the workers;
 2. open loop (bench/openloop.py): the search mix at a constant rate of half the floor's
    maximum, latency measured from each request's due time;
 
