@@ -221,6 +221,16 @@ def _store_sets(lists: list[_List]) -> None:
     )
     reasons_json: dict[int, str] = {}
     with connection.cursor() as cursor:
+        # A value moves from the temporary table compressed as it was there (PostgreSQL does
+        # not recompress it): the temporary table compresses with the method of the sets'
+        # own column (lz4, migration 0004) rather than the server's default (pglz).
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', CASE attcompression "
+            "WHEN 'l' THEN 'lz4' WHEN 'p' THEN 'pglz' "
+            "ELSE current_setting('default_toast_compression') END, true) "
+            "FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
+            [table, RecommendationSet._meta.get_field("items").column],
+        )
         cursor.execute(
             f"CREATE TEMP TABLE matching_incoming ON COMMIT DROP AS "
             f'SELECT {columns} FROM "{table}" WITH NO DATA'
