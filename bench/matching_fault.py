@@ -128,7 +128,9 @@ def fault_run(
         worker.kill_one_process()
     log(f"killed ({kill}) after {killed_after:.1f} s with {written:,} of {n:,} sets written")
     try:
-        _seconds, written = wait_for_sets(n, since=started_at, timeout=timeout, redis_url=redis_url)
+        _seconds, written = wait_for_sets(
+            n, since=started_at, timeout=timeout, redis_url=redis_url, count_every=2.0
+        )
         completed = time.perf_counter() - started
         cpu += worker.cpu_seconds()
     finally:
