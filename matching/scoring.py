@@ -725,11 +725,16 @@ def h3_parent(cells: np.ndarray, resolution: int) -> np.ndarray:
     return (cells & ~resolution_field) | np.uint64(resolution << 52) | finer_digits
 
 
-def spatial_batches(residents: Residents, size: int = CELL_SIZE) -> list[np.ndarray]:
-    """Rows of residents grouped by reach band (a group's pool of venues is as wide as its
-    longest reach), then by H3 cell: coarse cells, split while they hold more than `size`
-    residents. Groups come in order of band, then cell."""
-    lat, lng = latlng(residents.xyz)
+def spatial_batches(
+    residents: Residents, size: int = CELL_SIZE, rows: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Rows of residents (all, or the given `rows`) grouped by reach band (a group's pool of
+    venues is as wide as its longest reach), then by H3 cell: coarse cells, split while they
+    hold more than `size` residents. Groups come in order of band, then cell."""
+    rows = np.arange(len(residents)) if rows is None else np.asarray(rows, dtype=np.int64)
+    if not len(rows):
+        return []
+    lat, lng = latlng(residents.xyz[rows])
     cells = np.array(
         [
             h3.api.basic_int.latlng_to_cell(a, b, FINE_CELL_RESOLUTION)
@@ -737,24 +742,24 @@ def spatial_batches(residents: Residents, size: int = CELL_SIZE) -> list[np.ndar
         ],
         dtype=np.uint64,
     )
-    band = np.searchsorted(REACH_BANDS_KM, residents.reach_km)
-    rows = np.arange(len(residents))
+    band = np.searchsorted(REACH_BANDS_KM, residents.reach_km[rows])
+    at = np.arange(len(rows))  # positions in `rows`
     groups: list[np.ndarray] = []
     for resolution in range(COARSE_CELL_RESOLUTION, FINE_CELL_RESOLUTION + 1):
-        parent = h3_parent(cells[rows], resolution)
-        order = np.lexsort((parent, band[rows]))
-        rows, parent = rows[order], parent[order]
+        parent = h3_parent(cells[at], resolution)
+        order = np.lexsort((parent, band[at]))
+        at, parent = at[order], parent[order]
         starts = np.flatnonzero(
-            np.concatenate([[True], (parent[1:] != parent[:-1]) | (np.diff(band[rows]) != 0)])
+            np.concatenate([[True], (parent[1:] != parent[:-1]) | (np.diff(band[at]) != 0)])
         )
-        sizes = np.diff(np.append(starts, len(rows)))
+        sizes = np.diff(np.append(starts, len(at)))
         split = sizes > size
         if resolution == FINE_CELL_RESOLUTION:
             split[:] = False
         for start, count in zip(starts[~split].tolist(), sizes[~split].tolist(), strict=True):
-            groups += _chunks(rows[start : start + count], size)
-        rows = rows[np.repeat(split, sizes)]
-        if not len(rows):
+            groups += _chunks(rows[at[start : start + count]], size)
+        at = at[np.repeat(split, sizes)]
+        if not len(at):
             break
     return groups
 
@@ -773,8 +778,8 @@ class _Venues:
     xyz: np.ndarray
 
     @classmethod
-    def of(cls, candidates: Candidates) -> _Venues:
-        cols = np.flatnonzero(_located(candidates))
+    def of(cls, candidates: Candidates, modes: tuple[int, ...] = VENUE_MODES) -> _Venues:
+        cols = np.flatnonzero(_located(candidates) & np.isin(candidates.mode, modes))
         keys = _grid_keys(*latlng(candidates.xyz[cols]))
         order = np.argsort(keys, kind="stable")
         cols = cols[order]
@@ -813,12 +818,11 @@ class _Venues:
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
-    """What the batch engine scores, in candidate columns: each batch of residents with the
-    venues within its cover, each service area's residents with its activities, and the
-    remote activities (mixed ones with a venue first) when some resident follows online."""
+    """What the batch engine scores: each batch of residents with the venues within its cover
+    (rows in `columns`), each service area's residents with its activities, and the remote
+    activities (mixed ones with a venue first) when some resident follows online."""
 
-    venues: _Venues
-    batches: list[tuple[np.ndarray, np.ndarray]]  # (rows, venue positions)
+    batches: list[tuple[np.ndarray, np.ndarray]]  # (rows, venues' rows in `columns`)
     served: list[tuple[np.ndarray, np.ndarray, bool]]  # (rows, columns, some pairs unserved)
     remote: np.ndarray
     remote_located: int
@@ -1183,14 +1187,15 @@ def _union(sorted_arrays: list[np.ndarray]) -> np.ndarray:
     return sorted_arrays[0] if len(sorted_arrays) == 1 else distinct(np.concatenate(sorted_arrays))
 
 
-def _packed(venues: _Venues, residents: Residents, cover_km: np.ndarray, size: int):
-    """(rows, venue positions) batches from the groups of `spatial_batches`, each group with
-    the venues within its cover. Consecutive groups share a batch while the pairs this adds
-    cost less than the block they save (sparse places have many small groups)."""
+def _packed(venues: _Venues, residents: Residents, who: np.ndarray, cover_km, size: int):
+    """(rows, venue positions) batches from the groups of `spatial_batches` of the rows
+    `who`, each group with the venues within its cover. Consecutive groups share a batch while
+    the pairs this adds cost less than the block they save (sparse places have many small
+    groups)."""
     rows: list[np.ndarray] = []
     pools: list[np.ndarray] = []
     height = width = 0
-    for group in spatial_batches(residents, min(CELL_SIZE, size)):
+    for group in spatial_batches(residents, min(CELL_SIZE, size), who):
         pool = venues.near(residents.xyz[group], cover_km[group])
         added = height * len(pool) + len(group) * width
         if rows and (height + len(group) > size or added > PACK_PAIRS):
@@ -1204,12 +1209,26 @@ def _packed(venues: _Venues, residents: Residents, cover_km: np.ndarray, size: i
 
 
 def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
-    """The batches of venues, the blocks of service areas and the remote activities."""
+    """The batches of venues, the blocks of service areas and the remote activities. Residents
+    who cannot go out (homebound, or with no home) or do not attend in person meet only the
+    mixed venues within their reach, which they may follow online (and are nearer than those
+    beyond it); those who can do neither meet no venue."""
     cover_km = np.maximum(residents.reach_km.astype(np.float64), MIN_DECAY_REACH_KM)
-    online = np.any((residents.accepted_modes >> ONLINE) & 1 == 1)
+    accepts = (residents.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
+    goes_out = residents.has_home & ~residents.homebound
+    in_person = goes_out & accepts[:, IN_PERSON]
+    mixed = accepts[:, ONLINE] | (goes_out & accepts[:, MIXED])
+    batches = [
+        (rows, prepared.position[venues.cols[pool]])
+        for venues, who in (
+            (prepared.venues, in_person),
+            (prepared.mixed_venues, mixed & ~in_person),
+        )
+        for rows, pool in _packed(venues, residents, np.flatnonzero(who), cover_km, size)
+    ]
+    online = accepts[:, ONLINE].any()
     return _Plan(
-        venues=prepared.venues,
-        batches=list(_packed(prepared.venues, residents, cover_km, size)),
+        batches=batches,
         served=list(_packed_areas(prepared.areas.blocks(residents.territory), size)),
         remote=prepared.remote if online else prepared.remote[:0],
         remote_located=prepared.remote_located if online else 0,
@@ -1225,6 +1244,7 @@ class Prepared:
 
     candidates: Candidates  # what was prepared
     venues: _Venues
+    mixed_venues: _Venues  # those of mixed activities only
     areas: ServiceAreas
     id_rank: np.ndarray  # (M,) rank of each activity id (ties go to the lowest)
     by_rank: np.ndarray  # (M,) column of each id rank
@@ -1256,6 +1276,7 @@ class Prepared:
         return cls(
             candidates=candidates,
             venues=venues,
+            mixed_venues=_Venues.of(candidates, (MIXED,)),
             areas=ServiceAreas.of(candidates),
             id_rank=id_rank,
             by_rank=by_rank,
@@ -1289,11 +1310,11 @@ def _packed_areas(blocks: list[tuple[np.ndarray, np.ndarray]], size: int):
 def _score_nearby(shortlist, rows_m, columns, lookups, plan, position, *, k, size) -> None:
     """Each batch against the venues within its cover, then each service area's residents
     against its at-home and phone activities."""
-    for rows, pool in plan.batches:
-        if len(pool):
+    for rows, cols in plan.batches:
+        if len(cols):
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, position[plan.venues.cols[pool]],
-                k=k, route=SPATIAL, located=len(pool),
+                shortlist, rows_m, columns, lookups, rows, cols, k=k, route=SPATIAL,
+                located=len(cols),
             )  # fmt: skip
     for residents_of_area, cols, mixed in plan.served:
         for rows in _chunks(residents_of_area, size):

@@ -199,6 +199,34 @@ def test_the_pool_of_a_group_holds_every_venue_within_each_members_reach():
         assert set(np.flatnonzero(within.any(axis=0)).tolist()) <= pool
 
 
+def test_residents_who_cannot_go_out_meet_only_mixed_venues():
+    _taxonomy, candidates, residents = synth.france(3_000, 400, seed=5)
+    rng = np.random.default_rng(5)
+    residents.homebound[:] = rng.random(400) < 0.4
+    residents.has_home[:] = rng.random(400) < 0.9
+    residents.accepted_modes[:] = rng.integers(0, 1 << len(scoring.MODES), 400)
+    accepts = (residents.accepted_modes[:, None] >> np.arange(len(scoring.MODES))) & 1 == 1
+    goes_out = residents.has_home & ~residents.homebound
+    prepared = scoring.Prepared.of(candidates)
+    plan = scoring._plan(residents, prepared, 64)
+    met = {}  # resident row: the modes of the venues met
+    for rows, cols in plan.batches:
+        modes = set(candidates.mode[prepared.columns.order[cols]].tolist())
+        for row in rows.tolist():
+            assert row not in met  # one batch each
+            met[row] = modes
+    for row in range(400):
+        if goes_out[row] and accepts[row, scoring.IN_PERSON]:
+            assert met[row] <= {scoring.IN_PERSON, scoring.MIXED}
+        elif accepts[row, scoring.ONLINE] or (goes_out[row] and accepts[row, scoring.MIXED]):
+            assert met.get(row, set()) <= {scoring.MIXED}
+        else:
+            assert row not in met
+    assert any(m == {scoring.MIXED} for m in met.values())
+    assert any(scoring.IN_PERSON in m for m in met.values())
+    assert residents.homebound[[r for r, m in met.items() if m == {scoring.MIXED}]].any()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     areas=st.lists(st.frozensets(st.integers(0, 12), max_size=5), min_size=1, max_size=30),
