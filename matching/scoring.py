@@ -5,9 +5,10 @@ Pure functions over numpy arrays, no ORM. Two engines give the same lists:
 - `recommend` is the reference: every pair scored exactly (float64, `pair_scores`), written
   to be read. Hard constraints are never traded against the score.
 - `recommend_batched` is the production engine. Residents are grouped by reach band and by
-  adaptive H3 cell; a batch is scored only against the venues within its cover, each service
-  area's residents against its at-home and phone activities, and the online activities (and
-  mixed ones followed online) by shared interest category, then in order of their best
+  adaptive H3 cell; a batch is scored only against the venues within its cover (the mixed
+  ones alone for residents who can only follow online), each service area's residents
+  against its at-home and phone activities, and the online activities (and mixed ones
+  followed online) by shared interest category, then in order of their best
   possible score until no unscored one can enter a list (else all of them). Scores are
   float32 matrix products (distances as dot products of unit vectors, hard constraints as
   products of 0/1 matrices), an infeasible pair lowered by a constant larger than any score,
