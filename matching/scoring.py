@@ -1212,8 +1212,8 @@ def _packed(venues: _Venues, residents: Residents, who: np.ndarray, cover_km, si
 def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
     """The batches of venues, the blocks of service areas and the remote activities. Residents
     who cannot go out (homebound, or with no home) or do not attend in person meet only the
-    mixed venues within their reach, which they may follow online (and are nearer than those
-    beyond it); those who can do neither meet no venue."""
+    mixed venues, which they may follow online (nearness counts for one within reach: beyond
+    it, the remote route scores it); those who can do neither meet no venue."""
     cover_km = np.maximum(residents.reach_km.astype(np.float64), MIN_DECAY_REACH_KM)
     accepts = (residents.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
     goes_out = residents.has_home & ~residents.homebound

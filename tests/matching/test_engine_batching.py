@@ -177,6 +177,10 @@ def test_spatial_batches_hold_every_resident_once_in_small_groups(data, size):
     assert max(len(g) for g in groups) <= size
     band = np.searchsorted(scoring.REACH_BANDS_KM, arrays.reach_km)
     assert all(len(set(band[g].tolist())) == 1 for g in groups)
+    some = np.arange(len(arrays))[::2]
+    groups = scoring.spatial_batches(arrays, size, some)
+    assert sorted(np.concatenate(groups or [some[:0]]).tolist()) == some.tolist()
+    assert all(len(g) <= size and len(set(band[g].tolist())) == 1 for g in groups)
 
 
 def test_the_pool_of_a_group_holds_every_venue_within_each_members_reach():
