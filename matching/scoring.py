@@ -928,6 +928,24 @@ def _column_side(candidates: Candidates, order: np.ndarray, id_rank: np.ndarray)
     )
 
 
+def _allowed_modes(r: Residents) -> tuple[np.ndarray, np.ndarray]:
+    """(R, mode, fully step-free venue?) bool: what each resident can take on the spatial
+    route (venues within reach, services where they live) and on the global one (online)."""
+    accepts = (r.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
+    online_ok = accepts[:, ONLINE]
+    venue_ok = (r.has_home & ~r.homebound)[:, None] & (
+        np.array([False, True])[None, :] | ~r.step_free[:, None]
+    )  # (R, step-free venue?)
+    spatial = np.zeros((len(r), len(MODES), 2), dtype=bool)
+    spatial[:, IN_PERSON] = accepts[:, [IN_PERSON]] & venue_ok
+    spatial[:, MIXED] = online_ok[:, None] | (accepts[:, [MIXED]] & venue_ok)
+    spatial[:, AT_HOME] = accepts[:, [AT_HOME]]
+    spatial[:, PHONE] = accepts[:, [PHONE]]
+    remote_codes = np.zeros_like(spatial)
+    remote_codes[:, ONLINE] = remote_codes[:, MIXED] = online_ok[:, None]
+    return spatial, remote_codes
+
+
 def _row_side(
     residents: Residents, lookups: Lookups, everyone_bit: int, columns: _Columns
 ) -> _Rows:
@@ -952,19 +970,7 @@ def _row_side(
         [_CHECK * np.concatenate(allowed, axis=1), available, np.ones((len(r), 1))], axis=1
     )
 
-    accepts = (r.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
-    online_ok = accepts[:, ONLINE]
-    venue_ok = (r.has_home & ~r.homebound)[:, None] & (
-        np.array([False, True])[None, :] | ~r.step_free[:, None]
-    )  # (R, step-free venue?)
-    spatial = np.zeros((len(r), len(MODES), 2), dtype=bool)
-    spatial[:, IN_PERSON] = accepts[:, [IN_PERSON]] & venue_ok
-    spatial[:, MIXED] = online_ok[:, None] | (accepts[:, [MIXED]] & venue_ok)
-    spatial[:, AT_HOME] = accepts[:, [AT_HOME]]
-    spatial[:, PHONE] = accepts[:, [PHONE]]
-    remote_codes = np.zeros_like(spatial)
-    remote_codes[:, ONLINE] = remote_codes[:, MIXED] = online_ok[:, None]
-
+    spatial, remote_codes = _allowed_modes(r)
     reach = r.reach_km.astype(np.float64)
     cover = np.maximum(reach, MIN_DECAY_REACH_KM)
     return _Rows(
@@ -1188,7 +1194,9 @@ def _union(sorted_arrays: list[np.ndarray]) -> np.ndarray:
     return sorted_arrays[0] if len(sorted_arrays) == 1 else distinct(np.concatenate(sorted_arrays))
 
 
-def _packed(venues: _Venues, residents: Residents, who: np.ndarray, cover_km, size: int):
+def _packed(
+    venues: _Venues, residents: Residents, who: np.ndarray, cover_km: np.ndarray, size: int
+):
     """(rows, venue positions) batches from the groups of `spatial_batches` of the rows
     `who`, each group with the venues within its cover. Consecutive groups share a batch while
     the pairs this adds cost less than the block they save (sparse places have many small
@@ -1215,10 +1223,9 @@ def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
     mixed venues, which they may follow online (nearness counts for one within reach: beyond
     it, the remote route scores it); those who can do neither meet no venue."""
     cover_km = np.maximum(residents.reach_km.astype(np.float64), MIN_DECAY_REACH_KM)
-    accepts = (residents.accepted_modes[:, None] >> np.arange(len(MODES))) & 1 == 1
-    goes_out = residents.has_home & ~residents.homebound
-    in_person = goes_out & accepts[:, IN_PERSON]
-    mixed = accepts[:, ONLINE] | (goes_out & accepts[:, MIXED])
+    spatial, remote_codes = _allowed_modes(residents)
+    in_person = spatial[:, IN_PERSON].any(axis=1)
+    mixed = spatial[:, MIXED].any(axis=1)
     batches = [
         (rows, prepared.position[venues.cols[pool]])
         for venues, who in (
@@ -1227,7 +1234,7 @@ def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
         )
         for rows, pool in _packed(venues, residents, np.flatnonzero(who), cover_km, size)
     ]
-    online = accepts[:, ONLINE].any()
+    online = remote_codes[:, ONLINE].any()
     return _Plan(
         batches=batches,
         served=list(_packed_areas(prepared.areas.blocks(residents.territory), size)),
