@@ -8,14 +8,16 @@ Pure functions over numpy arrays, no ORM. Two engines give the same lists:
   adaptive H3 cell; a batch is scored only against the venues within its cover (the mixed
   ones alone for residents who can only follow online), each service area's residents
   against its at-home and phone activities, and the online activities (and mixed ones
-  followed online) by shared interest category, then in order of their best
-  possible score until no unscored one can enter a list (else all of them). Scores are
-  float32 matrix products (distances as dot products of unit vectors, hard constraints as
-  products of 0/1 matrices), an infeasible pair lowered by a constant larger than any score,
-  so that a partition keeps its speed and an infeasible pair never enters a list. Each
-  resident keeps a shortlist a little longer than k, whose head is rescored exactly with
-  `pair_scores` (a shortlist too crowded to tell is redone wider): lists, scores and reasons
-  are the reference's. Ties are broken by activity id, so runs are repeatable.
+  followed online) by shared interest category. Where there are many (a city's venues, the
+  country's online activities), they are scored in order of their ceiling, the most a pair
+  can score (a city's venues sharing an interest all at once), and each resident stops as
+  soon as nothing left could enter their list. Scores are float32 matrix products (distances as dot
+  products of unit vectors, hard constraints as products of 0/1 matrices), an infeasible
+  pair lowered by a constant larger than any score, so that a partition keeps its speed and
+  an infeasible pair never enters a list. Each resident keeps a shortlist a little longer
+  than k, whose head is rescored exactly with `pair_scores` (a shortlist too crowded to tell
+  is redone wider): lists, scores and reasons are the reference's. Ties are broken by
+  activity id, so runs are repeatable.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import heapq
 import itertools
 from typing import NamedTuple
 
@@ -701,8 +704,10 @@ RESCORE_SLACK = 1e-4  # float32 scores are within 1e-5 of the exact ones
 PACK_PAIRS = 5_000  # scoring this many pairs costs about as much as one more block
 DENSE_REMOTE_PAIRS = 1 << 18  # below this, score every remote pair: blocks would cost more
 CHOOSE_CHUNK = 4096  # residents rescored together: the temporaries are reused
-PREFIX = 128  # online activities scored for everyone, in order of their best possible score
-PLATEAU_PREFIX = 1024  # the prefix, extended through a run of equal best scores, at most
+WIDE_POOL = 2048  # venues from which a batch's pool is scored by interest, the rest bounded
+WIDE_BATCHES = 4  # batches of residents with a wide pool scored as one (see `_packed`)
+STREAM_FIRST = 64  # columns in a bounded stream's first chunk; each next chunk is twice as wide
+CEILING_SLACK = 1e-6  # covers the order in which float64 bounds and exact scores are added
 COARSE_CELL_RESOLUTION = 3  # H3, edge ~69 km
 FINE_CELL_RESOLUTION = 9  # H3, edge ~0.2 km: residents in one such cell are not split further
 REACH_BANDS_KM = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)  # upper edges: short reaches, small pools
@@ -827,7 +832,6 @@ class _Plan:
     served: list[tuple[np.ndarray, np.ndarray, bool]]  # (rows, columns, some pairs unserved)
     remote: np.ndarray
     remote_located: int
-    remote_prefixes: dict[tuple[bool, bool], tuple[np.ndarray, float]]  # see _remote_prefixes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -858,10 +862,13 @@ class _Rows:
     access: np.ndarray  # (R, A - 10): 32 where each checked value is allowed, slots free, 1
     access_codes: dict[str, np.ndarray]  # by route: 32 where that mode x step-free is allowed
     budget: np.ndarray
+    languages: np.ndarray  # int64 masks
     xyz: np.ndarray
     territory: np.ndarray
     cos_reach: np.ndarray  # float64: within reach when the dot product is at least this
     nearness_rate: np.ndarray  # nearness = exp(rate sqrt(1 - cos)): the chord is sqrt(2 - 2 cos)
+    kind: np.ndarray  # 2 lonely + without interests: the column of `_ceilings` that applies
+    lift: np.ndarray  # float64: the most availability and a saved or joined activity can add
 
 
 def _one_hot(position: np.ndarray, size: int) -> np.ndarray:
@@ -973,6 +980,8 @@ def _row_side(
     spatial, remote_codes = _allowed_modes(r)
     reach = r.reach_km.astype(np.float64)
     cover = np.maximum(reach, MIN_DECAY_REACH_KM)
+    boosted = np.zeros(len(r), dtype=bool)
+    boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
     return _Rows(
         interests=r.interests.astype(f32, copy=False),
         interest_scale=(2 * WEIGHTS["interest"] / lookups.interest_norm).astype(f32),
@@ -983,10 +992,13 @@ def _row_side(
             for route, codes in ((SPATIAL, spatial), (GLOBAL, remote_codes))
         },
         budget=r.budget,
+        languages=r.languages,
         xyz=r.xyz.astype(np.float64),
         territory=r.territory,
         cos_reach=np.cos(reach / EARTH_RADIUS_KM),
         nearness_rate=(-np.sqrt(2) * EARTH_RADIUS_KM / (0.5 * cover)).astype(f32),
+        kind=2 * r.lonely.astype(np.int64) + lookups.cold,
+        lift=WEIGHTS["availability"] + BOOST * boosted + CEILING_SLACK,
     )
 
 
@@ -1013,27 +1025,107 @@ def _take(table, rows: np.ndarray, *, lists: bool = True):
     )
 
 
-def _best_remote_scores(c: Candidates, remote: np.ndarray) -> dict[tuple[bool, bool], np.ndarray]:
-    """For each kind of resident (lonely, without interests), the best score each remote
-    activity could reach without a shared interest, less the availability term (at most
-    0.15): a mixed activity not scored with the resident's batch is beyond their reach, so
-    its nearness is below exp(-2)."""
-    mixed = c.mode[remote] == MIXED
-    nearness = np.where(mixed, np.exp(-2.0), NO_VENUE_NEARNESS)
-    popularity = c.popularity[remote].astype(np.float64)
-    base = (
-        WEIGHTS["distance"] * nearness
-        + WEIGHTS["freshness"] * c.freshness[remote]
-        + WEIGHTS["popularity"] * popularity
+def _ceilings(c: Candidates) -> np.ndarray:
+    """(M, 4) float64: the most each activity can score beyond its interest, availability and
+    nearness terms and a boost, for each kind of resident (2 lonely + without interests)."""
+    popularity = c.popularity.astype(np.float64)
+    base = WEIGHTS["freshness"] * c.freshness + WEIGHTS["popularity"] * popularity
+    cold_start = COLD_START * c.low_threshold + COLD_START * popularity
+    return np.stack(
+        [
+            base
+            + WEIGHTS["social"] * c.social * (1.0 if lonely else 0.5)
+            + (cold_start if cold else 0.0)
+            for lonely in (False, True)
+            for cold in (False, True)
+        ],
+        axis=1,
     )
-    cold_start = COLD_START * c.low_threshold[remote] + COLD_START * popularity
-    return {
-        (lonely, cold): base
-        + WEIGHTS["social"] * c.social[remote] * (1.0 if lonely else 0.5)
-        + (cold_start if cold else 0.0)
-        for lonely in (False, True)
-        for cold in (False, True)
-    }
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stream:
+    """Columns in descending order of their ceiling (the most a pair can score without its
+    interest, availability and boost), in chunks of doubling width, each with its columns
+    with a venue first: a row can stop once no later chunk can reach its list."""
+
+    cols: np.ndarray  # positions in `columns`
+    starts: np.ndarray  # (n + 1,) where each chunk starts in `cols`, then its length
+    located: np.ndarray  # (n,) columns with a venue at the head of each chunk
+    ceilings: np.ndarray  # (n + 1, 4) the highest ceiling from each chunk on, by kind; -inf last
+
+    @classmethod
+    def of(cls, cols: np.ndarray, ceilings: np.ndarray, located: np.ndarray) -> _Stream:
+        order = np.argsort(-ceilings[:, 0], kind="stable")
+        starts = [0]
+        while starts[-1] < len(cols):
+            starts.append(min(len(cols), 2 * starts[-1] + STREAM_FIRST))
+        starts = np.array(starts)
+        chunk = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+        order = order[np.lexsort((np.arange(len(cols)), ~located[order], chunk))]
+        cols, ceilings, located = cols[order], ceilings[order], located[order]
+        highest = np.full((len(starts), ceilings.shape[1]), -np.inf)
+        heads = starts[:0]
+        if len(cols):
+            highest[:-1] = np.maximum.reduceat(ceilings, starts[:-1], axis=0)
+            heads = np.add.reduceat(located.astype(np.int64), starts[:-1])
+        return cls(
+            cols=cols,
+            starts=starts,
+            located=heads,
+            ceilings=np.maximum.accumulate(highest[::-1], axis=0)[::-1],
+        )
+
+
+def _floors(shortlist: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """A lower bound on each row's final k-th exact score: its k-th float32 score so far, less
+    RESCORE_SLACK (-inf while fewer than k feasible pairs are listed)."""
+    width = shortlist.shape[1]
+    kth = np.partition(shortlist[rows], width - k, axis=1)[:, width - k]
+    score = _unkey(kth)[0].astype(np.float64)
+    return np.where((kth == _EMPTY) | (score < -INFEASIBLE / 2), -np.inf, score - RESCORE_SLACK)
+
+
+def _bounded(shortlist, rows_m, columns, lookups, rows, stream, lift, *, k, route, covered):
+    """Score these rows against a stream, a chunk at a time: the generator yields the highest
+    bound of its next chunk, and scores it when advanced again. A row stops when its bound
+    (its kind's ceiling from that chunk on, plus `lift`, its own share: availability, boost,
+    interest) is below its floor: no pair left can enter its list, not even on a tie."""
+    kind = rows_m.kind[rows]
+    for n in range(len(stream.located)):
+        bounds = stream.ceilings[n, kind] + lift
+        yield float(bounds.max())
+        open_ = bounds >= _floors(shortlist, rows, k)
+        rows, kind, lift = rows[open_], kind[open_], lift[open_]
+        if not len(rows):
+            return
+        # Left out: the columns none of these rows can take (no shared language, too dear).
+        cols = stream.cols[stream.starts[n] : stream.starts[n + 1]]
+        spoken = np.bitwise_or.reduce(rows_m.languages[rows])
+        possible = columns.languages[cols] & spoken != 0
+        possible &= columns.price[cols] <= rows_m.budget[rows].max()
+        _score_and_offer(
+            shortlist, rows_m, columns, lookups, rows, cols[possible], k=k, route=route,
+            located=int(np.count_nonzero(possible[: stream.located[n]])), covered=covered,
+        )  # fmt: skip
+
+
+def _drain(streams: list) -> None:
+    """Score the bounded streams' chunks best bound first, until none is left that could
+    enter a list: the chunks that can score highest raise the floors that end the others."""
+    queue = []
+    for n, stream in enumerate(streams):
+        bound = next(stream, None)
+        if bound is not None:
+            queue.append((-bound, n, stream))
+    heapq.heapify(queue)
+    while queue:
+        _bound, n, stream = queue[0]
+        bound = next(stream, None)
+        if bound is None:
+            heapq.heappop(queue)
+        else:
+            heapq.heapreplace(queue, (-bound, n, stream))
 
 
 def _block_scores(
@@ -1044,24 +1136,29 @@ def _block_scores(
     *,
     route: str,
     located: int = 0,
-    covered: int = 0,
+    covered: np.ndarray | None = None,
 ) -> np.ndarray:
     """(R_b, M_b) float32 scores of residents `rows` against activities `cols`, an infeasible
     pair lowered by INFEASIBLE. The first `located` columns have a venue: nearness is
     computed for them, and they count only within reach on the spatial route, only beyond it
     on the global one (within reach, the resident's batch scores them). A pair sharing an
-    interest in one of the first `covered` categories is left out: a category block has it."""
+    interest in one of the `covered` categories (columns) is left out: a category block has
+    it."""
     categories = columns.categories[cols]
     interest = rows_m.interests[rows] * rows_m.interest_scale[rows, None]
     score = interest @ categories.T
+    every = covered is not None and len(covered) == categories.shape[1]
+    shared = score > 0 if every else None  # any interest shared: the product says it
     np.minimum(score, WEIGHTS["interest"], out=score)
     score += rows_m.rest[rows] @ columns.rest[cols].T
     access = np.concatenate([rows_m.access_codes[route][rows], rows_m.access[rows]], axis=1)
     bad = access @ columns.access[cols].T < _FEASIBLE_AT
     bad |= columns.price[cols] > rows_m.budget[rows, None]
-    if covered:
-        interested = (rows_m.interests[rows, :covered] > 0).astype(np.float32)
-        bad |= interested @ categories[:, :covered].T > 0
+    if every:
+        bad |= shared
+    elif covered is not None and len(covered):
+        interested = (rows_m.interests[rows][:, covered] > 0).astype(np.float32)
+        bad |= interested @ categories[:, covered].T > 0
     if located:
         dot = rows_m.xyz[rows] @ columns.xyz[cols[:located]].T
         beyond = dot < rows_m.cos_reach[rows, None]
@@ -1170,7 +1267,7 @@ def _penalize(scores: np.ndarray, pairs: PairSet, rows: np.ndarray, cols: np.nda
 
 
 def _score_and_offer(
-    shortlist, rows_m, columns, lookups, rows, cols, *, k, route, located=0, covered=0,
+    shortlist, rows_m, columns, lookups, rows, cols, *, k, route, located=0, covered=None,
     served=None,
 ):  # fmt: skip
     """One block, in chunks of columns: scores, the pairs `served` leaves out (when given),
@@ -1200,21 +1297,36 @@ def _packed(
     """(rows, venue positions) batches from the groups of `spatial_batches` of the rows
     `who`, each group with the venues within its cover. Consecutive groups share a batch while
     the pairs this adds cost less than the block they save (sparse places have many small
-    groups)."""
-    rows: list[np.ndarray] = []
-    pools: list[np.ndarray] = []
-    height = width = 0
+    groups); consecutive groups with a wide pool (WIDE_POOL venues or more, scored by
+    interest category) share one of up to WIDE_BATCHES x `size` residents, so that each
+    category's block holds more than a few of them."""
+    narrow: list[tuple[np.ndarray, np.ndarray]] = []
+    wide: list[tuple[np.ndarray, np.ndarray]] = []
+    height = width = wide_height = 0
     for group in spatial_batches(residents, min(CELL_SIZE, size), who):
         pool = venues.near(residents.xyz[group], cover_km[group])
+        if len(pool) >= WIDE_POOL:
+            if wide and wide_height + len(group) > WIDE_BATCHES * size:
+                yield _joined(wide)
+                wide, wide_height = [], 0
+            wide.append((group, pool))
+            wide_height += len(group)
+            continue
         added = height * len(pool) + len(group) * width
-        if rows and (height + len(group) > size or added > PACK_PAIRS):
-            yield np.concatenate(rows), _union(pools)
-            rows, pools, height, width = [], [], 0, 0
-        rows.append(group)
-        pools.append(pool)
+        if narrow and (height + len(group) > size or added > PACK_PAIRS):
+            yield _joined(narrow)
+            narrow, height, width = [], 0, 0
+        narrow.append((group, pool))
         height, width = height + len(group), width + len(pool)
-    if rows:
-        yield np.concatenate(rows), _union(pools)
+    for batch in (narrow, wide):
+        if batch:
+            yield _joined(batch)
+
+
+def _joined(groups: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of (rows, venue positions) groups: their rows, and the union of their pools."""
+    rows, pools = zip(*groups, strict=True)
+    return np.concatenate(rows), _union(list(pools))
 
 
 def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
@@ -1240,7 +1352,6 @@ def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
         served=list(_packed_areas(prepared.areas.blocks(residents.territory), size)),
         remote=prepared.remote if online else prepared.remote[:0],
         remote_located=prepared.remote_located if online else 0,
-        remote_prefixes=prepared.remote_prefixes,
     )
 
 
@@ -1261,7 +1372,9 @@ class Prepared:
     position: np.ndarray  # (M,) row of each candidate column in `columns`
     remote: np.ndarray  # columns of the mixed activities with a venue, without, then online
     remote_located: int  # how many of `remote` have a venue
-    remote_prefixes: dict[tuple[bool, bool], tuple[np.ndarray, float]]  # see _remote_prefixes
+    ceilings: np.ndarray  # (N, 4) `_ceilings` of the rows of `columns`
+    remote_streams: dict[int, _CategoryStream]  # by category: see _remote_streams
+    remote_stream: _Stream  # every remote activity
 
     @classmethod
     def of(cls, candidates: Candidates) -> Prepared:
@@ -1281,6 +1394,8 @@ class Prepared:
                 np.flatnonzero(candidates.mode == ONLINE),
             ]
         )
+        ceilings = _ceilings(_take(candidates, order, lists=False))
+        remote_streams, remote_stream = _remote_streams(candidates, remote, position, ceilings)
         return cls(
             candidates=candidates,
             venues=venues,
@@ -1293,7 +1408,9 @@ class Prepared:
             position=position,
             remote=remote,
             remote_located=int(np.count_nonzero(mixed & located)),
-            remote_prefixes=_remote_prefixes(candidates, remote),
+            ceilings=ceilings,
+            remote_streams=remote_streams,
+            remote_stream=remote_stream,
         )
 
 
@@ -1315,141 +1432,156 @@ def _packed_areas(blocks: list[tuple[np.ndarray, np.ndarray]], size: int):
         yield distinct(np.concatenate(rows)), np.concatenate(cols), len(rows) > 1
 
 
-def _score_nearby(shortlist, rows_m, columns, lookups, plan, position, *, k, size) -> None:
+def _remote_streams(
+    candidates: Candidates, remote: np.ndarray, position: np.ndarray, ceilings: np.ndarray
+) -> tuple[dict[int, _CategoryStream], _Stream]:
+    """The remote activities (columns `remote`) as bounded streams: for each category, those
+    in it, and one stream of them all. A mixed activity scored on this route is beyond
+    the resident's reach, its nearness below exp(-2) (but for a reach shorter than the least
+    decay: see `_score_remote`); one without a venue is far away."""
+    mixed = candidates.mode[remote] == MIXED
+    nearness = WEIGHTS["distance"] * np.where(mixed, np.exp(-2.0), NO_VENUE_NEARNESS)
+    cols = position[remote]
+    ceiling = ceilings[cols] + nearness[:, None]
+    located = _located(candidates)[remote]
+    categories = candidates.categories[remote] > 0
+    packed = np.packbits(categories, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
+    distinct_keys, signature = np.unique(keys, return_inverse=True)
+    signatures = np.unpackbits(
+        distinct_keys.view(np.uint8).reshape(len(distinct_keys), packed.shape[1]), axis=1,
+        count=categories.shape[1],
+    ).astype(np.float64)  # fmt: skip
+    streams = {
+        int(c): _CategoryStream(
+            _Stream.of(cols[members], ceiling[members], located[members]),
+            signatures[distinct(signature[members])],
+            _earlier(categories[members], c),
+        )
+        for c in np.flatnonzero(categories.any(axis=0))
+        for members in [categories[:, c]]
+    }
+    return streams, _Stream.of(cols, ceiling, located)
+
+
+class _CategoryStream(NamedTuple):
+    """The stream of the remote activities of one category, with what bounds and excludes
+    its pairs."""
+
+    stream: _Stream
+    signatures: np.ndarray  # (S, C) float64: the distinct category rows among its activities
+    earlier: np.ndarray  # the earlier categories they have: a pair sharing one is not its own
+
+
+def _earlier(in_category: np.ndarray, c: int) -> np.ndarray:
+    """The category columns before `c` that some of these activities (rows of 0/1
+    categories) have: a pair sharing an interest in one of them belongs to its block."""
+    return np.flatnonzero(in_category[:, :c].any(axis=0))
+
+
+def _score_nearby(shortlist, rows_m, columns, lookups, plan, prepared, *, k, size) -> list:
     """Each batch against the venues within its cover, then each service area's residents
-    against its at-home and phone activities."""
+    against its at-home and phone activities. A batch's pool of WIDE_POOL venues or more is
+    scored by interest category (each pair in the block of its first shared category), and
+    its venues sharing no interest with a resident are left to a bounded stream: returns
+    these streams."""
+    streams = []
     for rows, cols in plan.batches:
-        if len(cols):
+        if len(cols) < WIDE_POOL:
+            if len(cols):
+                _score_and_offer(
+                    shortlist, rows_m, columns, lookups, rows, cols, k=k, route=SPATIAL,
+                    located=len(cols),
+                )  # fmt: skip
+            continue
+        in_category = columns.categories[cols] > 0
+        interested = rows_m.interests[rows] > 0
+        for c in np.flatnonzero(in_category.any(axis=0) & interested.any(axis=0)):
+            members = in_category[:, c]
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, cols, k=k, route=SPATIAL,
-                located=len(cols),
+                shortlist, rows_m, columns, lookups, rows[interested[:, c]], cols[members],
+                k=k, route=SPATIAL, located=np.count_nonzero(members),
+                covered=_earlier(in_category[members], c),
             )  # fmt: skip
+        ceilings = prepared.ceilings[cols] + WEIGHTS["distance"]
+        stream = _Stream.of(cols, ceilings, np.ones(len(cols), dtype=bool))
+        streams.append(_bounded(
+            shortlist, rows_m, columns, lookups, rows, stream, rows_m.lift[rows], k=k,
+            route=SPATIAL, covered=np.arange(in_category.shape[1]),
+        ))  # fmt: skip
     for residents_of_area, cols, mixed in plan.served:
         for rows in _chunks(residents_of_area, size):
             served = lookups.areas.serves(cols, rows_m.territory[rows, None]) if mixed else None
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, position[cols], k=k, route=SPATIAL,
-                served=served,
+                shortlist, rows_m, columns, lookups, rows, prepared.position[cols], k=k,
+                route=SPATIAL, served=served,
             )  # fmt: skip
+    return streams
 
 
-def _score_remote(
-    shortlist, residents, rows_m, columns, lookups, remote, located, prefixes, *, k, size
-):
-    """Online activities and mixed ones followed online (`remote`, positions in the
-    columns, the `located` mixed ones first; `prefixes`: see `_remote_prefixes`),
-    for the residents who accept online: first every pair sharing an interest category (one
-    block per category, each pair in the block of its first shared category), then for each
-    kind of resident the activities with the best possible score without a shared interest
-    (a prefix of them). Returns each resident's bound on the score of any activity left
-    unscored."""
-    bounds = np.full(len(residents), -np.inf)
+def _score_remote(shortlist, residents, rows_m, columns, lookups, plan, prepared, *, k, size):
+    """Online activities and mixed ones followed online, for the residents who accept online:
+    every pair when they are few; else bounded streams (returned): for each interest
+    category, its activities for the residents interested in it (each pair in the stream of
+    its first shared category), and every remote activity for everyone, pairs sharing an
+    interest left out."""
     online = np.flatnonzero((residents.accepted_modes >> ONLINE) & 1 == 1)
+    remote = prepared.position[plan.remote]
     if not len(online) or not len(remote):
-        return bounds
+        return []
     if len(online) * len(remote) <= DENSE_REMOTE_PAIRS:
-        _score_all_remote(
-            shortlist, residents, rows_m, columns, lookups, remote, located, online, k=k,
-            size=size,
-        )  # fmt: skip
-        return bounds
-    in_category = columns.categories[remote] > 0
-    interested = rows_m.interests[online] > 0
-    context = dict(k=k, route=GLOBAL)
-    for c in range(in_category.shape[1]):
-        members = in_category[:, c]
-        if not members.any():
-            continue
-        cols = remote[members]
-        for rows in _chunks(online[interested[:, c]], size):
+        for rows in _chunks(online, size):
             _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, cols, covered=c,
-                located=int(members[:located].sum()), **context,
+                shortlist, rows_m, columns, lookups, rows, remote, k=k, route=GLOBAL,
+                located=plan.remote_located,
             )  # fmt: skip
-    for (lonely, cold), (prefix, unscored) in prefixes.items():
-        kind = online[(residents.lonely[online] == lonely) & (lookups.cold[online] == cold)]
-        if not len(kind):
-            continue
-        for rows in _chunks(kind, size):
-            _score_and_offer(
-                shortlist, rows_m, columns, lookups, rows, remote[prefix],
-                located=int(np.count_nonzero(prefix < located)),
-                covered=0 if cold else in_category.shape[1], **context,
-            )  # fmt: skip
-        bounds[kind] = unscored + WEIGHTS["availability"]
-    boosted = np.zeros(len(residents), dtype=bool)
-    boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
+        return []
     # Nearness beyond the reach is below exp(-2), but for a reach shorter than the least decay.
     reach = residents.reach_km.astype(np.float64)
     beyond_reach = np.exp(-reach / (0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)))
-    return bounds + BOOST * boosted + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
+    lift = rows_m.lift + WEIGHTS["distance"] * (beyond_reach - np.exp(-2.0))
+    interested = rows_m.interests > 0
+    weights = lookups.weights[:, :-1].astype(np.float64)
+    streams = []
+    context = dict(k=k, route=GLOBAL)
+    for c, category in prepared.remote_streams.items():
+        for rows in _chunks(online[interested[online, c]], size):
+            shared = (weights[rows] @ category.signatures.T).max(axis=1)
+            most = np.minimum(2.0 * shared / lookups.interest_norm[rows], 1.0)
+            streams.append(_bounded(
+                shortlist, rows_m, columns, lookups, rows, category.stream,
+                lift[rows] + WEIGHTS["interest"] * most, covered=category.earlier, **context,
+            ))  # fmt: skip
+    by_language = online[np.argsort(residents.languages[online], kind="stable")]
+    for rows in _chunks(by_language, size):
+        streams.append(_bounded(
+            shortlist, rows_m, columns, lookups, rows, prepared.remote_stream, lift[rows],
+            covered=np.arange(interested.shape[1]), **context,
+        ))  # fmt: skip
+    return streams
 
 
-def _remote_prefixes(
-    candidates: Candidates, remote: np.ndarray
-) -> dict[tuple[bool, bool], tuple[np.ndarray, float]]:
-    """For each kind of resident (see `_best_remote_scores`), the remote activities scored
-    for everyone without a shared interest: positions in `remote` of those with the best
-    possible scores (ascending, so that the located ones stay first), and the best possible
-    score of any left out (-inf when none is)."""
-    prefixes = {}
-    for kind, best in _best_remote_scores(candidates, remote).items():
-        order = np.argsort(-best, kind="stable")
-        end = _prefix_end(best[order])
-        unscored = float(best[order[end]]) if len(order) > end else -np.inf
-        prefixes[kind] = (np.sort(order[:end]), unscored)
-    return prefixes
-
-
-def _prefix_end(best: np.ndarray) -> int:
-    """Where the prefix of `best` (descending) ends: after PREFIX, or after the run of
-    equal bounds it would cut, up to PLATEAU_PREFIX. Many activities share the best bound
-    (alike but for their interests), and a list that ends on it is settled only once all of
-    them are scored."""
-    if len(best) <= PREFIX:
-        return len(best)
-    run = np.flatnonzero(best[PREFIX:PLATEAU_PREFIX] != best[PREFIX - 1])
-    return PREFIX + int(run[0]) if len(run) else min(len(best), PLATEAU_PREFIX)
-
-
-def _score_all_remote(
-    shortlist, residents, rows_m, columns, lookups, remote, located, rows, *, k, size
-):
-    """Every remote activity sharing a language with them, for these residents: all of them
-    when they are few, or those whose lists the pruned pass could not settle."""
-    shortlist[rows] = _EMPTY
-    languages = residents.languages[rows]
-    for mask in distinct(languages):
-        spoken = columns.languages[remote] & mask != 0
-        for chunk in _chunks(rows[languages == mask], size):
-            _score_and_offer(
-                shortlist, rows_m, columns, lookups, chunk, remote[spoken], k=k, route=GLOBAL,
-                located=int(spoken[:located].sum()),
-            )  # fmt: skip
-
-
-def _choose(residents, candidates, lookups, shortlists, rows, *, k, everyone_bit):
-    """Each row's k best columns, k-th score and exact scores from its shortlists, and
-    whether the shortlist was too short to tell. In chunks of rows, so that the temporaries
-    are reused rather than paged in anew."""
+def _choose(residents, candidates, lookups, shortlist, *, k, everyone_bit):
+    """Each row's k best columns and exact scores from its shortlist, and whether the
+    shortlist was too short to tell. In chunks of rows, so that the temporaries are reused
+    rather than paged in anew."""
     parts = [
         _choose_rows(
-            residents, candidates, lookups, shortlists, chunk, k=k, everyone_bit=everyone_bit
+            residents, candidates, lookups, shortlist, chunk, k=k, everyone_bit=everyone_bit
         )
-        for chunk in _chunks(rows, CHOOSE_CHUNK)
+        for chunk in _chunks(np.arange(len(shortlist)), CHOOSE_CHUNK)
     ]
-    chosen, kth, exact, crowded = zip(*parts, strict=True)
+    chosen, exact, crowded = zip(*parts, strict=True)
     exact = PairScores(*(np.concatenate(field) for field in zip(*exact, strict=True)))
-    return np.concatenate(chosen), np.concatenate(kth), exact, np.concatenate(crowded)
+    return np.concatenate(chosen), exact, np.concatenate(crowded)
 
 
-def _choose_rows(residents, candidates, lookups, shortlists, rows, *, k, everyone_bit):
+def _choose_rows(residents, candidates, lookups, shortlist, rows, *, k, everyone_bit):
     """The items whose float32 score is within RESCORE_SLACK of the k-th are rescored
     exactly. When the shortlist is full of such items, one left out could belong too: the
     row is crowded."""
-    keys = np.concatenate([shortlist[rows] for shortlist in shortlists], axis=1)
-    width = shortlists[0].shape[1]
-    keys = np.partition(keys, keys.shape[1] - width, axis=1)[:, -width:]
+    keys = shortlist[rows]
+    width = shortlist.shape[1]
     approx, ranks = _unkey(keys)
     valid = (keys != _EMPTY) & (approx > -INFEASIBLE / 2)
     approx = np.where(valid, approx, -np.inf)
@@ -1468,7 +1600,8 @@ def _choose_rows(residents, candidates, lookups, shortlists, rows, *, k, everyon
         grid = np.zeros(near.shape, dtype=field.dtype)
         grid[at_row, at_col] = field
         fields.append(grid)
-    return *_best_exact(PairScores(*fields), grid_cols, lookups, k), crowded
+    chosen, _kth, exact = _best_exact(PairScores(*fields), grid_cols, lookups, k)
+    return chosen, exact, crowded
 
 
 def recommend_batched(
@@ -1504,36 +1637,20 @@ def _chosen(residents, prepared, *, everyone_bit, k, size, margin):
     they were computed with. Residents whose shortlist of k + margin was crowded are done
     again with a margin sixteen times wider (a run of equal scores is often longer than four
     times the margin)."""
-    candidates, columns, position = prepared.candidates, prepared.columns, prepared.position
+    candidates, columns = prepared.candidates, prepared.columns
     plan = _plan(residents, prepared, size)
     lookups = Lookups.build(residents, candidates, prepared=prepared)
-    remote = position[plan.remote]
     rows_m = _row_side(residents, lookups, everyone_bit, columns)
-    nearby = np.full((len(residents), k + margin), _EMPTY)
-    far = np.full((len(residents), k + margin), _EMPTY)
+    shortlist = np.full((len(residents), k + margin), _EMPTY)
     common = dict(k=k, size=size)
-    _score_nearby(nearby, rows_m, columns, lookups, plan, position, **common)
-    located = plan.remote_located
-    bounds = _score_remote(
-        far, residents, rows_m, columns, lookups, remote, located, plan.remote_prefixes,
-        **common,
-    )  # fmt: skip
-    everyone = np.arange(len(residents))
-    choose = dict(k=k, everyone_bit=everyone_bit)
-    chosen, kth, exact, crowded = _choose(
-        residents, candidates, lookups, (nearby, far), everyone, **choose
+    streams = _score_nearby(shortlist, rows_m, columns, lookups, plan, prepared, **common)
+    streams += _score_remote(
+        shortlist, residents, rows_m, columns, lookups, plan, prepared, **common
     )
-    # Where an unscored remote activity could still enter the list, score them all.
-    unsettled = np.flatnonzero(np.isfinite(bounds) & (kth <= bounds + 1e-9))
-    if len(unsettled):
-        _score_all_remote(
-            far, residents, rows_m, columns, lookups, remote, located, unsettled, **common
-        )
-        chosen[unsettled], _, again, crowded[unsettled] = _choose(
-            residents, candidates, lookups, (nearby, far), unsettled, **choose
-        )
-        for field, value in zip(exact, again, strict=True):
-            field[unsettled] = value
+    _drain(streams)
+    chosen, exact, crowded = _choose(
+        residents, candidates, lookups, shortlist, k=k, everyone_bit=everyone_bit
+    )
     crowded = np.flatnonzero(crowded)
     if len(crowded):
         chosen[crowded], again, _ = _chosen(

@@ -1,6 +1,6 @@
 """The batch engine's structures against plain statements of what they must do: the lists of
-`recommend_batched` are the reference engine's, whatever path a pair takes (a spatial batch,
-a service area, an interest category, the best-possible-score prefix, the dense fallback)."""
+`recommend_batched` are the reference engine's, whatever path a pair takes (a spatial batch
+scored whole or by interest category, a service area, a bounded stream, every remote pair)."""
 
 import dataclasses
 import operator
@@ -26,9 +26,15 @@ from tests.matching.test_scoring import (
 
 
 def pruned(on: bool = True):
-    """Remote activities by category blocks and a short prefix, never all at once (the path
-    of large populations)."""
-    return mock.patch.multiple(scoring, DENSE_REMOTE_PAIRS=0 if on else 1 << 62, PREFIX=4)
+    """The paths of large populations, for small ones: every venue pool scored by interest
+    category and a bounded stream, remote activities never all at once, and streams in
+    chunks of a few columns."""
+    return mock.patch.multiple(
+        scoring,
+        DENSE_REMOTE_PAIRS=0 if on else 1 << 62,
+        WIDE_POOL=1 if on else 1 << 62,
+        STREAM_FIRST=2,
+    )
 
 
 def both(residents, candidates, slugs=CATEGORIES, everyone_bit=EVERYONE, **batched):
@@ -129,10 +135,10 @@ def test_crowds_of_equal_activities_are_listed_by_id():
     assert batched == reference
 
 
-def test_a_list_ending_among_equal_remote_activities_is_settled_by_the_prefix():
-    """Thirty online activities alike but for their ids end the resident's list: the prefix
-    takes the whole run of equal best scores (not PREFIX of them), so that no remote
-    activity is left that could still enter, and none is scored a second time."""
+def test_a_list_ending_among_equal_remote_activities_scores_the_run_and_stops():
+    """Thirty online activities alike but for their ids end the resident's list: the bounded
+    stream scores the whole run of equal ceilings (an equal score enters by its id), then
+    stops before the ten less fresh ones, which cannot reach the list."""
     alike = {"lat": np.nan, "lng": np.nan, "mode": scoring.ONLINE, "step_free": True,
              "age": None, "audiences": 1, "languages": 1, "price": 0.0,
              "slots": ALL_SLOTS, "category": 1, "territories": frozenset()}  # fmt: skip
@@ -147,12 +153,53 @@ def test_a_list_ending_among_equal_remote_activities_is_settled_by_the_prefix():
     candidates = dataclasses.replace(
         candidates, freshness=np.where(older, 0.0, 1.0).astype(np.float32)
     )
-    spy = mock.patch.object(scoring, "_score_all_remote", wraps=scoring._score_all_remote)
-    with pruned(), spy as full_passes:
+    scored = []
+
+    def block_scores(rows_m, columns, rows, cols, **options):
+        scored.extend(candidates.ids[columns.order[cols]].tolist())
+        return original(rows_m, columns, rows, cols, **options)
+
+    original = scoring._block_scores
+    with pruned(), mock.patch.object(scoring, "_block_scores", block_scores):
         batched, reference = both(residents, candidates)
     assert [item.activity_id for item in batched[0]] == list(range(1, 21))
     assert batched == reference
-    assert full_passes.call_count == 0
+    assert sorted(scored) == list(range(1, 31))
+
+
+def test_venues_sharing_no_interest_are_scored_only_for_lists_they_can_enter():
+    """A wide pool is scored by interest first. The first resident's list fills with thirty
+    venues of their interest, above anything the fifty others could score: those are never
+    scored for them. The second resident shares no interest with any venue: their list comes
+    from the bounded stream. Both lists are the reference's."""
+    venue = {"lat": 47.2, "lng": -1.5, "mode": scoring.IN_PERSON, "step_free": True,
+             "age": None, "audiences": 1, "languages": 1, "price": 0.0,
+             "slots": ALL_SLOTS, "territories": frozenset()}  # fmt: skip
+    activities = [{**venue, "id": n, "category": 1 if n <= 30 else 2} for n in range(1, 81)]
+    person = {"has_home": True, "lat": 47.2, "lng": -1.5, "territory": 1, "reach": 5.0,
+              "step_free": False, "homebound": False, "age": 40, "audiences": 1,
+              "languages": 1, "budget": np.inf, "modes": 1 << scoring.IN_PERSON,
+              "availability": ALL_SLOTS, "lonely": False, "dismissed": frozenset()}  # fmt: skip
+    people = [
+        {**person, "id": 1, "interests": [0, 1.0, 0, 0]},
+        {**person, "id": 2, "interests": [0, 0, 0, 1.0]},
+    ]
+    candidates, residents = build(activities, people)
+    scored = {1: set(), 3: set()}  # by the resident's interest (a crowded list is redone apart)
+    original = scoring._block_scores
+
+    def block_scores(rows_m, columns, rows, cols, **options):
+        for interest in rows_m.interests[rows].argmax(axis=1).tolist():
+            scored[interest].update(candidates.ids[columns.order[cols]].tolist())
+        return original(rows_m, columns, rows, cols, **options)
+
+    with pruned(), mock.patch.object(scoring, "_block_scores", block_scores):
+        batched, reference = both(residents, candidates)
+    assert batched == reference
+    assert [item.activity_id for item in batched[0]] == list(range(1, 21))
+    assert scored[1] == set(range(1, 31))
+    assert len(batched[1]) == scoring.TOP_K
+    assert scored[3] >= {item.activity_id for item in batched[1]}
 
 
 @settings(max_examples=50, deadline=None)
