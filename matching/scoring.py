@@ -11,13 +11,13 @@ Pure functions over numpy arrays, no ORM. Two engines give the same lists:
   followed online) by shared interest category. Where there are many (a city's venues, the
   country's online activities), they are scored in order of their ceiling, the most a pair
   can score (a city's venues sharing an interest all at once), and each resident stops as
-  soon as nothing left could enter their list. Scores are float32 matrix products (distances as dot
-  products of unit vectors, hard constraints as products of 0/1 matrices), an infeasible
-  pair lowered by a constant larger than any score, so that a partition keeps its speed and
-  an infeasible pair never enters a list. Each resident keeps a shortlist a little longer
-  than k, whose head is rescored exactly with `pair_scores` (a shortlist too crowded to tell
-  is redone wider): lists, scores and reasons are the reference's. Ties are broken by
-  activity id, so runs are repeatable.
+  soon as nothing left could enter their list. Scores are float32 matrix products
+  (distances as dot products of unit vectors, hard constraints as products of 0/1
+  matrices), an infeasible pair lowered by a constant larger than any score, so that a
+  partition keeps its speed and an infeasible pair never enters a list. Each resident keeps
+  a shortlist a little longer than k, whose head is rescored exactly with `pair_scores` (a
+  shortlist too crowded to tell is redone wider): lists, scores and reasons are the
+  reference's. Ties are broken by activity id, so runs are repeatable.
 """
 
 from __future__ import annotations
@@ -520,15 +520,14 @@ def _best_of_pairs(
         residents, candidates, rows[:, None], np.maximum(columns, 0), everyone_bit=everyone_bit,
         lookups=lookups,
     )  # fmt: skip
-    best, _kth, best_scores = _best_exact(scores, columns, lookups, k)
-    return best, best_scores
+    return _best_exact(scores, columns, lookups, k)
 
 
 def _best_exact(
     exact: PairScores, cols: np.ndarray, lookups: Lookups, k: int
-) -> tuple[np.ndarray, np.ndarray, PairScores]:
+) -> tuple[np.ndarray, PairScores]:
     """Each row's k best feasible pairs (by score, then lowest id): their columns (-1
-    padded), the k-th score (-inf when fewer are feasible) and their scores."""
+    padded) and their scores."""
     score = np.where(exact.feasible & (cols >= 0), exact.score, -np.inf)
     rank = lookups.id_rank[np.maximum(cols, 0)]
     order = np.lexsort((rank, -score), axis=1)[:, :k]
@@ -540,7 +539,7 @@ def _best_exact(
     chosen = PairScores(
         *(np.take_along_axis(np.broadcast_to(field, score.shape), order, axis=1) for field in exact)
     )
-    return best, best_score[:, -1], chosen
+    return best, chosen
 
 
 # --- Diversity and reasons, for the k chosen ------------------------------------------------
@@ -1077,13 +1076,19 @@ class _Stream:
         )
 
 
+def _listed(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of shortlist keys: the float32 scores (-inf for an empty slot or an infeasible pair),
+    the id ranks, and each row's k-th score (-inf while fewer than k feasible are listed)."""
+    approx, ranks = _unkey(keys)
+    approx = np.where((keys != _EMPTY) & (approx > -INFEASIBLE / 2), approx, -np.inf)
+    width = keys.shape[1]
+    return approx, ranks, np.partition(approx, width - k, axis=1)[:, width - k]
+
+
 def _floors(shortlist: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """A lower bound on each row's final k-th exact score: its k-th float32 score so far, less
     RESCORE_SLACK (-inf while fewer than k feasible pairs are listed)."""
-    width = shortlist.shape[1]
-    kth = np.partition(shortlist[rows], width - k, axis=1)[:, width - k]
-    score = _unkey(kth)[0].astype(np.float64)
-    return np.where((kth == _EMPTY) | (score < -INFEASIBLE / 2), -np.inf, score - RESCORE_SLACK)
+    return _listed(shortlist[rows], k)[2].astype(np.float64) - RESCORE_SLACK
 
 
 def _bounded(shortlist, rows_m, columns, lookups, rows, stream, lift, *, k, route, covered):
@@ -1394,8 +1399,11 @@ class Prepared:
                 np.flatnonzero(candidates.mode == ONLINE),
             ]
         )
-        ceilings = _ceilings(_take(candidates, order, lists=False))
-        remote_streams, remote_stream = _remote_streams(candidates, remote, position, ceilings)
+        ceilings = _ceilings(candidates)[order]
+        remote_located = int(np.count_nonzero(mixed & located))
+        remote_streams, remote_stream = _remote_streams(
+            candidates, remote, remote_located, position[remote], ceilings
+        )
         return cls(
             candidates=candidates,
             venues=venues,
@@ -1407,7 +1415,7 @@ class Prepared:
             columns=_column_side(candidates, order, id_rank),
             position=position,
             remote=remote,
-            remote_located=int(np.count_nonzero(mixed & located)),
+            remote_located=remote_located,
             ceilings=ceilings,
             remote_streams=remote_streams,
             remote_stream=remote_stream,
@@ -1433,17 +1441,21 @@ def _packed_areas(blocks: list[tuple[np.ndarray, np.ndarray]], size: int):
 
 
 def _remote_streams(
-    candidates: Candidates, remote: np.ndarray, position: np.ndarray, ceilings: np.ndarray
+    candidates: Candidates,
+    remote: np.ndarray,
+    remote_located: int,
+    cols: np.ndarray,
+    ceilings: np.ndarray,
 ) -> tuple[dict[int, _CategoryStream], _Stream]:
-    """The remote activities (columns `remote`) as bounded streams: for each category, those
+    """The remote activities (candidate columns `remote`, the first `remote_located` with a
+    venue; `cols`, their rows in the columns) as bounded streams: for each category, those
     in it, and one stream of them all. A mixed activity scored on this route is beyond
     the resident's reach, its nearness below exp(-2) (but for a reach shorter than the least
     decay: see `_score_remote`); one without a venue is far away."""
     mixed = candidates.mode[remote] == MIXED
     nearness = WEIGHTS["distance"] * np.where(mixed, np.exp(-2.0), NO_VENUE_NEARNESS)
-    cols = position[remote]
     ceiling = ceilings[cols] + nearness[:, None]
-    located = _located(candidates)[remote]
+    located = np.arange(len(remote)) < remote_located
     categories = candidates.categories[remote] > 0
     packed = np.packbits(categories, axis=1)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
@@ -1580,13 +1592,8 @@ def _choose_rows(residents, candidates, lookups, shortlist, rows, *, k, everyone
     """The items whose float32 score is within RESCORE_SLACK of the k-th are rescored
     exactly. When the shortlist is full of such items, one left out could belong too: the
     row is crowded."""
-    keys = shortlist[rows]
-    width = shortlist.shape[1]
-    approx, ranks = _unkey(keys)
-    valid = (keys != _EMPTY) & (approx > -INFEASIBLE / 2)
-    approx = np.where(valid, approx, -np.inf)
-    kth = np.partition(approx, width - k, axis=1)[:, width - k]
-    near = valid & (approx >= kth[:, None] - RESCORE_SLACK)
+    approx, ranks, kth = _listed(shortlist[rows], k)
+    near = (approx > -np.inf) & (approx >= kth[:, None] - RESCORE_SLACK)
     crowded = near.all(axis=1)
     at_row, at_col = np.nonzero(near)
     cols = lookups.by_rank[ranks[at_row, at_col]]
@@ -1600,8 +1607,7 @@ def _choose_rows(residents, candidates, lookups, shortlist, rows, *, k, everyone
         grid = np.zeros(near.shape, dtype=field.dtype)
         grid[at_row, at_col] = field
         fields.append(grid)
-    chosen, _kth, exact = _best_exact(PairScores(*fields), grid_cols, lookups, k)
-    return chosen, exact, crowded
+    return *_best_exact(PairScores(*fields), grid_cols, lookups, k), crowded
 
 
 def recommend_batched(
