@@ -15,8 +15,8 @@ RUN pip install --no-cache-dir . \
 RUN useradd --system --uid 1000 relier
 USER relier
 EXPOSE 8000
-# Sync workers, 2 x cores + 1 for two cores, behind the reverse proxy that terminates TLS and
+# Sync workers, 2 per core for two cores, behind the reverse proxy that terminates TLS and
 # buffers slow clients: each worker takes a connection only when it is free, so the load
 # spreads over the cores (threaded workers keep the keep-alive connections they happened to
 # accept; measured in docs/benchmarks.md).
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5"]
+CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -733,8 +733,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=10, help="seconds of warm-up")
     parser.add_argument("--mix", choices=("search", "list"), default="search")
-    # gunicorn as the Dockerfile runs it: sync workers, 2 x cores + 1 (docs/benchmarks.md).
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    # gunicorn as the Dockerfile runs it: sync workers, 2 per core (docs/benchmarks.md).
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=1, help="above 1: gthread workers")
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
