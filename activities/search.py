@@ -91,15 +91,12 @@ def read_datetime(value) -> datetime.datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime.datetime):
-        return _parsed_datetime(value)
+        value = _parsed_datetime(value)
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
-@functools.lru_cache(maxsize=8192)
-def _parsed_datetime(text: str) -> datetime.datetime:
-    """Cached, as api.activities renders them: the sessions of a page share few times."""
-    moment = parse_datetime(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+# Cached, as api.activities renders them: the sessions of a page share few times.
+_parsed_datetime = functools.lru_cache(maxsize=8192)(parse_datetime)
 
 
 # --- reference data, read once per process ----------------------------------------------------
