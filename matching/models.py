@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity
 from matching import choices
+from matching.reasons import decode
 
 
 class ResidentProfile(models.Model):
@@ -99,26 +100,29 @@ class JSONDocumentField(models.JSONField):
 
 
 class RecommendationSet(models.Model):
-    """One resident's current recommendations: items are
-    `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`, best first.
-    Reasons are rendered in the reader's language when read.
+    """One resident's current recommendations, best first: `activity_ids`, with each one's
+    `scores` and `reasons` (one reason key per activity, see `scoring.Lists`: a category id,
+    a distance or a way of attending, and the other reasons as bits). `items` gives them as
+    `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`; reasons
+    are rendered in the reader's language when read.
 
     `computed_at` is when the list was last computed against the whole directory; merging one
     published or changed activity into it (`services.recommendations_for_activity`) changes
-    the items but not that time, so the sweep still renews lists that are old."""
+    the list but not that time, so the sweep still renews lists that are old."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
     )
     computed_at = models.DateTimeField()
     engine_version = models.CharField(max_length=20)
-    items = JSONDocumentField(default=list)  # compressed with lz4 on PostgreSQL (migration 0004)
+    # The ids, in order: what a publication reads for thousands of residents (GIN-indexed on
+    # PostgreSQL: the sets listing an activity).
+    activity_ids = models.JSONField(default=list)
+    scores = JSONDocumentField(default=list)
+    reasons = JSONDocumentField(default=list)
     # The lowest score of a full list (TOP_K items), 0 for a shorter one: an activity scoring
     # below it cannot enter the list.
     threshold = models.FloatField(default=0.0)
-    # The ids of `items`, in order: what a publication reads for thousands of residents,
-    # without decoding their items.
-    activity_ids = models.JSONField(default=list)
 
     class Meta:
         verbose_name = _("recommendation set")
@@ -126,6 +130,15 @@ class RecommendationSet(models.Model):
 
     def __str__(self) -> str:
         return f"recommendations of {self.user}"
+
+    @property
+    def items(self) -> list[dict]:
+        return [
+            {"activity": activity_id, "score": score, "reasons": reasons}
+            for activity_id, score, reasons in zip(
+                self.activity_ids, self.scores, decode(self.reasons), strict=True
+            )
+        ]
 
 
 class Feedback(models.Model):

@@ -4,6 +4,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from activities.models import Category
+from matching import scoring
+
+
+def decode(keys: list[int]) -> list[list[dict]]:
+    """The reasons of each stored reason key (`scoring.Lists`, interests by category id):
+    [{"code", "params"}]. One query for the categories they name."""
+    parts = [scoring.reason_parts(key) for key in keys]
+    named = {interest for interest, _access, _others in parts if interest}
+    slugs = dict(Category.objects.filter(pk__in=named).values_list("pk", "slug")) if named else {}
+    return [
+        [
+            {"code": reason["code"], "params": dict(reason["params"])}
+            for reason in scoring.reasons_of(slugs.get(interest), access, others)
+        ]
+        for interest, access, others in parts
+    ]
 
 
 def render(reasons: list[dict], *, language: str) -> list[dict]:

@@ -479,10 +479,8 @@ def recommend(
         chosen.append(best)
         exact.append(best_scores)
     exact = PairScores(*(np.concatenate(field) for field in zip(*exact, strict=True)))
-    return _finish(
-        residents, candidates, np.concatenate(chosen), exact, lookups=lookups,
-        category_slugs=category_slugs,
-    )  # fmt: skip
+    lists = _finish(residents, candidates, np.concatenate(chosen), exact, lookups=lookups)
+    return recommendations(lists, category_slugs)
 
 
 def recommend_among(
@@ -499,16 +497,23 @@ def recommend_among(
     resident's top k of the whole directory (a list computed against it, plus the one
     activity that changed since), the list is the one `recommend` gives against the whole
     directory: same scores, ties, diversity and reasons, for W pairs a resident."""
+    lists = lists_among(residents, candidates, columns, everyone_bit=everyone_bit, k=k)
+    return recommendations(lists, category_slugs)
+
+
+def lists_among(
+    residents: Residents, candidates: Candidates, columns: np.ndarray, *, everyone_bit: int,
+    k: int = TOP_K,
+) -> Lists:  # fmt: skip
+    """`recommend_among`'s lists as arrays."""
     if len(candidates) == 0 or len(residents) == 0:
-        return [[] for _ in range(len(residents))]
+        return Lists.empty(len(residents))
     lookups = Lookups.build(residents, candidates)
     rows = np.arange(len(residents))
     chosen, exact = _best_of_pairs(
         residents, candidates, rows, columns, everyone_bit=everyone_bit, lookups=lookups, k=k
     )
-    return _finish(
-        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
-    )
+    return _finish(residents, candidates, chosen, exact, lookups=lookups)
 
 
 def _best_of_pairs(
@@ -568,21 +573,74 @@ def diversify(scores: np.ndarray, top_category: np.ndarray, count: np.ndarray) -
 
 
 FINISH_CHUNK = 4096  # residents listed together: the temporaries are reused
-_OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")
+OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")
 _ACCESS_BITS = 20  # (tenths of km + 1) x 2 + 1 fits below 2**20 up to 52,000 km
+_INTEREST_SHIFT = _ACCESS_BITS + 4
+
+
+class Lists(NamedTuple):
+    """Each resident's list, best first, as arrays: what the engines compute before any
+    Python object is built (`recommendations` builds them; a full refresh stores the arrays).
+
+    An item's reasons are one integer, its reason key: (interest << 24) + (access + 5) * 16 +
+    others, where interest is 0 for none, else the shared category with the strongest weight
+    (its column + 1 here, its id once stored: `with_category_ids`); access is 2 x (tenths of
+    km + 1) + step-free for a venue, -1 - mode for an activity reaching the resident where
+    they are, 0 for none; others are bits of OTHER_REASONS (`reason_parts`, `reasons_of`)."""
+
+    ids: np.ndarray  # (R, k) int64 activity ids, -1 after `count`
+    scores: np.ndarray  # (R, k) float64, rounded to 5 decimals
+    keys: np.ndarray  # (R, k) int64 reason keys
+    count: np.ndarray  # (R,) int64 items in each list
+
+    @classmethod
+    def empty(cls, n: int) -> Lists:
+        """n empty lists."""
+        nothing = np.zeros((n, 0), dtype=np.int64)
+        return cls(nothing, nothing.astype(np.float64), nothing, np.zeros(n, dtype=np.int64))
+
+    def rows(self):
+        """Each list's ids, scores and reason keys, as Python lists."""
+        for ids, scores, keys, n in zip(
+            self.ids.tolist(), self.scores.tolist(), self.keys.tolist(), self.count.tolist(),
+            strict=True,
+        ):  # fmt: skip
+            yield ids[:n], scores[:n], keys[:n]
+
+    def take(self, rows: np.ndarray) -> Lists:
+        return Lists(*(field[rows] for field in self))
+
+    def with_category_ids(self, ids_by_column: np.ndarray) -> Lists:
+        """The lists with each reason key's interest given as a category id (`ids_by_column`:
+        the id of each category column), as stored: columns move when categories do."""
+        interest = np.concatenate([[0], ids_by_column]).astype(np.int64)[
+            self.keys >> _INTEREST_SHIFT
+        ]
+        rest = self.keys & ((1 << _INTEREST_SHIFT) - 1)
+        return self._replace(keys=(interest << _INTEREST_SHIFT) + rest)
+
+
+def reason_parts(key: int) -> tuple[int, int, int]:
+    """(interest, access, others) of a reason key (see `Lists`)."""
+    rest, others = divmod(key, 16)
+    interest, access = divmod(rest, 1 << _ACCESS_BITS)
+    return interest, access - len(MODES), others
+
+
+def reasons_of(category: str | None, access: int, others: int) -> tuple[dict, ...]:
+    """An item's reasons, from the parts of its key (the interest as its category's slug)."""
+    interest = ({"code": "interest", "params": {"category": category}},) if category else ()
+    return interest + _access_reasons(access) + _other_reasons[others]
 
 
 def _reason_keys(residents: Residents, candidates: Candidates, rows, cols, exact, lookups):
-    """One integer per item holding its three parts of reasons: the interest (the column of
-    the category it shares with the strongest weight, C for none), the access (2 x (tenths of
-    km + 1) + step-free for a venue, -1 - mode for other modes with a reason, 0 for none), and
-    the other reasons as bits of _OTHER_REASONS."""
+    """Each item's reason key (see `Lists`)."""
     r, c = residents, candidates
     weights = np.concatenate([r.interests, np.full((len(r), 1), -1.0, np.float32)], axis=1)
     columns = lookups.category_columns[cols]
     strongest = weights[rows[..., None], columns].argmax(axis=-1)[..., None]
     shared = np.take_along_axis(columns, strongest, axis=-1)[..., 0]
-    interest = np.where(exact.interest > 0, shared, c.categories.shape[1])
+    interest = np.where(exact.interest > 0, shared + 1, 0)
     mode = c.mode[cols].astype(np.int64)
     near = np.isin(mode, VENUE_MODES) & r.has_home[rows]
     tenths = np.rint(exact.distance * 10).astype(np.int64) + 1
@@ -597,6 +655,7 @@ def _reason_keys(residents: Residents, candidates: Candidates, rows, cols, exact
     return ((interest << _ACCESS_BITS) + access + len(MODES)) * 16 + others
 
 
+@functools.cache
 def _access_reasons(access: int) -> tuple[dict, ...]:
     if access > 0:
         tenths, step_free = divmod(access, 2)
@@ -607,22 +666,18 @@ def _access_reasons(access: int) -> tuple[dict, ...]:
     return ()
 
 
+_other_reasons = [
+    tuple({"code": name, "params": {}} for n, name in enumerate(OTHER_REASONS) if bits >> n & 1)
+    for bits in range(1 << len(OTHER_REASONS))
+]
+
+
 def _reason_book(category_slugs: list[str]) -> _Built:
-    """Reasons by key (see `_reason_keys`), each built once from parts built once."""
-    interests = [({"code": "interest", "params": {"category": s}},) for s in category_slugs]
-    interests.append(())
-    others = [
-        tuple(
-            {"code": name, "params": {}} for n, name in enumerate(_OTHER_REASONS) if bits >> n & 1
-        )
-        for bits in range(1 << len(_OTHER_REASONS))
-    ]
-    accesses = _Built(_access_reasons)
+    """Reasons by key (see `Lists`, interests by column), each built once."""
 
     def build(key: int) -> tuple[dict, ...]:
-        rest, other = divmod(key, 16)
-        interest, access = divmod(rest, 1 << _ACCESS_BITS)
-        return interests[interest] + accesses[access - len(MODES)] + others[other]
+        interest, access, others = reason_parts(key)
+        return reasons_of(category_slugs[interest - 1] if interest else None, access, others)
 
     return _Built(build)
 
@@ -634,33 +689,44 @@ def _finish(
     exact: PairScores,
     *,
     lookups: Lookups,
-    category_slugs: list[str],
-) -> list[list[Recommendation]]:
-    """Recommendations from each row's chosen columns (best first, -1 padded) and their exact
-    scores: diversity re-rank and reasons, for these k pairs only. Equal reasons are built
-    once and shared; rows go in chunks, so that the temporaries are reused."""
+) -> Lists:
+    """The lists from each row's chosen columns (best first, -1 padded) and their exact
+    scores: diversity re-rank and reason keys, for these k pairs only. Rows go in chunks, so
+    that the temporaries are reused."""
+    parts = []
+    for start in range(0, len(residents), FINISH_CHUNK):
+        part = slice(start, start + FINISH_CHUNK)
+        rows = np.arange(len(residents))[part, None]
+        count = (chosen[part] >= 0).sum(axis=1)
+        cols = np.maximum(chosen[part], 0)
+        order = diversify(exact.score[part], candidates.top_category[cols], count)
+        cols = np.take_along_axis(cols, order, axis=1)
+        scores = PairScores(*(np.take_along_axis(a[part], order, axis=1) for a in exact))
+        listed = np.arange(cols.shape[1]) < count[:, None]
+        parts.append(
+            Lists(
+                np.where(listed, candidates.ids[cols], -1),
+                np.where(listed, np.round(scores.score, 5), 0.0),
+                np.where(
+                    listed, _reason_keys(residents, candidates, rows, cols, scores, lookups), 0
+                ),
+                count,
+            )
+        )
+    if not parts:
+        return Lists.empty(0)
+    return Lists(*(np.concatenate(field) for field in zip(*parts, strict=True)))
+
+
+def recommendations(lists: Lists, category_slugs: list[str]) -> list[list[Recommendation]]:
+    """The lists as Recommendation objects, reasons built from their keys (interests by
+    column: `category_slugs`). Equal reasons are built once and shared."""
     reasons = _reason_book(category_slugs)
-    ids = candidates.ids.tolist()  # one int object per activity, shared by every list
     results: list[list[Recommendation]] = []
     with cycle_collector_paused():
-        for start in range(0, len(residents), FINISH_CHUNK):
-            part = slice(start, start + FINISH_CHUNK)
-            rows = np.arange(len(residents))[part, None]
-            count = (chosen[part] >= 0).sum(axis=1)
-            cols = np.maximum(chosen[part], 0)
-            order = diversify(exact.score[part], candidates.top_category[cols], count)
-            cols = np.take_along_axis(cols, order, axis=1)
-            scores = PairScores(*(np.take_along_axis(a[part], order, axis=1) for a in exact))
-            keys = _reason_keys(residents, candidates, rows, cols, scores, lookups)
-            for row_cols, points, row_keys, n in zip(
-                cols.tolist(), np.round(scores.score, 5).tolist(), keys.tolist(),
-                count.tolist(), strict=True,
-            ):  # fmt: skip
-                items = zip(
-                    map(ids.__getitem__, row_cols[:n]), points,
-                    map(reasons.__getitem__, row_keys), strict=False,
-                )  # fmt: skip
-                results.append(list(map(_new_recommendation, items)))
+        for ids, scores, keys in lists.rows():
+            items = zip(ids, scores, map(reasons.__getitem__, keys), strict=True)
+            results.append(list(map(_new_recommendation, items)))
     return results
 
 
@@ -679,9 +745,8 @@ class _Built(dict):
 @contextlib.contextmanager
 def cycle_collector_paused():
     """Millions of small acyclic objects are built at once: without this, the cycle
-    collector rescans them all every few hundred allocations (3x slower). Its first pass
-    after the pause still walks every object built during it that is alive: a caller that
-    stores the lists and lets them go keeps it paused until then (nested pauses are one)."""
+    collector rescans them all every few hundred allocations (3x slower). Nested pauses are
+    one."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -1623,8 +1688,25 @@ def recommend_batched(
     """`recommend` for any number of residents, in a fraction of the time and memory: the
     same lists, scores and reasons (see the module docstring for how). `prepared`: these
     candidates' `Prepared`, when the caller keeps it."""
+    lists = lists_batched(
+        residents, candidates, everyone_bit=everyone_bit, k=k, batch_size=batch_size,
+        prepared=prepared,
+    )  # fmt: skip
+    return recommendations(lists, category_slugs)
+
+
+def lists_batched(
+    residents: Residents,
+    candidates: Candidates,
+    *,
+    everyone_bit: int,
+    k: int = TOP_K,
+    batch_size: int = BATCH_SIZE,
+    prepared: Prepared | None = None,
+) -> Lists:
+    """`recommend_batched`'s lists as arrays."""
     if len(residents) == 0 or len(candidates) == 0:
-        return [[] for _ in range(len(residents))]
+        return Lists.empty(len(residents))
     if prepared is None:
         prepared = Prepared.of(candidates)
     elif prepared.candidates is not candidates:
@@ -1633,9 +1715,7 @@ def recommend_batched(
         residents, prepared, everyone_bit=everyone_bit, k=k, size=batch_size,
         margin=SHORTLIST_MARGIN,
     )  # fmt: skip
-    return _finish(
-        residents, candidates, chosen, exact, lookups=lookups, category_slugs=category_slugs
-    )
+    return _finish(residents, candidates, chosen, exact, lookups=lookups)
 
 
 def _chosen(residents, prepared, *, everyone_bit, k, size, margin):

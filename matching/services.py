@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import choices as activity_choices
 from activities.geo import EARTH_RADIUS_KM
-from activities.models import Activity, Occurrence, Schedule
+from activities.models import Activity, Category, Occurrence, Schedule
 from activities.services import territory_for_point
 from matching import scoring
 from matching.arrays import concat_by_id, locate, rows_of, take
@@ -122,134 +122,120 @@ def recommendations_schedule(*, user_ids: list[int]) -> None:
         )
 
 
-class _List(NamedTuple):
-    """One resident's new list, as the engine gives it, on its way to the database."""
+class _Sets(NamedTuple):
+    """New lists on their way to the database: row n of `lists` is resident `user_ids[n]`'s,
+    their reason keys holding category ids (`scoring.Lists.with_category_ids`)."""
 
-    user_id: int
-    items: list[scoring.Recommendation]
-    computed_at: datetime.datetime
+    user_ids: np.ndarray  # int64
+    lists: scoring.Lists
 
-    @property
-    def activity_ids(self) -> list[int]:
-        return [item.activity_id for item in self.items]
+    def thresholds(self) -> np.ndarray:
+        """The lowest score of each full list (TOP_K items), 0 for a shorter one. The
+        diversity re-rank reorders the head of a list: its lowest score may be anywhere."""
+        lists = self.lists
+        full = lists.count >= scoring.TOP_K
+        if not full.any():
+            return np.zeros(len(full))
+        listed = np.arange(lists.scores.shape[1]) < lists.count[:, None]
+        return np.where(full, np.where(listed, lists.scores, np.inf).min(axis=1), 0.0)
 
-    @property
-    def threshold(self) -> float:
-        # The diversity re-rank reorders the head of a list: its lowest score may be anywhere.
-        full = len(self.items) >= scoring.TOP_K
-        return min(item.score for item in self.items) if full else 0.0
+    def take(self, rows) -> _Sets:
+        return _Sets(self.user_ids[rows], self.lists.take(rows))
 
-    def same_as(self, stored: _Locked, activity_id: int) -> bool:
-        """Whether this list, merged with one activity, is the stored one. A list that did
-        not hold the activity is the same when it does not take it: its activities keep
-        their scores and reasons, so comparing ids is enough (its items are not loaded)."""
-        if activity_id not in stored.activity_ids:
-            return self.activity_ids == stored.activity_ids
-        return len(stored.items) == len(self.items) and all(
-            (old["activity"], old["score"], old["reasons"])
-            == (new.activity_id, new.score, list(new.reasons))
-            for old, new in zip(stored.items, self.items, strict=True)
-        )
+
+def _sets(user_ids: np.ndarray, lists: scoring.Lists, category_slugs: list[str]) -> _Sets:
+    """The engine's lists (interests by category column, `category_slugs`) as stored, by
+    category id: a category's column moves when another is added or removed, its id does
+    not (a category removed since is no reason any more)."""
+    ids = dict(Category.objects.filter(slug__in=category_slugs).values_list("slug", "id"))
+    by_column = np.array([ids.get(slug, 0) for slug in category_slugs], dtype=np.int64)
+    return _Sets(np.asarray(user_ids, dtype=np.int64), lists.with_category_ids(by_column))
+
+
+def _same(new: tuple[list, list, list], stored: _Locked, activity_id: int) -> bool:
+    """Whether a list (ids, scores, reason keys), merged with one activity, is the stored one.
+    A list that did not hold the activity is the same when it does not take it: its
+    activities keep their scores and reasons, so comparing ids is enough (its scores and
+    reasons are not loaded)."""
+    if activity_id not in stored.activity_ids:
+        return new[0] == stored.activity_ids
+    return new == (stored.activity_ids, stored.scores, stored.reasons)
 
 
 def _is_full(row: RecommendationSet | _Locked) -> bool:
     return len(row.activity_ids) >= scoring.TOP_K
 
 
-SET_FIELDS = ("computed_at", "engine_version", "items", "threshold", "activity_ids")
+SET_FIELDS = ("computed_at", "engine_version", "activity_ids", "scores", "reasons", "threshold")
+COPY_LINES = 1000  # rows handed to COPY at once
 _compact_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
-def _items_json(items: list[scoring.Recommendation], reasons_json: dict[int, str]) -> str:
-    """A list's items as stored, in JSON. The engine shares one tuple of reasons between the
-    items that have the same reasons: each is encoded once (`reasons_json`, by identity, for
-    the lists of one call, whose tuples all stay alive); the rest is an id and a float (whose
-    repr is what `json` writes)."""
-    parts = []
-    for item in items:
-        reasons = reasons_json.get(id(item.reasons))
-        if reasons is None:
-            reasons = reasons_json[id(item.reasons)] = _compact_json(item.reasons)
-        parts.append(
-            f'{{"activity":{item.activity_id},"score":{item.score!r},"reasons":{reasons}}}'
-        )
-    return f"[{','.join(parts)}]"
-
-
 @transaction.atomic
-def _store_sets(lists: list[_List]) -> None:
+def _store_sets(
+    sets: _Sets, *, computed_at: datetime.datetime, keep_computed_at: bool = False
+) -> None:
     """Insert or replace these residents' sets, in the order of their user ids (the order
-    `recommendations_for_activity` locks them in, so two writers never deadlock).
+    `recommendations_for_activity` locks them in, so two writers never deadlock), computed
+    at `computed_at`; with `keep_computed_at`, a set that exists keeps its time (a merge).
 
-    On PostgreSQL the rows are copied into a temporary table and moved with one
-    INSERT ... ON CONFLICT DO UPDATE: for a chunk of 1,000 sets of 20 items, 60-80 ms against
-    0.4 s for the multi-row INSERT ... ON CONFLICT of `bulk_create` and 0.7 s for
-    `bulk_update` (measured on the bench database), the items written as JSON straight from
-    the engine's lists. Elsewhere (the embedded SQLite) the bulk upsert does the same."""
-    lists = sorted(lists, key=lambda row: row.user_id)
-    if not lists:
+    A list is three short JSON arrays (ids, scores and reason keys: about 0.5 kB, where the
+    same list as objects with their reasons was 3.6 kB), encoded by `json`'s C encoder. On
+    PostgreSQL the rows are copied into a temporary table and moved with one INSERT ... ON
+    CONFLICT DO UPDATE (for a chunk of 1,000 sets of 20 items, 60-80 ms against 0.4 s for the
+    multi-row INSERT ... ON CONFLICT of `bulk_create` and 0.7 s for `bulk_update`, measured
+    on the bench database). Elsewhere (the embedded SQLite) the bulk upsert does the same."""
+    if not len(sets.user_ids):
         return
-    _announce([row.user_id for row in lists])
+    sets = sets.take(np.argsort(sets.user_ids, kind="stable"))
+    user_ids = sets.user_ids.tolist()
+    _announce(user_ids)
+    updated = [name for name in SET_FIELDS if not (keep_computed_at and name == "computed_at")]
+    rows = zip(user_ids, sets.lists.rows(), sets.thresholds().tolist(), strict=True)
     if connection.vendor != "postgresql":
         RecommendationSet.objects.bulk_create(
             [
                 RecommendationSet(
-                    user_id=row.user_id,
-                    computed_at=row.computed_at,
+                    user_id=user_id,
+                    computed_at=computed_at,
                     engine_version=scoring.ENGINE_VERSION,
-                    items=[
-                        {"activity": i.activity_id, "score": i.score, "reasons": i.reasons}
-                        for i in row.items
-                    ],
-                    threshold=row.threshold,
-                    activity_ids=row.activity_ids,
+                    activity_ids=ids,
+                    scores=scores,
+                    reasons=keys,
+                    threshold=threshold,
                 )
-                for row in lists
+                for user_id, (ids, scores, keys), threshold in rows
             ],
             update_conflicts=True,
             unique_fields=["user"],
-            update_fields=list(SET_FIELDS),
+            update_fields=updated,
         )
         return
     table = RecommendationSet._meta.db_table
-    columns = ", ".join(
-        RecommendationSet._meta.get_field(name).column for name in ("user", *SET_FIELDS)
-    )
-    updates = ", ".join(
-        f"{column} = EXCLUDED.{column}"
-        for column in (RecommendationSet._meta.get_field(name).column for name in SET_FIELDS)
-    )
-    reasons_json: dict[int, str] = {}
+    column = {name: RecommendationSet._meta.get_field(name).column for name in SET_FIELDS}
+    copied = ("user_id", column["activity_ids"], column["scores"], column["reasons"])
+    copied += (column["threshold"],)
+    columns = ", ".join((*copied, column["computed_at"], column["engine_version"]))
+    updates = ", ".join(f"{column[name]} = EXCLUDED.{column[name]}" for name in updated)
     with connection.cursor() as cursor:
-        # A value moves from the temporary table compressed as it was there (PostgreSQL does
-        # not recompress it): the temporary table compresses with the method of the sets'
-        # own column (lz4, migration 0004) rather than the server's default (pglz).
-        cursor.execute(
-            "SELECT set_config('default_toast_compression', CASE attcompression "
-            "WHEN 'l' THEN 'lz4' WHEN 'p' THEN 'pglz' "
-            "ELSE current_setting('default_toast_compression') END, true) "
-            "FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
-            [table, RecommendationSet._meta.get_field("items").column],
-        )
         cursor.execute(
             f"CREATE TEMP TABLE matching_incoming ON COMMIT DROP AS "
-            f'SELECT {columns} FROM "{table}" WITH NO DATA'
+            f'SELECT {", ".join(copied)} FROM "{table}" WITH NO DATA'
         )
-        with cursor.cursor.copy(f"COPY matching_incoming ({columns}) FROM STDIN") as copy:
-            for row in lists:
-                copy.write_row(
-                    (
-                        row.user_id,
-                        row.computed_at,
-                        scoring.ENGINE_VERSION,
-                        _items_json(row.items, reasons_json),
-                        row.threshold,
-                        _compact_json(row.activity_ids),
-                    )
-                )
+        # Numbers and JSON arrays of numbers: nothing for COPY's text format to escape.
+        lines = [
+            f"{user_id}\t{_compact_json(ids)}\t{_compact_json(scores)}\t{_compact_json(keys)}"
+            f"\t{threshold!r}\n"
+            for user_id, (ids, scores, keys), threshold in rows
+        ]
+        with cursor.cursor.copy(f"COPY matching_incoming ({', '.join(copied)}) FROM STDIN") as copy:
+            for start in range(0, len(lines), COPY_LINES):
+                copy.write("".join(lines[start : start + COPY_LINES]))
         cursor.execute(
-            f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM matching_incoming '
-            f"ORDER BY user_id ON CONFLICT (user_id) DO UPDATE SET {updates}"
+            f'INSERT INTO "{table}" ({columns}) SELECT {", ".join(copied)}, %s, %s '
+            f"FROM matching_incoming ORDER BY user_id "
+            f"ON CONFLICT (user_id) DO UPDATE SET {updates}",
+            [computed_at, scoring.ENGINE_VERSION],
         )
         cursor.execute("DROP TABLE matching_incoming")
 
@@ -287,21 +273,13 @@ def recommendations_compute(
     residents = take(residents, rows_of(residents, user_ids))
     # The matrix prepared once for every call against it, or this call's region prepared.
     kept = prepared(candidates, build=len(residents) >= PREPARED_FROM)
-    with scoring.cycle_collector_paused():
-        lists = scoring.recommend_batched(
-            residents,
-            candidates if kept else _within_reach(residents, candidates),
-            prepared=kept,
-            everyone_bit=EVERYONE_BIT,
-            category_slugs=slugs,
-        )
-        _store_sets(
-            [
-                _List(user_id, items, now)
-                for user_id, items in zip(residents.ids.tolist(), lists, strict=True)
-            ]
-        )
-        del lists  # gone before the collector runs again
+    lists = scoring.lists_batched(
+        residents,
+        candidates if kept else _within_reach(residents, candidates),
+        prepared=kept,
+        everyone_bit=EVERYONE_BIT,
+    )
+    _store_sets(_sets(residents.ids, lists, slugs), computed_at=now)
     return len(residents)
 
 
@@ -366,13 +344,14 @@ MERGE, REFILL = "merge", "refill"
 @dataclasses.dataclass
 class _Locked:
     """A set locked for a merge, read without building a model instance (an online activity
-    locks a thousand or more): its items only when it lists the activity."""
+    locks a thousand or more): its scores and reasons only when it lists the activity."""
 
     user_id: int
     computed_at: datetime.datetime
     threshold: float
     activity_ids: list[int]
-    items: list[dict] | None = None
+    scores: list[float] | None = None
+    reasons: list[int] | None = None
 
 
 def _merge_action(
@@ -380,7 +359,7 @@ def _merge_action(
 ) -> str | None:
     """What one activity's new score (None: not feasible, or no longer a candidate) does to a
     list that was the resident's top of the whole directory before it changed (`row` with
-    its items when it lists the activity).
+    its scores when it lists the activity).
 
     The new top is within the old list plus this activity (MERGE: rescore that pool) unless
     the activity was listed in a full list and went down to or below the lowest score, or
@@ -393,14 +372,14 @@ def _merge_action(
         return MERGE if score is not None and score >= row.threshold else None
     if score is None:
         return REFILL
-    before = next(item["score"] for item in row.items if item["activity"] == activity_id)
+    before = row.scores[row.activity_ids.index(activity_id)]
     return MERGE if score > row.threshold or score >= before else REFILL
 
 
 def _sets_listing(activity_id: int) -> list[RecommendationSet]:
     """The sets that list this activity: a lookup in the GIN index of `activity_ids` on
     PostgreSQL (migration 0002); a scan of every set elsewhere (the embedded SQLite, small)."""
-    sets = RecommendationSet.objects.only("user_id", "threshold", "activity_ids", "items")
+    sets = RecommendationSet.objects.only("user_id", "threshold", "activity_ids", "scores")
     if connection.vendor == "postgresql":
         return list(sets.filter(activity_ids__contains=[activity_id]))
     return [row for row in sets.iterator() if activity_id in row.activity_ids]
@@ -484,19 +463,20 @@ def _merge(
     before = {row.user_id: row for row in rows if row.user_id not in gaps}
     merging = take(residents, rows_of(residents, before))
     users = merging.ids.tolist()
-    lists = scoring.recommend_among(
+    slugs = category_index()[0]
+    lists = scoring.lists_among(
         merging,
         listed,
         _pools([before[user_id].activity_ids for user_id in users], activity_id, listed),
         everyone_bit=EVERYONE_BIT,
-        category_slugs=category_index()[0],
     )
-    merged = [
-        _List(user_id, new, before[user_id].computed_at)
-        for user_id, new in zip(users, lists, strict=True)
+    merged = _sets(merging.ids, lists, slugs)
+    changed = [
+        n
+        for n, (user_id, new) in enumerate(zip(users, merged.lists.rows(), strict=True))
+        if not _same(new, before[user_id], activity_id)
     ]
-    changed = [row for row in merged if not row.same_as(before[row.user_id], activity_id)]
-    _store_sets(changed)
+    _store_sets(merged.take(changed), computed_at=now, keep_computed_at=True)
     return len(changed), gaps
 
 
@@ -553,13 +533,13 @@ def recommendations_for_activity(
             .order_by("user_id")
             .values_list("user_id", "computed_at", "threshold", "activity_ids")
         ]
-        # Items are decoded only for the lists holding the activity: the others (hundreds
-        # for an online activity) are decided and compared by their ids.
+        # Scores and reasons are read only for the lists holding the activity: the others
+        # (hundreds for an online activity) are decided and compared by their ids.
         holding = {row.user_id: row for row in locked if activity_id in row.activity_ids}
-        for user_id, items in RecommendationSet.objects.filter(
+        for user_id, listed_scores, keys in RecommendationSet.objects.filter(
             user_id__in=list(holding)
-        ).values_list("user_id", "items"):
-            holding[user_id].items = items
+        ).values_list("user_id", "scores", "reasons"):
+            holding[user_id].scores, holding[user_id].reasons = listed_scores, keys
         actions: dict[str, list[_Locked]] = {MERGE: [], REFILL: []}
         for row in locked:
             action = _merge_action(row, activity_id, scores.get(row.user_id))
@@ -657,9 +637,11 @@ def feedback_record(
         # Gone at once from what the resident sees; the recomputation fills the gap.
         row = RecommendationSet.objects.select_for_update().filter(user=user).first()
         if row is not None:
-            row.items = [item for item in row.items if item["activity"] != activity.pk]
-            row.activity_ids = [item["activity"] for item in row.items]
-            row.save(update_fields=["items", "activity_ids"])
+            kept = [n for n, a in enumerate(row.activity_ids) if a != activity.pk]
+            row.activity_ids = [row.activity_ids[n] for n in kept]
+            row.scores = [row.scores[n] for n in kept]
+            row.reasons = [row.reasons[n] for n in kept]
+            row.save(update_fields=["activity_ids", "scores", "reasons"])
     if signal in (FeedbackSignal.DISMISSED, FeedbackSignal.SAVED, FeedbackSignal.JOINED):
         recommendations_schedule(user_ids=[user.pk])
     return feedback

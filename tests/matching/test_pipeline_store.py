@@ -5,12 +5,14 @@ import datetime
 import gc
 from unittest import mock
 
+import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
 from activities import services as directory
+from activities.models import Category
 from matching import candidates, residents, scoring, services
 from matching.models import RecommendationSet
 from tests.factories import UserFactory, editor_of, listed_activity
@@ -19,36 +21,74 @@ pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)
 
 
-def item(activity_id: int, score: float) -> scoring.Recommendation:
-    return scoring.Recommendation(
-        activity_id=activity_id, score=score, reasons=({"code": "free", "params": {}},)
-    )
+FREE = len(scoring.MODES) * 16 + 2  # the reason key of "free" alone (see `scoring.Lists`)
+
+
+def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> services._Sets:
+    """Residents' lists of (activity id, score) items, all with the same reason key."""
+    width = max(map(len, lists.values()))
+    ids, scores = np.full((len(lists), width), -1), np.zeros((len(lists), width))
+    for n, items in enumerate(lists.values()):
+        for m, (activity_id, score) in enumerate(items):
+            ids[n, m], scores[n, m] = activity_id, score
+    count = np.array([len(items) for items in lists.values()])
+    keys = np.where(ids >= 0, key, 0)
+    return services._Sets(np.array(list(lists)), scoring.Lists(ids, scores, keys, count))
+
+
+def full_list(first: int = 100) -> list[tuple[int, float]]:
+    return [(first + n, round(0.9 - n / 100, 5)) for n in range(scoring.TOP_K)]
 
 
 def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
     kept, replaced, new = UserFactory(), UserFactory(), UserFactory()
     then = timezone.now() - datetime.timedelta(days=1)
     now = timezone.now()
-    services._store_sets(
-        [
-            services._List(kept.pk, [item(1, 0.5)], then),
-            services._List(replaced.pk, [item(2, 0.4)], then),
-        ]
-    )
-    full = [item(100 + n, 0.9 - n / 100) for n in range(scoring.TOP_K)]
+    services._store_sets(sets({kept.pk: [(1, 0.5)], replaced.pk: [(2, 0.4)]}), computed_at=then)
     with transaction.atomic():  # twice in one transaction: the temporary table is per call
-        services._store_sets([services._List(replaced.pk, full, now)])
-        services._store_sets([services._List(new.pk, [item(3, 0.3)], now)])
+        services._store_sets(sets({replaced.pk: full_list()}), computed_at=now)
+        services._store_sets(sets({new.pk: [(3, 0.3)]}), computed_at=now)
     rows = {row.user_id: row for row in RecommendationSet.objects.all()}
     assert rows[kept.pk].activity_ids == [1] and rows[kept.pk].computed_at == then
     assert rows[replaced.pk].computed_at == now
-    assert rows[replaced.pk].activity_ids == [i.activity_id for i in full]
+    assert rows[replaced.pk].activity_ids == [a for a, _score in full_list()]
     assert rows[replaced.pk].items[0] == {
         "activity": 100, "score": 0.9, "reasons": [{"code": "free", "params": {}}]
     }  # fmt: skip
     assert rows[replaced.pk].threshold == pytest.approx(0.9 - (scoring.TOP_K - 1) / 100)
     assert rows[new.pk].threshold == 0.0  # a short list takes anything feasible
     assert rows[new.pk].engine_version == scoring.ENGINE_VERSION
+
+
+def test_a_merge_keeps_the_time_a_set_was_computed():
+    user = UserFactory()
+    then = timezone.now() - datetime.timedelta(days=1)
+    services._store_sets(sets({user.pk: [(1, 0.5)]}), computed_at=then)
+    services._store_sets(
+        sets({user.pk: [(2, 0.6), (1, 0.5)]}), computed_at=timezone.now(), keep_computed_at=True
+    )
+    row = RecommendationSet.objects.get(user=user)
+    assert (row.activity_ids, row.scores, row.computed_at) == ([2, 1], [0.6, 0.5], then)
+
+
+def test_reasons_are_stored_by_category_id_and_read_back_by_slug():
+    """A category's column moves when categories come and go; the stored key names its id."""
+    user = UserFactory()
+    slugs = ["echecs", "theatre"]
+    theatre = Category.objects.get(slug="theatre")
+    near = ((2 << 20) + 2 * 8 + 1 + len(scoring.MODES)) * 16 + 2  # column 1 + 1, 0.7 km
+    lists = sets({user.pk: [(1, 0.5)]}, key=near).lists
+    services._store_sets(
+        services._sets(np.array([user.pk]), lists, slugs), computed_at=timezone.now()
+    )
+    row = RecommendationSet.objects.get(user=user)
+    assert row.reasons == [near - (2 << 24) + (theatre.pk << 24)]
+    assert row.items[0]["reasons"] == [
+        {"code": "interest", "params": {"category": "theatre"}},
+        {"code": "near", "params": {"distance_km": 0.7}},
+        {"code": "step_free", "params": {}},
+        {"code": "free", "params": {}},
+    ]
 
 
 def resident():
@@ -66,29 +106,6 @@ def recommended(user, now=None) -> list[int]:
 
 def soon(days: int = 1) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=days)
-
-
-def test_the_cycle_collector_stays_paused_until_the_sets_are_stored(monkeypatch):
-    """The lists are stored and let go before the collector runs again: its first pass
-    after the pause would walk every object of them."""
-    user = resident()
-    store = services._store_sets
-    enabled = []
-    monkeypatch.setattr(
-        services, "_store_sets", lambda lists: enabled.append(gc.isenabled()) or store(lists)
-    )
-    assert gc.isenabled()
-    services.recommendations_compute(user_ids=[user.pk])
-    assert enabled == [False] and gc.isenabled()
-    assert RecommendationSet.objects.filter(user=user).exists()
-
-    def failing(lists):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(services, "_store_sets", failing)
-    with pytest.raises(RuntimeError):
-        services.recommendations_compute(user_ids=[user.pk])
-    assert gc.isenabled()
 
 
 def test_nested_pauses_of_the_cycle_collector_are_one():
@@ -229,41 +246,6 @@ def test_the_residents_table_is_patched_row_by_row():
     assert patched.excluded[list(patched.ids).index(users[2].pk)] == {activity.pk}
 
 
-def long_list() -> list[scoring.Recommendation]:
-    """A full list whose JSON is long enough for PostgreSQL to compress (over 2 kB)."""
-    reasons = tuple({"code": "shared_interest", "params": {"category": f"c{n}"}} for n in range(4))
-    return [
-        scoring.Recommendation(activity_id=100 + n, score=0.9 - n / 100, reasons=reasons)
-        for n in range(scoring.TOP_K)
-    ]
-
-
-def stored_compression(user_id: int) -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_column_compression(items) FROM matching_recommendationset"
-            " WHERE user_id = %s",
-            [user_id],
-        )
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.postgres
-def test_items_are_stored_compressed_with_lz4(db):
-    """Migration 0004: lz4 writes a list in half pglz's time (docs/benchmarks.md). The rows
-    pass through a temporary table, which must compress them the same way: PostgreSQL moves a
-    compressed value as it is."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attcompression FROM pg_attribute"
-            " WHERE attrelid = 'matching_recommendationset'::regclass AND attname = 'items'"
-        )
-        assert cursor.fetchone()[0] == "l"
-    user = UserFactory()
-    services._store_sets([services._List(user.pk, long_list(), timezone.now())])
-    assert stored_compression(user.pk) == "lz4"
-
-
 def updates() -> tuple[int, int]:
     """Rows of the sets' table updated in this transaction, and how many of them heap-only."""
     with connection.cursor() as cursor:
@@ -281,19 +263,16 @@ def test_a_set_rewritten_with_the_same_activities_changes_no_index(db):
     scores; one whose activities changed is not. 24 lists fill several pages: with full pages
     the new rows would go to other pages, through the indexes."""
     users = UserFactory.create_batch(24)
-    items = long_list()
-    services._store_sets([services._List(user.pk, items, timezone.now()) for user in users])
-    drifted = [item._replace(score=item.score - 0.01) for item in items]
+    items = full_list()
+    services._store_sets(sets({user.pk: items for user in users}), computed_at=timezone.now())
+    drifted = [(activity_id, round(score - 0.01, 5)) for activity_id, score in items]
     reordered = [items[1], items[0], *items[2:]]
     before = updates()
+    changed = {users[0].pk: reordered, users[1].pk: drifted}
     services._store_sets(
-        [
-            services._List(users[0].pk, reordered, timezone.now()),
-            services._List(users[1].pk, drifted, timezone.now()),
-            *(services._List(user.pk, items, timezone.now()) for user in users[2:]),
-        ]
+        sets({user.pk: changed.get(user.pk, items) for user in users}), computed_at=timezone.now()
     )
     after = updates()
     assert (after[0] - before[0], after[1] - before[1]) == (24, 23)  # (updated, heap-only)
     stored = RecommendationSet.objects.get(user=users[1])
-    assert stored.items[0]["score"] == drifted[0].score
+    assert stored.scores == [score for _activity_id, score in drifted]
