@@ -921,7 +921,9 @@ class _Rows:
     """The residents' side of the matrix products (float32), and what their blocks need."""
 
     interests: np.ndarray  # (R, C) weights
-    interest_scale: np.ndarray  # 0.8 / sum(w): the clamp at 0.4 is 0.4 min(2 w.c / sum(w), 1)
+    # 0.8 w / sum(w), the clamp at 0.4 being 0.4 min(2 w.c / sum(w), 1); a positive weight
+    # at least 1e-30, so that its product with a category (0 or 1) is never rounded to 0.
+    scaled_interests: np.ndarray
     rest: np.ndarray  # (R, 24): available by weekly slot, 1, social factor, cold
     access: np.ndarray  # (R, A - 10): 32 where each checked value is allowed, slots free, 1
     access_codes: dict[str, np.ndarray]  # by route: 32 where that mode x step-free is allowed
@@ -1046,9 +1048,13 @@ def _row_side(
     cover = np.maximum(reach, MIN_DECAY_REACH_KM)
     boosted = np.zeros(len(r), dtype=bool)
     boosted[(lookups.boosted.keys >> 32).astype(np.int64)] = True
+    interests = r.interests.astype(f32, copy=False)
+    scale = (2 * WEIGHTS["interest"] / lookups.interest_norm).astype(f32)
     return _Rows(
-        interests=r.interests.astype(f32, copy=False),
-        interest_scale=(2 * WEIGHTS["interest"] / lookups.interest_norm).astype(f32),
+        interests=interests,
+        scaled_interests=np.where(
+            interests > 0, np.maximum(interests * scale[:, None], f32(1e-30)), f32(0)
+        ),
         rest=rest.astype(f32),
         access=access.astype(f32),
         access_codes={
@@ -1215,8 +1221,7 @@ def _block_scores(
     interest in one of the `covered` categories (columns) is left out: a category block has
     it."""
     categories = columns.categories[cols]
-    interest = rows_m.interests[rows] * rows_m.interest_scale[rows, None]
-    score = interest @ categories.T
+    score = rows_m.scaled_interests[rows] @ categories.T
     every = covered is not None and len(covered) == categories.shape[1]
     shared = score > 0 if every else None  # any interest shared: the product says it
     np.minimum(score, WEIGHTS["interest"], out=score)

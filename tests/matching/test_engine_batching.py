@@ -202,6 +202,33 @@ def test_venues_sharing_no_interest_are_scored_only_for_lists_they_can_enter():
     assert scored[3] >= {item.activity_id for item in batched[1]}
 
 
+@pytest.mark.parametrize("mode", [scoring.ONLINE, scoring.IN_PERSON])
+def test_the_least_interest_weight_counts_once(mode):
+    """A weight of 1e-45 (the least float32) is an interest: the pair is scored in its
+    category's block and not again among the activities sharing no interest, where the
+    weight scaled by the sum of weights (2) would round to 0."""
+    place = (
+        {"lat": 47.2, "lng": -1.5} if mode == scoring.IN_PERSON else {"lat": np.nan, "lng": np.nan}
+    )
+    activities = [
+        {**place, "id": n, "mode": mode, "step_free": True, "age": None, "audiences": 1,
+         "languages": 1, "price": 0.0, "slots": 0, "category": n % 2, "territories": frozenset()}
+        for n in range(1, 7)
+    ]  # fmt: skip
+    person = {"id": 1, "has_home": True, "lat": 47.2, "lng": -1.5, "territory": 1,
+              "reach": 5.0, "step_free": False, "homebound": False, "age": 40,
+              "audiences": 1, "languages": 1, "budget": np.inf, "modes": 1 << mode,
+              "availability": 0, "interests": [0, 1e-45, 1.0, 1.0], "lonely": False,
+              "dismissed": frozenset()}  # fmt: skip
+    candidates, residents = build(activities, [person])
+    assert residents.interests[0, 1] > 0
+    with pruned():
+        batched, reference = both(residents, candidates)
+    listed = [item.activity_id for item in batched[0]]
+    assert sorted(listed) == list(range(1, 7))
+    assert batched == reference
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     lat=st.floats(-89.9, 89.9),
