@@ -185,16 +185,19 @@ class RecommendationListApi(APIView):
         row = recommendation_set_for(user=request.user)
         if row is None:
             return Response({"computed_at": None, "engine_version": None, "results": []})
-        ids = [item["activity"] for item in row.items]
+        items = row.items
+        ids = [item["activity"] for item in items]
         activities = (
             Activity.objects.filter(pk__in=ids, status=activity_choices.ActivityStatus.PUBLISHED)
             .select_related("organization", "place")
             .prefetch_related(upcoming_sessions(timezone.now(), 1))
             .in_bulk()
         )
-        language = (get_language() or "fr")[:2]
+        rendered = reasons.render(
+            [item["reasons"] for item in items], language=(get_language() or "fr")[:2]
+        )
         results = []
-        for item in row.items:
+        for item, item_reasons in zip(items, rendered, strict=True):
             activity = activities.get(item["activity"])
             if activity is None:
                 continue
@@ -212,7 +215,7 @@ class RecommendationListApi(APIView):
                         and {"name": activity.place.name, "city": activity.place.city},
                     },
                     "score": item["score"],
-                    "reasons": reasons.render(item["reasons"], language=language),
+                    "reasons": item_reasons,
                     "next_occurrence": session
                     and {"id": session.pk, "start": session.start, "end": session.end},
                 }

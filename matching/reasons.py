@@ -22,18 +22,28 @@ def decode(keys: list[int]) -> list[list[dict]]:
     ]
 
 
-def render(reasons: list[dict], *, language: str) -> list[dict]:
-    """[{"code", "params", "text"}]: the stored reason with its sentence."""
+def render(lists: list[list[dict]], *, language: str) -> list[list[dict]]:
+    """Each list of stored reasons with their sentences: [{"code", "params", "text"}]. One
+    query for the categories they name."""
+    named = {
+        reason["params"].get("category")
+        for reasons in lists
+        for reason in reasons
+        if reason["code"] == "interest"
+    }
+    categories = Category.objects.filter(slug__in=named) if named else []
+    names = {category.slug: category.name_in(language) for category in categories}
     with override(language):
-        return [{**reason, "text": _text(reason, language)} for reason in reasons]
+        return [
+            [{**reason, "text": _text(reason, names)} for reason in reasons] for reasons in lists
+        ]
 
 
-def _text(reason: dict, language: str) -> str:
+def _text(reason: dict, names: dict[str, str]) -> str:
     code, params = reason["code"], reason.get("params", {})
     if code == "interest":
-        category = Category.objects.filter(slug=params.get("category")).first()
-        name = category.name_in(language) if category else params.get("category", "")
-        return _("You like: %(category)s") % {"category": name}
+        category = params.get("category", "")
+        return _("You like: %(category)s") % {"category": names.get(category, category)}
     if code == "near":
         return _("%(distance)s km from home") % {"distance": params.get("distance_km")}
     texts = {

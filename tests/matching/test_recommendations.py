@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities import services as directory
@@ -86,6 +88,31 @@ def test_interests_rank_and_reasons_are_rendered_in_the_readers_language():
     assert first_en["reasons"][0]["text"].startswith("You like")
     assert first_fr["reasons"][0]["text"] != first_en["reasons"][0]["text"]
     assert first_fr["next_occurrence"]["start"]
+
+
+def test_reading_a_list_takes_as_many_queries_for_twelve_interests_as_for_one():
+    def queries_to_read(user) -> tuple[int, int]:
+        recommended(user)
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/recommendations/", HTTP_ACCEPT_LANGUAGE="en")
+        interests = [
+            reason["text"]
+            for result in response.json()["results"]
+            for reason in result["reasons"]
+            if reason["code"] == "interest"
+        ]
+        assert all(text.startswith("You like: ") for text in interests)
+        return len(interests), len(captured)
+
+    slugs = ["tricot-couture", "echecs"]
+    for n in range(12):
+        listed_activity(*offset(0.1 * n), starts=[soon()], categories=[slugs[n % 2]])
+    one = resident(interests={"tricot-couture": 1.0})
+    both = resident(interests={"tricot-couture": 1.0, "echecs": 1.0})
+    (few, queries_few), (many, queries_many) = queries_to_read(one), queries_to_read(both)
+    assert (few, many) == (6, 12)
+    assert queries_many == queries_few
 
 
 def test_a_resident_without_interests_gets_welcoming_activities_near_them():
