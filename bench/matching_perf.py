@@ -4,15 +4,16 @@ then throughput at the scale of France.
     python -m bench.matching_perf [--loop-residents 200] [--loop-candidates 20000]
                                   [--residents 100000] [--activities 200000] [--profile]
 
-1. Loop vs batch: the same residents and candidates scored by `scoring.recommend_batched` and
-   by `recommend_loop`, a straightforward per-resident loop that checks every hard constraint
-   and computes the same soft score per candidate in Python, then sorts and applies the same
-   diversity re-rank. Both must give the same top-20 ids; any difference is listed with the
-   score gap that explains it. The engine is timed as a worker runs it, against candidates
-   prepared once (`scoring.Prepared`, kept with the worker's matrix for every call against
-   it), and also with a preparation of its own on the call; the preparation alone is given.
-   Engine times are the median of five calls; the loop runs once.
-2. Throughput: `recommend_batched` for N residents against M activities placed over France in
+1. Loop vs batch: the same residents and candidates scored by the batch engine
+   (`scoring.lists_batched`: each list as arrays of ids, scores and reason keys, what a worker
+   stores) and by `recommend_loop`, a straightforward per-resident loop that checks every hard
+   constraint and computes the same soft score per candidate in Python, then sorts and
+   applies the same diversity re-rank. Both must give the same top-20 ids; any difference is
+   listed with the score gap that explains it. The engine is timed as a worker runs it,
+   against candidates prepared once (`scoring.Prepared`, kept with the worker's matrix for
+   every call against it), and also with a preparation of its own on the call; the
+   preparation alone is given. Engine times are the median of five calls; the loop runs once.
+2. Throughput: `lists_batched` for N residents against M activities placed over France in
    proportion to population (bench.matching_synth.france), one process, one BLAS thread;
    CPU and wall time, peak resident memory of the scoring (sampled every 10 ms), and how
    many (resident, activity) pairs the engine scored per resident.
@@ -183,17 +184,19 @@ def compare_loop_and_batch(
     *,
     repeat: int = 5,
 ) -> LoopComparison:
-    kwargs = {"everyone_bit": synth.EVERYONE_BIT, "category_slugs": slugs}
-    scoring.recommend_batched(residents, candidates, **kwargs)  # warm up (page faults, caches)
+    kwargs = {"everyone_bit": synth.EVERYONE_BIT}
+    scoring.lists_batched(residents, candidates, **kwargs)  # warm up (page faults, caches)
     prepare_seconds, prepared = _median_time(lambda: scoring.Prepared.of(candidates), repeat)
-    batch_seconds, batched = _median_time(
-        lambda: scoring.recommend_batched(residents, candidates, prepared=prepared, **kwargs),
+    batch_seconds, lists = _median_time(
+        lambda: scoring.lists_batched(residents, candidates, prepared=prepared, **kwargs),
         repeat,
     )
     unprepared_seconds, unprepared = _median_time(
-        lambda: scoring.recommend_batched(residents, candidates, **kwargs), repeat
+        lambda: scoring.lists_batched(residents, candidates, **kwargs), repeat
     )
-    assert unprepared == batched
+    assert all(np.array_equal(a, b) for a, b in zip(unprepared, lists, strict=True))
+    batched = scoring.recommendations(lists, slugs)
+    kwargs["category_slugs"] = slugs
     started = time.process_time()
     scoring.recommend(residents, candidates, **kwargs)
     single_seconds = time.process_time() - started
@@ -278,9 +281,8 @@ def throughput(
     n_residents: int, n_activities: int, *, seed: int = 2025, profile: bool = False
 ) -> Throughput:
     started = time.perf_counter()
-    taxonomy, candidates, residents = synth.france(n_activities, n_residents, seed=seed)
+    _taxonomy, candidates, residents = synth.france(n_activities, n_residents, seed=seed)
     generate_seconds = time.perf_counter() - started
-    kwargs = {"everyone_bit": synth.EVERYONE_BIT, "category_slugs": taxonomy.slugs}
     pairs = []
     original = scoring._block_scores
 
@@ -295,7 +297,7 @@ def throughput(
             started, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
-            scoring.recommend_batched(residents, candidates, **kwargs)
+            scoring.lists_batched(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - started
