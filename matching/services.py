@@ -352,7 +352,6 @@ class _Locked:
     locks a thousand or more): its scores and reasons only when it lists the activity."""
 
     user_id: int
-    computed_at: datetime.datetime
     threshold: float
     activity_ids: list[int]
     scores: list[float] | None = None
@@ -536,7 +535,7 @@ def recommendations_for_activity(
                 RecommendationSet.objects.select_for_update(), sorted(wanted), field="user"
             )
             .order_by("user_id")
-            .values_list("user_id", "computed_at", "threshold", "activity_ids")
+            .values_list("user_id", "threshold", "activity_ids")
         ]
         # Scores and reasons are read only for the lists holding the activity: the others
         # (hundreds for an online activity) are decided and compared by their ids.
