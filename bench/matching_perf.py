@@ -199,9 +199,8 @@ def compare_loop_and_batch(
     )
     assert all(np.array_equal(a, b) for a, b in zip(unprepared, lists, strict=True))
     batched = scoring.recommendations(lists, slugs)
-    kwargs["category_slugs"] = slugs
     started = time.process_time()
-    scoring.recommend(residents, candidates, **kwargs)
+    scoring.recommend(residents, candidates, category_slugs=slugs, **kwargs)
     single_seconds = time.process_time() - started
     started = time.process_time()
     looped, scores = recommend_loop(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
