@@ -35,9 +35,11 @@ run: demo
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the layers and cycles of pyproject.toml's [tool.importlinter] contracts.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -18,8 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from activities import choices
-from activities.models import Category
+from activities import choices, taxonomy
 
 MAX_RADIUS_KM = 200.0
 DEFAULT_RADIUS_KM = 10.0
@@ -33,14 +32,12 @@ ORDERINGS = {
 }
 
 
-@functools.cache
-def category_slugs() -> tuple[str, ...]:
-    # The taxonomy changes only with migrations: read it once per process.
-    return tuple(Category.objects.values_list("slug", flat=True))
-
-
 def _pairs(values) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    return _pairs(taxonomy.slugs())
 
 
 @functools.cache
@@ -55,7 +52,8 @@ def _fields() -> dict[str, tuple[forms.Field, bool]]:
             forms.FloatField(min_value=0, max_value=MAX_RADIUS_KM, required=False),
             False,
         ),
-        "category": (multi(choices=_pairs(category_slugs()), required=False), True),
+        # A callable: the choices follow the taxonomy when a category is edited.
+        "category": (multi(choices=_category_choices, required=False), True),
         "kind": (multi(choices=choices.ActivityKind.choices, required=False), True),
         "audience": (multi(choices=choices.Audience.choices, required=False), True),
         "attendance_mode": (multi(choices=choices.AttendanceMode.choices, required=False), True),

@@ -33,16 +33,15 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from activities import choices, geo
-from activities.filters import SearchParams, category_slugs
+from activities import choices, geo, taxonomy
+from activities.filters import SearchParams
 from activities.models import (
     Activity,
-    Category,
     Occurrence,
     Organization,
     Place,
-    Territory,
 )
+from activities.territories import territories_at, territories_named
 
 # earth_box works on earthdistance's sphere (radius earth() = 6378.168 km): scale the radius so
 # the box always holds the whole circle measured on our sphere; the exact test follows.
@@ -97,63 +96,6 @@ def read_datetime(value) -> datetime.datetime | None:
 
 # Cached, as api.activities renders them: the sessions of a page share few times.
 _parsed_datetime = functools.lru_cache(maxsize=8192)(parse_datetime)
-
-
-# --- reference data, read once per process ----------------------------------------------------
-
-
-@functools.cache
-def _category_ids() -> dict[str, tuple[int, ...]]:
-    """Slug -> ids of the category and, for a top category, its sub-categories."""
-    rows = list(Category.objects.values_list("id", "slug", "parent__slug"))
-    ids: dict[str, list[int]] = {slug: [] for slug in category_slugs()}
-    for pk, slug, parent in rows:
-        ids[slug].append(pk)
-        if parent:
-            ids[parent].append(pk)
-    return {slug: tuple(found) for slug, found in ids.items()}
-
-
-@functools.cache
-def category_slug_of() -> dict[int, str]:
-    return dict(Category.objects.values_list("id", "slug"))
-
-
-@functools.cache
-def _communes_box() -> tuple[float, float, float, float] | None:
-    """The box around every commune outline: points outside it skip the territory lookup."""
-    from django.db.models import Max, Min
-
-    box = Territory.objects.filter(kind=choices.TerritoryKind.COMMUNE).aggregate(
-        Min("min_lat"), Max("max_lat"), Min("min_lng"), Max("max_lng")
-    )
-    values = tuple(box.values())
-    return None if None in values else values
-
-
-def territories_at(lat: float, lng: float) -> list[int]:
-    """The commune whose outline holds the point, with its EPCI and département."""
-    box = _communes_box()
-    if box is None or not (box[0] <= lat <= box[1] and box[2] <= lng <= box[3]):
-        return []
-    from activities.services import territory_for_point  # services import this module
-
-    commune = territory_for_point(lat=lat, lng=lng)
-    if commune is None:
-        return []
-    department = commune.parent.parent_id if commune.parent else None
-    return [t for t in (commune.pk, commune.parent_id, department) if t is not None]
-
-
-def territories_named(code: str) -> list[int]:
-    """A commune, or an EPCI / département with the communes under it, by INSEE code."""
-    from django.db.models import Q
-
-    return list(
-        Territory.objects.filter(
-            Q(insee_code=code) | Q(parent__insee_code=code) | Q(parent__parent__insee_code=code)
-        ).values_list("id", flat=True)
-    )
 
 
 # --- SQL fragments ----------------------------------------------------------------------------
@@ -289,7 +231,8 @@ def activity_conditions(
             clauses.append(f"a.id IN {_in(remote_ids)}")
         query.add(f"({' OR '.join(clauses) or 'FALSE'})", *near.args, *remote_ids)
     if params.category:
-        ids = sorted({pk for slug in params.category for pk in _category_ids()[slug]})
+        known = taxonomy.current()
+        ids = sorted({pk for slug in params.category for pk in known.ids_under(slug)})
         if postgres:  # the activity's own copy of its category ids (migration 0010)
             query.add("a.category_ids && %s::integer[]", ids)
         else:
@@ -364,7 +307,7 @@ def remote_serving(params: SearchParams) -> tuple[int, ...]:
     """Online, at-home and phone activities whose service area holds the point searched."""
     if not params.point:
         return ()
-    territories = territories_at(*params.point)
+    territories = territories_at(lat=params.point[0], lng=params.point[1])
     if not territories:
         return ()
     with connection.cursor() as cursor:
@@ -715,7 +658,7 @@ def attach_categories(cards: list[dict]) -> None:
             list(unread),
         ):
             unread[activity_id]["category_ids"].append(category_id)
-    slugs = category_slug_of()
+    slugs = taxonomy.current().slug_of
     for card in cards:
         card["categories"] = [slugs[pk] for pk in sorted(card.pop("category_ids"))]
 

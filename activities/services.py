@@ -6,7 +6,6 @@ the transaction commits.
 """
 
 import datetime
-import functools
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices, recurrence, signals
-from activities.geo import cell_of, geometry_contains
+from activities.geo import cell_of
 from activities.models import (
     Activity,
     ActivityTombstone,
@@ -31,6 +30,7 @@ from activities.models import (
     Territory,
 )
 from activities.selectors import user_can_edit, user_is_owner
+from activities.territories import territory_for_point
 from activities.text import refuse_markup
 from backend.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -146,30 +146,6 @@ PLACE_FIELDS = (
 
 
 PLACE_TEXT_FIELDS = ("name", "address", "city", "transport_access")
-
-
-def territory_for_point(*, lat: float, lng: float) -> Territory | None:
-    """The commune whose outline contains the point (bounding boxes first, then shapes), with
-    its parent loaded. An outline is read only the first time the process tests it."""
-    candidates = (
-        Territory.objects.filter(
-            kind=choices.TerritoryKind.COMMUNE,
-            min_lat__lte=lat,
-            max_lat__gte=lat,
-            min_lng__lte=lng,
-            max_lng__gte=lng,
-            boundary__isnull=False,
-        )
-        .select_related("parent")
-        .only("insee_code", "name", "parent__parent")
-    )
-    for territory in candidates:
-        outline = functools.partial(
-            Territory.objects.values_list("boundary", flat=True).get, pk=territory.pk
-        )
-        if geometry_contains(key=territory.pk, geometry=outline, lat=lat, lng=lng):
-            return territory
-    return None
 
 
 def _locate(place: Place) -> None:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities import choices as activity_choices
-from activities.filters import category_slugs
+from activities import taxonomy
 from activities.models import Activity
 from activities.selectors import upcoming_sessions
 from api.serializers import MaskListField
@@ -47,7 +47,7 @@ class InterestsField(serializers.DictField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        known = set(category_slugs())
+        known = set(taxonomy.slugs())
         unknown = sorted(set(value) - known)
         if unknown:
             raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")

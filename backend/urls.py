@@ -1,5 +1,3 @@
-import os
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -14,12 +12,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
-
-# The benchmark's floor endpoint (bench/floor.py), only when a benchmark run asks for it.
-if os.environ.get("RELIER_BENCH_FLOOR") == "1":
-    from bench.floor import FloorApi
-
-    urlpatterns.insert(0, path("bench/floor/", FloorApi.as_view(), name="bench-floor"))
 
 handler400 = "api.errors.bad_request"
 handler403 = "api.errors.permission_denied"

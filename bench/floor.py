@@ -1,8 +1,8 @@
 """The framework's floor: the cheapest useful DRF read, to compare the search endpoint with.
 
 Twenty activities by primary key through a plain ModelSerializer: no authentication, no
-throttling, no pagination, one indexed query. Served at /bench/floor/ only when
-RELIER_BENCH_FLOOR=1 (backend/urls.py); never in production.
+throttling, no pagination, one indexed query. Served at /bench/floor/ only by
+the benchmark's own URLconf (bench/urls.py, through bench/settings.py); never in production.
 """
 
 from rest_framework import serializers

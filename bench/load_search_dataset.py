@@ -261,7 +261,7 @@ class _TimingCache:
 
 
 def _territory_locator(cursor):
-    """Point-in-polygon over the seeded communes, like services.territory_for_point."""
+    """Point-in-polygon over the seeded communes, like territories.territory_for_point."""
     from shapely import STRtree
     from shapely.geometry import Point, shape
 

@@ -203,7 +203,7 @@ class Server:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": THROWAWAY_SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "RELIER_BENCH_FLOOR": "1",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             # Throttling out of the way: the load comes from one address.
             "THROTTLE_ANON": "100000000/s",
             "THROTTLE_USER": "100000000/s",

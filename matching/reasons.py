@@ -3,16 +3,15 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from activities.models import Category
+from activities import taxonomy
 from matching import scoring
 
 
 def decode(keys: list[int]) -> list[list[dict]]:
     """The reasons of each stored reason key (`scoring.Lists`, interests by category id):
-    [{"code", "params"}]. One query for the categories they name."""
+    [{"code", "params"}]."""
     parts = [scoring.reason_parts(key) for key in keys]
-    named = {interest for interest, _access, _others in parts if interest}
-    slugs = dict(Category.objects.filter(pk__in=named).values_list("pk", "slug")) if named else {}
+    slugs = taxonomy.current().slug_of
     return [
         [
             {"code": reason["code"], "params": dict(reason["params"])}
@@ -23,27 +22,21 @@ def decode(keys: list[int]) -> list[list[dict]]:
 
 
 def render(lists: list[list[dict]], *, language: str) -> list[list[dict]]:
-    """Each list of stored reasons with their sentences: [{"code", "params", "text"}]. One
-    query for the categories they name."""
-    named = {
-        reason["params"].get("category")
-        for reasons in lists
-        for reason in reasons
-        if reason["code"] == "interest"
-    }
-    categories = Category.objects.filter(slug__in=named) if named else []
-    names = {category.slug: category.name_in(language) for category in categories}
+    """Each list of stored reasons with their sentences: [{"code", "params", "text"}]. The
+    categories' names come from the taxonomy's snapshot (activities.taxonomy)."""
+    known = taxonomy.current()
     with override(language):
         return [
-            [{**reason, "text": _text(reason, names)} for reason in reasons] for reasons in lists
+            [{**reason, "text": _text(reason, known, language)} for reason in reasons]
+            for reasons in lists
         ]
 
 
-def _text(reason: dict, names: dict[str, str]) -> str:
+def _text(reason: dict, known: taxonomy.Taxonomy, language: str) -> str:
     code, params = reason["code"], reason.get("params", {})
     if code == "interest":
         category = params.get("category", "")
-        return _("You like: %(category)s") % {"category": names.get(category, category)}
+        return _("You like: %(category)s") % {"category": known.name(category, language)}
     if code == "near":
         return _("%(distance)s km from home") % {"distance": params.get("distance_km")}
     texts = {

@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from activities import choices as activity_choices
-from activities.models import Activity, Category
+from activities import taxonomy
+from activities.models import Activity
 from matching import scoring
 from matching.choices import FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
@@ -27,10 +28,8 @@ FRESH_DAYS = 180
 
 def category_index() -> tuple[list[str], dict[int, int], dict[int, int]]:
     """Slugs by column, column of each category id, column of each category's top category."""
-    categories = list(Category.objects.order_by("id").values_list("id", "slug", "parent_id"))
-    column = {cid: n for n, (cid, _slug, _parent) in enumerate(categories)}
-    top = {cid: column[parent or cid] for cid, _slug, parent in categories}
-    return [slug for _cid, slug, _parent in categories], column, top
+    known = taxonomy.current()
+    return list(known.slugs), known.column_of, known.top_column_of
 
 
 def candidate_activities() -> QuerySet[Activity]:

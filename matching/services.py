@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices as activity_choices
+from activities import taxonomy
 from activities.geo import EARTH_RADIUS_KM
-from activities.models import Activity, Category, Occurrence, Schedule
-from activities.services import territory_for_point
+from activities.models import Activity, Occurrence, Schedule
+from activities.territories import territory_for_point
 from matching import scoring
 from matching.arrays import concat_by_id, locate, rows_of, take
 from matching.candidates import candidate_rows, current_candidates, prepared, with_ids
@@ -146,7 +147,7 @@ def _sets(user_ids: np.ndarray, lists: scoring.Lists, category_slugs: list[str])
     """The engine's lists (interests by category column, `category_slugs`) as stored, by
     category id: a category's column moves when another is added or removed, its id does
     not (a category removed since is no reason any more)."""
-    ids = dict(Category.objects.filter(slug__in=category_slugs).values_list("slug", "id"))
+    ids = taxonomy.current().id_of
     by_column = np.array([ids.get(slug, 0) for slug in category_slugs], dtype=np.int64)
     return _Sets(np.asarray(user_ids, dtype=np.int64), lists.with_category_ids(by_column))
 

@@ -15,6 +15,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from activities import taxonomy
 from backend.celery import app as celery_app
 from matching import candidates as matching_candidates
 from matching import residents as matching_residents
@@ -36,11 +37,13 @@ def _isolated(settings):
     # Password hashing is slow by design; tests check behaviour, not the hash's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    taxonomy.forget()
     matching_candidates.forget()
     matching_residents.forget()
     celery_app.conf.task_always_eager = True
     yield
     cache.clear()
+    taxonomy.forget()
     matching_candidates.forget()
     matching_residents.forget()
 
