@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, directory, matching
+from api import accounts, activities, directory, matching, search
 from api.errors import not_found
 
 app_name = "api"
@@ -45,7 +45,7 @@ urlpatterns = [
     ),
     path("places/", directory.PlaceListApi.as_view(), name="place-list"),
     path("places/<int:pk>/", directory.PlaceDetailApi.as_view(), name="place-detail"),
-    path("activities/", activities.ActivityListApi.as_view(), name="activity-list"),
+    path("activities/", search.ActivityListApi.as_view(), name="activity-list"),
     path("activities/<int:pk>/", activities.ActivityDetailApi.as_view(), name="activity-detail"),
     path(
         "activities/<int:pk>/submit/",
@@ -62,7 +62,7 @@ urlpatterns = [
         activities.ActivityOccurrenceListApi.as_view(),
         name="activity-occurrences",
     ),
-    path("occurrences/", activities.OccurrenceSearchApi.as_view(), name="occurrence-list"),
+    path("occurrences/", search.OccurrenceSearchApi.as_view(), name="occurrence-list"),
     path("schedules/<int:pk>/", activities.ScheduleDetailApi.as_view(), name="schedule-detail"),
     path(
         "occurrences/<int:pk>/",

@@ -362,7 +362,8 @@ def test_a_tampered_cursor_is_400(client):
 
 
 def test_cards_have_exactly_the_documented_fields(client):
-    from api.activities import ActivityCardSerializer, OccurrenceCardSerializer
+    from api.cards import ActivityCardSerializer
+    from api.search import OccurrenceCardSerializer
 
     listed_activity(lat=47.2, lng=-1.5, starts=[soon()], price_min=5, is_free=False)
     card = client.get(URL, {"lat": 47.2, "lng": -1.5}).json()["results"][0]
@@ -388,7 +389,7 @@ def test_cards_have_exactly_the_documented_fields(client):
 def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
     from rest_framework import serializers
 
-    from api.activities import _datetime
+    from api.cards import _datetime
 
     assert _datetime(moment) == serializers.DateTimeField().to_representation(moment)
 

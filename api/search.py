@@ -1,0 +1,233 @@
+"""Search: activities and sessions, the parameters they share, offline sync's tombstones."""
+
+import datetime
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from activities import choices, selectors, services
+from activities.filters import ORDERINGS, SearchParams
+from activities.models import ActivityTombstone, Occurrence
+from api.activities import ActivityDetailSerializer, ActivityInputSerializer, ActivitySerializer
+from api.cards import ActivityCardSerializer, _datetime, activity_card
+from api.pagination import KeysetCursor
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="activity_id")
+
+    class Meta:
+        model = ActivityTombstone
+        fields = ["id", "removed_at", "reason"]
+
+
+def search_page(name: str, card: serializers.Serializer, **extra) -> serializers.Serializer:
+    """The documented envelope of a search page (keyset cursor: `previous` is always null)."""
+    return inline_serializer(
+        name,
+        fields={
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": card,
+            **extra,
+        },
+    )
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", description="Words; French stemming, accents and typos tolerated."),
+    OpenApiParameter("lat", float, description="Latitude of the point searched around."),
+    OpenApiParameter("lng", float, description="Longitude of the point searched around."),
+    OpenApiParameter("radius_km", float, description="0 to 200, default 10 (needs lat, lng)."),
+    OpenApiParameter(
+        "category", many=True, description="Category slugs; a top category includes its children."
+    ),
+    OpenApiParameter("kind", many=True, enum=choices.ActivityKind.values),
+    OpenApiParameter(
+        "audience",
+        many=True,
+        enum=choices.Audience.values,
+        description="Activities for these audiences; activities for everyone always match.",
+    ),
+    OpenApiParameter("attendance_mode", many=True, enum=choices.AttendanceMode.values),
+    OpenApiParameter(
+        "day", many=True, enum=list(choices.WEEKDAYS), description="Has sessions on these days."
+    ),
+    OpenApiParameter(
+        "part_of_day",
+        many=True,
+        enum=choices.PartOfDay.values,
+        description="Morning before 12:00, afternoon 12:00-18:00, evening after (Paris time).",
+    ),
+    OpenApiParameter("starts_after", datetime.datetime, description="Has a session from then."),
+    OpenApiParameter("starts_before", datetime.datetime, description="Has a session before then."),
+    OpenApiParameter("free", bool),
+    OpenApiParameter(
+        "wheelchair",
+        enum=["partial", "full"],
+        description="Venue access at least this; online, phone and at-home activities match.",
+    ),
+    OpenApiParameter("accessibility", many=True, enum=list(choices.ACCESSIBILITY_FLAGS)),
+    OpenApiParameter("language", many=True, description="ISO 639 codes (any of them)."),
+    OpenApiParameter("age", int, description="Activities open to this age."),
+    OpenApiParameter("organization", description="Organization slug."),
+    OpenApiParameter(
+        "territory", description="INSEE code; an EPCI or département includes its communes."
+    ),
+    OpenApiParameter(
+        "updated_since",
+        datetime.datetime,
+        description=(
+            "Offline sync: what changed after this time, oldest first, with `tombstones` for "
+            "activities removed since."
+        ),
+    ),
+    OpenApiParameter("ordering", enum=list(ORDERINGS)),
+    OpenApiParameter(
+        "cursor", description="The `next` link's cursor: the page after the last row seen."
+    ),
+    OpenApiParameter(
+        "mine",
+        bool,
+        description=(
+            "Back office: every activity of the organizations the signed-in user edits, any "
+            "status (with `organization` and `status`)."
+        ),
+    ),
+    OpenApiParameter("status", enum=choices.ActivityStatus.values, description="With `mine`."),
+]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["activities"],
+        summary="Search activities",
+        description=(
+            "Published activities that have upcoming sessions. Every parameter combines with "
+            "the others (AND); repeatable parameters also accept comma-separated values and "
+            "match any of their values. Each result carries its next three sessions and, when "
+            "a point is given, `distance_km`. Default order: nearest first with a point, best "
+            "match with `q`, otherwise most recently updated."
+        ),
+        parameters=SEARCH_PARAMETERS,
+        responses=search_page(
+            "ActivitySearchPage",
+            ActivityCardSerializer(many=True),
+            tombstones=TombstoneSerializer(many=True, required=False),
+        ),
+    ),
+    post=extend_schema(
+        tags=["activities"],
+        summary="Create an activity (editors of the organization)",
+        description=(
+            "Creates a draft. Add schedules, then submit it. Text fields take plain text: "
+            "markup (HTML tags) is refused with 400."
+        ),
+        request=ActivityInputSerializer,
+        responses={201: ActivityDetailSerializer},
+    ),
+)
+class ActivityListApi(generics.ListCreateAPIView):
+    cursor_ordering: tuple[str, ...] = ("-updated_at", "-id")
+
+    def get_serializer_class(self):
+        return ActivitySerializer if self._back_office else ActivityCardSerializer
+
+    @property
+    def _back_office(self) -> bool:
+        return self.request.query_params.get("mine") in ("1", "true")
+
+    def get_queryset(self):
+        activities = selectors.activity_list(user=self.request.user).filter(
+            organization__memberships__user_id=self.request.user.pk
+        )
+        params = self.request.query_params
+        if organization := params.get("organization"):
+            activities = activities.filter(organization__slug=organization)
+        if activity_status := params.get("status"):
+            activities = activities.filter(status=activity_status)
+        return activities
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        if self._back_office:
+            return super().list(request, *args, **kwargs)
+        params = SearchParams.parse(request.query_params)
+        cursor = KeysetCursor(request, params.effective_ordering)
+        after = cursor.after()
+        page = selectors.activity_search(params=params, after=after, size=cursor.page_size)
+        body = cursor.body([activity_card(row) for row in page.rows], page.after)
+        if params.updated_since is not None and after is None:
+            tombstones = selectors.activity_tombstones(since=params.updated_since)
+            body["tombstones"] = TombstoneSerializer(tombstones, many=True).data
+        return Response(body)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = ActivityInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        activity = services.activity_create(
+            organization=data.validated_data["organization"],
+            by=request.user,
+            **data.to_service_fields(),
+        )
+        return Response(ActivityDetailSerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class _SessionPlaceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    city = serializers.CharField()
+
+
+class _SessionActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=choices.ActivityKind.choices)
+    attendance_mode = serializers.ChoiceField(choices=choices.AttendanceMode.choices)
+    organization = serializers.CharField(help_text="The organization's name.")
+    place = _SessionPlaceSerializer(allow_null=True)
+
+
+class OccurrenceCardSerializer(serializers.ModelSerializer):
+    """Documents a session search result (rendered from activities.search rows)."""
+
+    activity = _SessionActivitySerializer()
+
+    class Meta:
+        model = Occurrence
+        fields = ["id", "start", "end", "status", "capacity", "seats_taken", "activity"]
+
+
+@extend_schema(
+    tags=["occurrences"],
+    summary="Search sessions",
+    description=(
+        "Upcoming sessions, soonest first, of the activities matching the same parameters as "
+        "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
+        "starts_after, starts_before)."
+    ),
+    parameters=[p for p in SEARCH_PARAMETERS if p.name not in ("updated_since", "mine", "status")],
+    responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
+)
+class OccurrenceSearchApi(APIView):
+    def get(self, request: Request) -> Response:
+        params = SearchParams.parse(request.query_params)
+        cursor = KeysetCursor(request, "start")
+        page = selectors.occurrence_search(
+            params=params, after=cursor.after(), size=cursor.page_size
+        )
+        rows = [
+            {
+                **row,
+                "start": _datetime(row["start"]),
+                "end": _datetime(row["end"]),
+            }
+            for row in page.rows
+        ]
+        return Response(cursor.body(rows, page.after))
