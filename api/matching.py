@@ -15,7 +15,7 @@ from activities import taxonomy
 from activities.models import Activity
 from activities.selectors import upcoming_sessions
 from api.serializers import MaskListField
-from matching import reasons, scoring, services
+from matching import engine, reasons, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import ResidentProfile
 from matching.selectors import recommendation_set_for
@@ -101,7 +101,7 @@ class ProfileInputSerializer(serializers.Serializer):
         max_digits=7, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     attendance_modes = serializers.ListField(
-        child=serializers.ChoiceField(choices=scoring.MODES), required=False
+        child=serializers.ChoiceField(choices=engine.MODES), required=False
     )
     group_sizes = serializers.ListField(
         child=serializers.ChoiceField(choices=activity_choices.GroupSize.values), required=False

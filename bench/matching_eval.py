@@ -2,7 +2,7 @@
 
     python -m bench.matching_eval [--activities 3000] [--residents 5000] [--seed 2025]
 
-The engine (`scoring.recommend_batched`) scores the residents' DECLARED profiles; its lists are
+The engine (`engine.recommend_batched`) scores the residents' DECLARED profiles; its lists are
 judged against their hidden TRUE profiles (bench.matching_synth). An activity is relevant to
 a resident when it is feasible under the resident's TRUE hard constraints and in a category
 the resident truly likes; its grade is the weight of that interest, times 0.5..1 for the share
@@ -34,7 +34,7 @@ import numpy as np
 
 from activities.geo import EARTH_RADIUS_KM
 from bench import matching_synth as synth
-from matching import scoring
+from matching import engine
 
 TOP = 10
 DECLARED_CONSTRAINTS = (
@@ -52,7 +52,7 @@ def _haversine(lat1, lng1, lat2, lng2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def _serves(c: scoring.Candidates) -> np.ndarray:
+def _serves(c: engine.Candidates) -> np.ndarray:
     """(M, T) bool: activity j serves territory t (service areas as a dense table)."""
     size = 1 + max((max(area) for area in c.service_territories if area), default=0)
     table = np.zeros((len(c), size), dtype=bool)
@@ -76,11 +76,11 @@ def constraint_checks(
     mode = c.mode[j].astype(np.int64)
     accepts = lambda m: (t.accepted_modes[i] >> m) & 1 == 1  # noqa: E731
     homebound_declared = ~t.homebound | t.declared_homebound
-    mode_ok = accepts(mode) | ((mode == scoring.MIXED) & accepts(scoring.ONLINE))
+    mode_ok = accepts(mode) | ((mode == engine.MIXED) & accepts(engine.ONLINE))
     mode_ok |= ~active(homebound_declared)
 
-    venue = (mode == scoring.IN_PERSON) | (mode == scoring.MIXED)
-    online_instead = (mode == scoring.MIXED) & accepts(scoring.ONLINE)
+    venue = (mode == engine.IN_PERSON) | (mode == engine.MIXED)
+    online_instead = (mode == engine.MIXED) & accepts(engine.ONLINE)
     with np.errstate(invalid="ignore"):
         distance = _haversine(t.lat[i], t.lng[i], data.activity_lat[j], data.activity_lng[j])
         near = distance <= t.reach_km[i] + 1e-3
@@ -89,7 +89,7 @@ def constraint_checks(
     homebound_ok = ~on_venue | ~(t.homebound[i] & active(t.declared_homebound))
     step_free_ok = ~on_venue | ~(t.step_free[i] & active(t.declared_step_free)) | c.step_free[j]
 
-    remote = np.isin(c.mode[j], scoring.REMOTE_REACH_MODES)
+    remote = np.isin(c.mode[j], engine.REMOTE_REACH_MODES)
     served_ok = ~remote | _serves(c)[j, np.maximum(t.territory[i], 0)]
     served_ok &= ~remote | (t.territory[i] >= 0)
 
@@ -141,29 +141,29 @@ def _padded(lists: list[list[int]], width: int) -> np.ndarray:
     return out
 
 
-def engine_lists(data: synth.Dataset, residents: scoring.Residents) -> np.ndarray:
+def engine_lists(data: synth.Dataset, residents: engine.Residents) -> np.ndarray:
     """(R, 20) activity rows (not ids), -1 padded."""
-    lists = scoring.recommend_batched(
+    lists = engine.recommend_batched(
         residents,
         data.candidates,
         everyone_bit=synth.EVERYONE_BIT,
         category_slugs=data.taxonomy.slugs,
     )
     row_of_id = {int(a): n for n, a in enumerate(data.candidates.ids)}
-    return _padded([[row_of_id[i.activity_id] for i in items] for items in lists], scoring.TOP_K)
+    return _padded([[row_of_id[i.activity_id] for i in items] for items in lists], engine.TOP_K)
 
 
 def baseline_lists(data: synth.Dataset, key: str) -> np.ndarray:
     """The first 20 of the activities passing the declared hard constraints (the engine's
     own `pair_scores`), ordered nearest first or most popular first, ties by id."""
     c, residents = data.candidates, data.declared
-    lookups = scoring.Lookups.build(residents, c)
-    venue = np.isin(c.mode, scoring.VENUE_MODES)
+    lookups = engine.Lookups.build(residents, c)
+    venue = np.isin(c.mode, engine.VENUE_MODES)
     cols = np.arange(len(c))[None, :]
     lists = []
     for start in range(0, len(residents), 250):
         rows = np.arange(start, min(start + 250, len(residents)))[:, None]
-        exact = scoring.pair_scores(
+        exact = engine.pair_scores(
             residents, c, rows, cols, everyone_bit=synth.EVERYONE_BIT, lookups=lookups
         )
         if key == "nearest":
@@ -173,12 +173,12 @@ def baseline_lists(data: synth.Dataset, key: str) -> np.ndarray:
             order_key = np.broadcast_to(-c.popularity[None, :], exact.score.shape)
         order_key = np.where(exact.feasible, order_key, np.inf)
         for n in range(len(rows)):
-            first = np.lexsort((c.ids, order_key[n]))[: scoring.TOP_K]
+            first = np.lexsort((c.ids, order_key[n]))[: engine.TOP_K]
             lists.append([int(j) for j in first if exact.feasible[n, j]])
-    return _padded(lists, scoring.TOP_K)
+    return _padded(lists, engine.TOP_K)
 
 
-def true_residents(data: synth.Dataset) -> scoring.Residents:
+def true_residents(data: synth.Dataset) -> engine.Residents:
     t = data.truth
     interests = np.zeros_like(data.declared.interests)
     interests[:, data.taxonomy.n_top :] = t.interests

@@ -50,7 +50,7 @@ def task_runs(redis_url: str) -> list[int]:
 
 def check_sample(size: int, *, seed: int = 7) -> dict[str, int]:
     """Stored lists of `size` random residents against an in-process computation."""
-    from matching import scoring
+    from matching import engine
     from matching.candidates import current_candidates
     from matching.models import RecommendationSet, ResidentProfile
     from matching.selectors import EVERYONE_BIT, build_residents
@@ -63,7 +63,7 @@ def check_sample(size: int, *, seed: int = 7) -> dict[str, int]:
     sample = sorted(random.Random(seed).sample(ids, min(size, len(ids))))
     profiles = list(ResidentProfile.objects.filter(user_id__in=sample).order_by("user_id"))
     matrix, slugs = current_candidates()
-    lists = scoring.recommend_batched(
+    lists = engine.recommend_batched(
         build_residents(profiles, slugs), matrix, everyone_bit=EVERYONE_BIT, category_slugs=slugs
     )
     stored = dict(

@@ -214,7 +214,7 @@ SLOW_KEYS = ("latency", "mode", "in_reach", "merged", "refilled")
 def check_in_reach(activities, *, size: int = 300, seed: int = 5) -> dict[str, int]:
     """Stored lists of residents in reach of these activities against an in-process
     computation against the whole directory."""
-    from matching import scoring, services
+    from matching import engine, services
     from matching.candidates import current_candidates
     from matching.models import RecommendationSet, ResidentProfile
     from matching.selectors import EVERYONE_BIT, build_residents
@@ -227,7 +227,7 @@ def check_in_reach(activities, *, size: int = 300, seed: int = 5) -> dict[str, i
     sample = sorted(rng.sample(sorted(in_reach), min(size, len(in_reach))))
     profiles = list(ResidentProfile.objects.filter(user_id__in=sample).order_by("user_id"))
     matrix, slugs = current_candidates()
-    lists = scoring.recommend_batched(
+    lists = engine.recommend_batched(
         build_residents(profiles, slugs), matrix, everyone_bit=EVERYONE_BIT, category_slugs=slugs
     )
     stored = dict(

@@ -5,12 +5,12 @@ then throughput at the scale of France.
                                   [--residents 100000] [--activities 200000] [--profile]
 
 1. Loop vs batch: the same residents and candidates scored by the batch engine
-   (`scoring.lists_batched`: each list as arrays of ids, scores and reason keys, what a worker
+   (`engine.lists_batched`: each list as arrays of ids, scores and reason keys, what a worker
    stores) and by `recommend_loop`, a straightforward per-resident loop that checks every hard
    constraint and computes the same soft score per candidate in Python, then sorts and
    applies the same diversity re-rank. Both must give the same top-20 ids; any difference is
    listed with the score gap that explains it. The engine is timed as a worker runs it,
-   against candidates prepared once (`scoring.Prepared`, kept with the worker's matrix for
+   against candidates prepared once (`engine.Prepared`, kept with the worker's matrix for
    every call against it), and also with a preparation of its own on the call; the
    preparation alone is given. Engine times are the median of five calls; the loop runs once.
    1,000 residents by default: a worker scores chunks of 10,000 (`matching.chunks`), and the
@@ -48,13 +48,14 @@ import numpy as np  # noqa: E402
 
 from activities.geo import EARTH_RADIUS_KM  # noqa: E402
 from bench import matching_synth as synth  # noqa: E402
-from matching import scoring  # noqa: E402
+from matching import engine  # noqa: E402
+from matching.engine import batch  # noqa: E402
 
-W = scoring.WEIGHTS
+W = engine.WEIGHTS
 
 
 def recommend_loop(
-    residents: scoring.Residents, candidates: scoring.Candidates, *, everyone_bit: int, k=20
+    residents: engine.Residents, candidates: engine.Candidates, *, everyone_bit: int, k=20
 ) -> tuple[list[list[int]], list[dict[int, float]]]:
     """The reference: one resident at a time, one candidate at a time, in plain Python.
     Returns each resident's top-k ids and the score of every feasible candidate."""
@@ -69,12 +70,12 @@ def recommend_loop(
     low, tops = c.low_threshold.tolist(), c.top_category.tolist()
     categories = [np.flatnonzero(row).tolist() for row in c.categories]
     offered = [max(s.bit_count(), 1) for s in slots]
-    venue_modes, remote_modes = (scoring.IN_PERSON, scoring.MIXED), scoring.REMOTE_REACH_MODES
+    venue_modes, remote_modes = (engine.IN_PERSON, engine.MIXED), engine.REMOTE_REACH_MODES
     lists, all_scores = [], []
     for i in range(len(residents)):
         x, y, z = residents.xyz[i].tolist()
         accepted = int(residents.accepted_modes[i])
-        online_ok = accepted >> scoring.ONLINE & 1 == 1
+        online_ok = accepted >> engine.ONLINE & 1 == 1
         has_home, homebound = bool(residents.has_home[i]), bool(residents.homebound[i])
         needs_step_free = bool(residents.step_free[i])
         reach = float(residents.reach_km[i])
@@ -91,7 +92,7 @@ def recommend_loop(
         ranked = []
         for j in range(len(ids)):
             mode = modes[j]
-            mixed_online = mode == scoring.MIXED and online_ok
+            mixed_online = mode == engine.MIXED and online_ok
             if not (accepted >> mode & 1 or mixed_online):
                 continue
             distance = EARTH_RADIUS_KM * math.acos(
@@ -140,9 +141,9 @@ def recommend_loop(
 
 def _diversify(row: list[int], score: dict[int, float], tops: list[int]) -> list[int]:
     remaining, picked, seen = list(row), [], {}
-    while remaining and len(picked) < scoring.DIVERSITY_TOP:
+    while remaining and len(picked) < engine.DIVERSITY_TOP:
         best = max(
-            remaining, key=lambda j: score[j] * scoring.DIVERSITY_DECAY ** seen.get(tops[j], 0)
+            remaining, key=lambda j: score[j] * engine.DIVERSITY_DECAY ** seen.get(tops[j], 0)
         )
         picked.append(best)
         remaining.remove(best)
@@ -180,43 +181,43 @@ def _median_time(call, repeat: int):
 
 
 def compare_loop_and_batch(
-    residents: scoring.Residents,
-    candidates: scoring.Candidates,
+    residents: engine.Residents,
+    candidates: engine.Candidates,
     slugs: list[str],
     label="",
     *,
     repeat: int = 5,
 ) -> LoopComparison:
     kwargs = {"everyone_bit": synth.EVERYONE_BIT}
-    scoring.lists_batched(residents, candidates, **kwargs)  # warm up (page faults, caches)
-    prepare_seconds, prepared = _median_time(lambda: scoring.Prepared.of(candidates), repeat)
+    engine.lists_batched(residents, candidates, **kwargs)  # warm up (page faults, caches)
+    prepare_seconds, prepared = _median_time(lambda: engine.Prepared.of(candidates), repeat)
     batch_seconds, lists = _median_time(
-        lambda: scoring.lists_batched(residents, candidates, prepared=prepared, **kwargs),
+        lambda: engine.lists_batched(residents, candidates, prepared=prepared, **kwargs),
         repeat,
     )
     unprepared_seconds, unprepared = _median_time(
-        lambda: scoring.lists_batched(residents, candidates, **kwargs), repeat
+        lambda: engine.lists_batched(residents, candidates, **kwargs), repeat
     )
     assert all(np.array_equal(a, b) for a, b in zip(unprepared, lists, strict=True))
-    batched = scoring.recommendations(lists, slugs)
+    batched = engine.recommendations(lists, slugs)
     started = time.process_time()
-    scoring.recommend(residents, candidates, category_slugs=slugs, **kwargs)
+    engine.recommend(residents, candidates, category_slugs=slugs, **kwargs)
     single_seconds = time.process_time() - started
     started = time.process_time()
     looped, scores = recommend_loop(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
     loop_seconds = time.process_time() - started
     identical, differences = 0, []
     for n, (items, reference) in enumerate(zip(batched, looped, strict=True)):
-        engine = [item.activity_id for item in items]
-        if engine == reference:
+        listed = [item.activity_id for item in items]
+        if listed == reference:
             identical += 1
             continue
-        swapped = set(engine) ^ set(reference)
-        gap = [scores[n].get(a, math.nan) for a in sorted(set(engine) | set(reference))]
+        swapped = set(listed) ^ set(reference)
+        gap = [scores[n].get(a, math.nan) for a in sorted(set(listed) | set(reference))]
         differences.append(
             {
                 "resident": int(residents.ids[n]),
-                "engine": engine,
+                "engine": listed,
                 "loop": reference,
                 "not_in_both": sorted(swapped),
                 "score_spread_of_differing_items": float(np.nanmax(gap) - np.nanmin(gap))
@@ -286,26 +287,26 @@ def throughput(
     _taxonomy, candidates, residents = synth.france(n_activities, n_residents, seed=seed)
     generate_seconds = time.perf_counter() - started
     pairs = []
-    original = scoring._block_scores
+    original = batch._block_scores
 
     def counting_block_scores(rows_m, columns, rows, cols, **options):
         pairs.append(len(rows) * len(cols))
         return original(rows_m, columns, rows, cols, **options)
 
-    scoring._block_scores = counting_block_scores  # observe the blocks; the engine is unchanged
+    batch._block_scores = counting_block_scores  # observe the blocks; the engine is unchanged
     profiler = cProfile.Profile() if profile else None
     try:
         with PeakMemory() as memory:
             started, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
-            scoring.lists_batched(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
+            engine.lists_batched(residents, candidates, everyone_bit=synth.EVERYONE_BIT)
             if profiler:
                 profiler.disable()
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu
     finally:
-        scoring._block_scores = original
+        batch._block_scores = original
     report = ""
     if profiler:
         out = io.StringIO()

@@ -49,7 +49,7 @@ def load_residents(n: int, *, seed: int, database_url: str, log=print) -> list[i
     from activities.models import Category
     from bench import matching_synth as synth
     from bench.load_search_dataset import CopyPlan
-    from matching import scoring
+    from matching import engine
     from matching.models import RecommendationSet, ResidentProfile
     from matching.services import coarsen
 
@@ -98,7 +98,7 @@ def load_residents(n: int, *, seed: int, database_url: str, log=print) -> list[i
                     for k in np.flatnonzero(weights)
                 }
                 modes = [
-                    m for b, m in enumerate(scoring.MODES) if residents.accepted_modes[n_] >> b & 1
+                    m for b, m in enumerate(engine.MODES) if residents.accepted_modes[n_] >> b & 1
                 ]
                 budget = residents.budget[n_]
                 copy.write(

@@ -1,5 +1,5 @@
 """Synthetic directories and populations for the matching benchmarks, built straight as the
-engine's numpy arrays (`scoring.Candidates`, `scoring.Residents`): no database.
+engine's numpy arrays (`engine.Candidates`, `engine.Residents`): no database.
 
 Two generators:
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matching import scoring
+from matching import engine
 
 COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "communes-fr.csv"
 KM_PER_DEGREE = 111.195
@@ -41,7 +41,7 @@ LEAVES_PER_TOP = (9, 8, 6, 5, 6, 6, 4, 5, 7, 5, 5, 4)
 # Share of residents who truly like each top category (also the supply of activities).
 TOP_APPEAL = (0.16, 0.13, 0.10, 0.08, 0.07, 0.07, 0.07, 0.07, 0.06, 0.06, 0.07, 0.06)
 SOCIAL_KINDS_SHARE = 0.55  # club, peer support, friendship, visiting
-MODE_SHARES = (0.72, 0.08, 0.08, 0.06, 0.06)  # in the order of scoring.MODES
+MODE_SHARES = (0.72, 0.08, 0.08, 0.06, 0.06)  # in the order of engine.MODES
 WEEKDAY_WEIGHTS = np.array([14, 17, 16, 17, 15, 9, 3], dtype=float)
 PART_WEIGHTS = np.array([0.35, 0.45, 0.20])  # morning, afternoon, evening
 
@@ -106,12 +106,12 @@ class TrueProfiles:
 @dataclasses.dataclass
 class Dataset:
     taxonomy: Taxonomy
-    candidates: scoring.Candidates
+    candidates: engine.Candidates
     activity_lat: np.ndarray  # NaN for activities without a venue
     activity_lng: np.ndarray
     leaves: np.ndarray  # (M, 2) leaf columns of each activity, -1 when it has one only
     quality: np.ndarray  # latent quality 0..1
-    declared: scoring.Residents
+    declared: engine.Residents
     truth: TrueProfiles | None
 
 
@@ -145,11 +145,11 @@ def _activities(
     lng: np.ndarray,
     mode: np.ndarray,
     service_territories: list[frozenset[int]],
-) -> tuple[scoring.Candidates, np.ndarray, np.ndarray]:
+) -> tuple[engine.Candidates, np.ndarray, np.ndarray]:
     """Everything but the places and the service areas, drawn the same way everywhere.
     Returns the candidates (popularity still zero), the leaves and the latent quality."""
     m = len(mode)
-    venue = np.isin(mode, (scoring.IN_PERSON, scoring.MIXED))
+    venue = np.isin(mode, (engine.IN_PERSON, engine.MIXED))
     leaves = np.full((m, 2), -1, dtype=np.int64)
     leaves[:, 0] = taxonomy.random_leaves(rng, m)
     second = rng.random(m) < 0.2
@@ -180,8 +180,8 @@ def _activities(
     recurring = (slots != 0) & ~one_off
     social = 0.4 * social_kind + 0.3 * small_group + 0.3 * recurring
     with np.errstate(invalid="ignore"):
-        xyz = np.nan_to_num(scoring.unit_vectors(lat, lng))
-    candidates = scoring.Candidates(
+        xyz = np.nan_to_num(engine.unit_vectors(lat, lng))
+    candidates = engine.Candidates(
         ids=np.arange(1, m + 1, dtype=np.int64),
         xyz=xyz,
         mode=mode.astype(np.int8),
@@ -206,7 +206,7 @@ def _activities(
 
 
 def _plant_popularity(
-    rng: np.random.Generator, candidates: scoring.Candidates, leaves, quality, interests
+    rng: np.random.Generator, candidates: engine.Candidates, leaves, quality, interests
 ) -> None:
     """Popularity: a noisy function of true appeal (how many residents truly like the
     activity's categories, times its latent quality), scaled to 0..1."""
@@ -261,9 +261,9 @@ def _true_residents(rng: np.random.Generator, taxonomy: Taxonomy, r: int) -> dic
     budget = np.select(
         [budget_kind == 0, budget_kind == 1], [0.0, rng.choice([5.0, 10.0, 15.0], size=r)], np.inf
     ).astype(np.float32)
-    everything = (1 << len(scoring.MODES)) - 1
-    in_person_only = (1 << scoring.IN_PERSON) | (1 << scoring.MIXED)
-    remote_only = (1 << scoring.ONLINE) | (1 << scoring.AT_HOME) | (1 << scoring.PHONE)
+    everything = (1 << len(engine.MODES)) - 1
+    in_person_only = (1 << engine.IN_PERSON) | (1 << engine.MIXED)
+    remote_only = (1 << engine.ONLINE) | (1 << engine.AT_HOME) | (1 << engine.PHONE)
     modes = np.where(rng.random(r) < 0.7, everything, in_person_only)
     modes = np.where(homebound, remote_only, modes).astype(np.int64)
     loneliness = rng.choice(np.arange(3, 10), size=r, p=[0.2, 0.2, 0.2, 0.15, 0.1, 0.1, 0.05])
@@ -327,8 +327,8 @@ def city(
         return (row * grid + col + 1).astype(np.int64)
 
     m = n_activities
-    mode = rng.choice(len(scoring.MODES), size=m, p=MODE_SHARES)
-    venue = np.isin(mode, (scoring.IN_PERSON, scoring.MIXED))
+    mode = rng.choice(len(engine.MODES), size=m, p=MODE_SHARES)
+    venue = np.isin(mode, (engine.IN_PERSON, engine.MIXED))
     x, y = points(m)
     lat, lng = _to_latlng(lat0, lng0, x, y)
     lat, lng = np.where(venue, lat, np.nan), np.where(venue, lng, np.nan)
@@ -336,7 +336,7 @@ def city(
     home_district = district(x, y)
     areas = []
     for j in range(m):
-        if mode[j] in scoring.REMOTE_REACH_MODES:
+        if mode[j] in engine.REMOTE_REACH_MODES:
             d = home_district[j] - 1
             span = int(rng.integers(0, 3))
             rows = range(max(0, d // grid - span), min(grid, d // grid + span + 1))
@@ -359,13 +359,13 @@ def city(
     declared_budget = np.isfinite(truth["budget"]) & (rng.random(r) < 0.75)
     declared_availability = rng.random(r) < 0.7
     consent = rng.random(r) < 0.6  # sensitive data: audiences, loneliness
-    everything = (1 << len(scoring.MODES)) - 1
+    everything = (1 << len(engine.MODES)) - 1
     declared_modes = np.where(
         truth["homebound"] & ~declared_homebound, everything, truth["accepted_modes"]
     )
-    declared = scoring.Residents(
+    declared = engine.Residents(
         ids=np.arange(1, r + 1, dtype=np.int64),
-        xyz=scoring.unit_vectors(home_lat, home_lng),
+        xyz=engine.unit_vectors(home_lat, home_lng),
         has_home=np.ones(r, dtype=bool),
         territory=territory,
         reach_km=truth["reach_km"],
@@ -378,7 +378,7 @@ def city(
         accepted_modes=declared_modes.astype(np.int64),
         availability=np.where(declared_availability, truth["availability"], ALL_SLOTS),
         interests=_declare(rng, taxonomy, truth["interests"]),
-        lonely=consent & (truth["loneliness"] >= scoring.LONELY_SCORE),
+        lonely=consent & (truth["loneliness"] >= engine.LONELY_SCORE),
         excluded=[frozenset() for _ in range(r)],
         boosted=[frozenset() for _ in range(r)],
     )
@@ -441,7 +441,7 @@ FRANCE_MODE_SHARES = (0.86, 0.05, 0.05, 0.02, 0.02)
 
 def france(
     n_activities: int, n_residents: int, *, seed: int = 2025, communes: Communes | None = None
-) -> tuple[Taxonomy, scoring.Candidates, scoring.Residents]:
+) -> tuple[Taxonomy, engine.Candidates, engine.Residents]:
     """Activities and residents over France, in proportion to population. Territory ids are
     commune row numbers; at-home and phone activities serve their commune's département.
     Residents' reach is 1-15 km (log-uniform); the declared profile is the true one."""
@@ -449,15 +449,15 @@ def france(
     taxonomy = Taxonomy.build()
     communes = communes or Communes.load()
     m = n_activities
-    mode = rng.choice(len(scoring.MODES), size=m, p=FRANCE_MODE_SHARES)
-    venue = np.isin(mode, (scoring.IN_PERSON, scoring.MIXED))
+    mode = rng.choice(len(engine.MODES), size=m, p=FRANCE_MODE_SHARES)
+    venue = np.isin(mode, (engine.IN_PERSON, engine.MIXED))
     commune, lat, lng = communes.sample(rng, m)
     lat, lng = np.where(venue, lat, np.nan), np.where(venue, lng, np.nan)
     by_departement: dict[str, frozenset[int]] = {}
     for n, dep in enumerate(communes.departement):
         by_departement.setdefault(dep, set()).add(n)
     by_departement = {dep: frozenset(ids) for dep, ids in by_departement.items()}
-    remote = np.isin(mode, scoring.REMOTE_REACH_MODES)
+    remote = np.isin(mode, engine.REMOTE_REACH_MODES)
     areas = [
         by_departement[communes.departement[commune[j]]] if remote[j] else frozenset()
         for j in range(m)
@@ -470,9 +470,9 @@ def france(
     _plant_popularity(rng, candidates, leaves, quality, truth["interests"])
     interests = np.zeros((r, len(taxonomy.slugs)), dtype=np.float32)
     interests[:, taxonomy.n_top :] = truth["interests"]
-    residents = scoring.Residents(
+    residents = engine.Residents(
         ids=np.arange(1, r + 1, dtype=np.int64),
-        xyz=scoring.unit_vectors(home_lat, home_lng),
+        xyz=engine.unit_vectors(home_lat, home_lng),
         has_home=np.ones(r, dtype=bool),
         territory=home.astype(np.int64),
         reach_km=np.exp(rng.uniform(0, np.log(15), r)).astype(np.float32),
@@ -485,7 +485,7 @@ def france(
         accepted_modes=truth["accepted_modes"],
         availability=truth["availability"],
         interests=interests,
-        lonely=truth["loneliness"] >= scoring.LONELY_SCORE,
+        lonely=truth["loneliness"] >= engine.LONELY_SCORE,
         excluded=[frozenset() for _ in range(r)],
         boosted=[frozenset() for _ in range(r)],
     )

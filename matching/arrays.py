@@ -1,4 +1,4 @@
-"""Row operations on the engine's tables (`scoring.Candidates`, `scoring.Residents`): every
+"""Row operations on the engine's tables (`engine.Candidates`, `engine.Residents`): every
 field holds one entry per row, a numpy array along its first axis or a list, and `ids` orders
 the rows."""
 
@@ -13,12 +13,17 @@ import numpy as np
 Table = TypeVar("Table")
 
 
-def take(table: Table, rows: np.ndarray) -> Table:
-    """The table's rows at these positions, in this order."""
+def take(table: Table, rows: np.ndarray, *, lists: bool = True) -> Table:
+    """The table's rows at these positions, in this order (its list fields left out, empty,
+    when `lists` is false: the batch engine's matrices do not read them)."""
+    rows = np.asarray(rows)
     fields = {}
     for field in dataclasses.fields(table):
         value = getattr(table, field.name)
-        fields[field.name] = [value[i] for i in rows] if isinstance(value, list) else value[rows]
+        if isinstance(value, list):
+            fields[field.name] = list(map(value.__getitem__, rows.tolist())) if lists else []
+        else:
+            fields[field.name] = value[rows]
     return type(table)(**fields)
 
 

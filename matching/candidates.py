@@ -38,7 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from activities.models import Activity
-from matching import scoring
+from matching import engine
 from matching.arrays import concat_by_id, locate, rows_of, splice, take
 from matching.choices import FeedbackSignal
 from matching.models import Feedback
@@ -53,7 +53,7 @@ MAX_PATCH = 2_000  # beyond this many changed activities, rebuilding is as fast
 @dataclasses.dataclass(frozen=True)
 class _Entry:
     version: tuple  # (last updated_at, last id, generation, day)
-    candidates: scoring.Candidates
+    candidates: engine.Candidates
     slugs: list[str]
 
 
@@ -115,7 +115,7 @@ def _most_popular() -> list[int]:
     return [top["activity"]] if top else []
 
 
-def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> scoring.Candidates:
+def pool(activity_ids: Iterable[int], *, now: datetime.datetime) -> engine.Candidates:
     """The rows of these activities (those that are candidates), as in the whole matrix. Any
     candidate may come with them: a list drawn from a pool is the same as one drawn from the
     whole directory as long as the pool holds the whole directory's top of that list."""
@@ -165,7 +165,7 @@ def _patched(entry: _Entry, version: tuple, now: datetime.datetime) -> _Entry | 
 
 def current_candidates(
     *, now: datetime.datetime | None = None
-) -> tuple[scoring.Candidates, list[str]]:
+) -> tuple[engine.Candidates, list[str]]:
     """The candidate matrix of the directory as it is now and the category slugs of its
     columns: the matrix this process holds, brought up to date."""
     global _entry
@@ -192,11 +192,11 @@ class _Fresh:
     version: tuple
     changed: frozenset[int]  # every activity changed between `base` and `version`
     built: frozenset[int]  # those built anew (without a row when no longer a candidate)
-    rows: scoring.Candidates  # by id
+    rows: engine.Candidates  # by id
 
 
 _fresh: _Fresh | None = None
-_prepared: scoring.Prepared | None = None
+_prepared: engine.Prepared | None = None
 
 
 def _fresh_rows(entry: _Entry, version: tuple) -> _Fresh | None:
@@ -225,13 +225,13 @@ def _fresh_rows(entry: _Entry, version: tuple) -> _Fresh | None:
     )
 
 
-def _empty(entry: _Entry) -> scoring.Candidates:
+def _empty(entry: _Entry) -> engine.Candidates:
     return take(entry.candidates, np.zeros(0, dtype=np.int64))
 
 
 def candidate_rows(
     activity_ids: Iterable[int], *, now: datetime.datetime | None = None
-) -> scoring.Candidates:
+) -> engine.Candidates:
     """The rows of these activities that are candidates now (only those), in id order, as
     `pool` builds them: the rows of this process's matrix for the activities unchanged since
     it was built and still candidates, the others built anew. A publication merges its
@@ -275,7 +275,7 @@ def candidate_rows(
     return concat_by_id([take(held, at[kept & np.isin(wanted, alive)]), _only(rows, alive)])
 
 
-def _only(candidates: scoring.Candidates, ids: np.ndarray) -> scoring.Candidates:
+def _only(candidates: engine.Candidates, ids: np.ndarray) -> engine.Candidates:
     """The rows of these ids (a pool may come with the most popular activity)."""
     return take(candidates, rows_of(candidates, ids))
 
@@ -288,8 +288,8 @@ def with_ids(queryset: QuerySet, ids: list[int], *, field: str = "pk") -> QueryS
     return queryset.filter(**{f"{field}__in": ids})
 
 
-def prepared(candidates: scoring.Candidates, *, build: bool) -> scoring.Prepared | None:
-    """The engine's side of this process's matrix (`scoring.Prepared`), kept with it: the one
+def prepared(candidates: engine.Candidates, *, build: bool) -> engine.Prepared | None:
+    """The engine's side of this process's matrix (`engine.Prepared`), kept with it: the one
     already made from these very candidates, or when `build` (a call large enough to pay for
     it, such as a chunk of a full refresh) a new one, which every later call against the same
     matrix uses. None otherwise: a preparation of another matrix is let go."""
@@ -299,7 +299,7 @@ def prepared(candidates: scoring.Candidates, *, build: bool) -> scoring.Prepared
         if kept is not None and kept.candidates is not candidates:
             kept = _prepared = None
     if kept is None and build:
-        kept = scoring.Prepared.of(candidates)
+        kept = engine.Prepared.of(candidates)
         with _lock:
             _prepared = kept
     return kept

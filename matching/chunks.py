@@ -2,7 +2,7 @@
 their candidates.
 
 The engine scores a batch of neighbours against only the venues within reach of some of them
-(`scoring.recommend_batched`); a chunk of residents drawn from all over the country makes each
+(`engine.recommend_batched`); a chunk of residents drawn from all over the country makes each
 of its batches span a region and drag in far more venues. So residents are grouped by the
 coarse H3 cell of their home, cells too full for one chunk are split into their children
 (adaptive cells), and the pieces are packed in the order of their cell ids, which keeps

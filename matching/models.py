@@ -101,7 +101,7 @@ class JSONDocumentField(models.JSONField):
 
 class RecommendationSet(models.Model):
     """One resident's current recommendations, best first: `activity_ids`, with each one's
-    `scores` and `reasons` (one reason key per activity, see `scoring.Lists`: a category id,
+    `scores` and `reasons` (one reason key per activity, see `engine.Lists`: a category id,
     a distance or a way of attending, and the other reasons as bits). `items` gives them as
     `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`; reasons
     are rendered in the reader's language when read.

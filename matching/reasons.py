@@ -4,18 +4,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from activities import taxonomy
-from matching import scoring
+from matching import engine
 
 
 def decode(keys: list[int]) -> list[list[dict]]:
-    """The reasons of each stored reason key (`scoring.Lists`, interests by category id):
+    """The reasons of each stored reason key (`engine.Lists`, interests by category id):
     [{"code", "params"}]."""
-    parts = [scoring.reason_parts(key) for key in keys]
+    parts = [engine.reason_parts(key) for key in keys]
     slugs = taxonomy.current().slug_of
     return [
         [
             {"code": reason["code"], "params": dict(reason["params"])}
-            for reason in scoring.reasons_of(slugs.get(interest), access, others)
+            for reason in engine.reasons_of(slugs.get(interest), access, others)
         ]
         for interest, access, others in parts
     ]

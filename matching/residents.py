@@ -33,7 +33,7 @@ from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
-from matching import scoring
+from matching import engine
 from matching.arrays import concat, locate, splice
 from matching.candidates import log_change, with_ids
 from matching.models import Feedback, RecommendationSet, ResidentProfile
@@ -46,7 +46,7 @@ MAX_PATCH = 5_000  # beyond this many changed residents, rebuilding is as fast
 @dataclasses.dataclass(frozen=True)
 class _Entry:
     version: tuple  # (last profile update, last profile id, last feedback id, day)
-    residents: scoring.Residents
+    residents: engine.Residents
 
 
 _lock = threading.Lock()
@@ -68,7 +68,7 @@ def _consenting():
     return ResidentProfile.objects.filter(matching_consent_at__isnull=False).order_by("user_id")
 
 
-def _build(profiles) -> scoring.Residents:
+def _build(profiles) -> engine.Residents:
     slugs = category_index()[0]
     pieces, piece = [build_residents([], slugs)], []
     for profile in profiles:
@@ -96,7 +96,7 @@ def _patched(entry: _Entry, version: tuple) -> _Entry | None:
     return _Entry(version, splice(entry.residents, users, added))
 
 
-def current_residents(*, now: datetime.datetime | None = None) -> scoring.Residents:
+def current_residents(*, now: datetime.datetime | None = None) -> engine.Residents:
     """Every consenting resident, ordered by user id, as they are now: the table this
     process holds, brought up to date."""
     global _entry
@@ -193,16 +193,16 @@ def current_thresholds() -> SetThresholds:
         return table
 
 
-_terms: tuple[scoring.Residents, scoring.ResidentTerms] | None = None
+_terms: tuple[engine.Residents, engine.ResidentTerms] | None = None
 
 
-def resident_terms(residents: scoring.Residents) -> scoring.ResidentTerms:
-    """The table's `scoring.ResidentTerms`, computed once for the table this process holds:
+def resident_terms(residents: engine.Residents) -> engine.ResidentTerms:
+    """The table's `engine.ResidentTerms`, computed once for the table this process holds:
     an online publication scores its activity against all of it."""
     global _terms
     with _lock:
         if _terms is None or _terms[0] is not residents:
-            _terms = (residents, scoring.ResidentTerms.of(residents))
+            _terms = (residents, engine.ResidentTerms.of(residents))
         return _terms[1]
 
 

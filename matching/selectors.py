@@ -15,7 +15,7 @@ from django.utils import timezone
 from activities import choices as activity_choices
 from activities import taxonomy
 from activities.models import Activity
-from matching import scoring
+from matching import engine
 from matching.choices import FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 
@@ -49,12 +49,12 @@ CANDIDATE_COLUMNS = (
 DAYS_SINCE_SEEN_SQL = (
     "FLOOR(EXTRACT(EPOCH FROM (%s - COALESCE(last_verified_at, published_at))) / 86400)"
 )
-MODE_INDEX = {mode: n for n, mode in enumerate(scoring.MODES)}
+MODE_INDEX = {mode: n for n, mode in enumerate(engine.MODES)}
 
 
 def build_candidates(
     activities: QuerySet[Activity] | None = None, *, now: datetime.datetime | None = None
-) -> tuple[scoring.Candidates, list[str]]:
+) -> tuple[engine.Candidates, list[str]]:
     """The engine's table of these activities (by default every candidate), ordered by id,
     and the category slugs of its columns. One query per table (activities, their
     categories, their service areas, their popularity), each filtering by the activities'
@@ -73,7 +73,7 @@ def build_candidates(
     ids = np.array(values["id"], dtype=np.int64)
     chosen = activities.values("pk")
     matrix, top_category = _category_matrix(ids, chosen, len(slugs), column, top)
-    xyz = np.nan_to_num(scoring.unit_vectors(_floats(values["lat"]), _floats(values["lng"])))
+    xyz = np.nan_to_num(engine.unit_vectors(_floats(values["lat"]), _floats(values["lng"])))
     age_min, age_max = _floats(values["age_min"]), _floats(values["age_max"])
     is_free = np.array(values["is_free"], dtype=bool)
     cheapest = np.fmin(_floats(values["price_min"]), _floats(values["reduced_price"]))
@@ -90,7 +90,7 @@ def build_candidates(
         i == "low" and r == "none"
         for i, r in zip(values["intensity"], values["registration"], strict=True)
     )
-    candidates = scoring.Candidates(
+    candidates = engine.Candidates(
         ids=ids,
         xyz=xyz,
         mode=np.array([MODE_INDEX[m] for m in values["attendance_mode"]], dtype=np.int8),
@@ -180,7 +180,7 @@ def _service_areas(ids: np.ndarray, chosen) -> list[frozenset[int]]:
     return [frozenset(areas[i]) if i in areas else empty for i in ids.tolist()]
 
 
-def build_residents(profiles: list[ResidentProfile], slugs: list[str]) -> scoring.Residents:
+def build_residents(profiles: list[ResidentProfile], slugs: list[str]) -> engine.Residents:
     """The engine's table of these residents, in their order, built column by column."""
     column = {slug: n for n, slug in enumerate(slugs)}
     n = len(profiles)
@@ -202,9 +202,9 @@ def build_residents(profiles: list[ResidentProfile], slugs: list[str]) -> scorin
     consented = _flags(p.sensitive_consent_at is not None for p in profiles)
     birth_year = field("birth_year", np.int64, 0)
     loneliness = field("loneliness_score", np.int64, 0)
-    return scoring.Residents(
+    return engine.Residents(
         ids=user_ids,
-        xyz=scoring.unit_vectors(home_lat, home_lng),
+        xyz=engine.unit_vectors(home_lat, home_lng),
         has_home=_flags(p.home_lat is not None for p in profiles),
         territory=field("home_territory_id", np.int64, -1),
         reach_km=field("max_distance_km", np.float32),
@@ -217,7 +217,7 @@ def build_residents(profiles: list[ResidentProfile], slugs: list[str]) -> scorin
         accepted_modes=np.fromiter(map(_modes_mask, profiles), dtype=np.int64, count=n),
         availability=field("availability_mask", np.int64),
         interests=interests,
-        lonely=consented & (loneliness >= scoring.LONELY_SCORE),
+        lonely=consented & (loneliness >= engine.LONELY_SCORE),
         excluded=[excluded.get(u, frozenset()) for u in user_ids.tolist()],
         boosted=[boosted.get(u, frozenset()) for u in user_ids.tolist()],
     )
@@ -249,10 +249,10 @@ def _feedback_of(user_ids: np.ndarray) -> tuple[dict[int, frozenset], dict[int, 
 
 
 def _modes_mask(profile: ResidentProfile) -> int:
-    modes = profile.attendance_modes or list(scoring.MODES)
+    modes = profile.attendance_modes or list(engine.MODES)
     if profile.homebound:
         modes = [m for m in modes if m in ("online", "at_home", "phone")]
-    return sum(1 << scoring.MODES.index(m) for m in modes)
+    return sum(1 << engine.MODES.index(m) for m in modes)
 
 
 def recommendation_set_for(*, user) -> RecommendationSet | None:

@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import choices as activity_choices
 from activities import taxonomy
-from activities.geo import EARTH_RADIUS_KM
 from activities.models import Activity, Occurrence, Schedule
 from activities.territories import territory_for_point
-from matching import scoring
+from matching import engine
 from matching.arrays import concat_by_id, locate, rows_of, take
 from matching.candidates import candidate_rows, current_candidates, prepared, with_ids
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -51,7 +50,7 @@ def _check_lists(fields: dict) -> None:
     errors: dict[str, list[str]] = {}
     if any(m not in TRANSPORT_MODES for m in fields.get("transport_modes") or []):
         errors["transport_modes"] = [_("Unknown transport mode.")]
-    if any(m not in scoring.MODES for m in fields.get("attendance_modes") or []):
+    if any(m not in engine.MODES for m in fields.get("attendance_modes") or []):
         errors["attendance_modes"] = [_("Unknown attendance mode.")]
     if any(g not in activity_choices.GroupSize.values for g in fields.get("group_sizes") or []):
         errors["group_sizes"] = [_("Unknown group size.")]
@@ -124,16 +123,16 @@ def recommendations_schedule(*, user_ids: list[int]) -> None:
 
 class _Sets(NamedTuple):
     """New lists on their way to the database: row n of `lists` is resident `user_ids[n]`'s,
-    their reason keys holding category ids (`scoring.Lists.with_category_ids`)."""
+    their reason keys holding category ids (`engine.Lists.with_category_ids`)."""
 
     user_ids: np.ndarray  # int64
-    lists: scoring.Lists
+    lists: engine.Lists
 
     def thresholds(self) -> np.ndarray:
         """The lowest score of each full list (TOP_K items), 0 for a shorter one. The
         diversity re-rank reorders the head of a list: its lowest score may be anywhere."""
         lists = self.lists
-        full = lists.count >= scoring.TOP_K
+        full = lists.count >= engine.TOP_K
         if not full.any():
             return np.zeros(len(full))
         listed = np.arange(lists.scores.shape[1]) < lists.count[:, None]
@@ -143,7 +142,7 @@ class _Sets(NamedTuple):
         return _Sets(self.user_ids[rows], self.lists.take(rows))
 
 
-def _sets(user_ids: np.ndarray, lists: scoring.Lists, category_slugs: list[str]) -> _Sets:
+def _sets(user_ids: np.ndarray, lists: engine.Lists, category_slugs: list[str]) -> _Sets:
     """The engine's lists (interests by category column, `category_slugs`) as stored, by
     category id: a category's column moves when another is added or removed, its id does
     not (a category removed since is no reason any more)."""
@@ -163,7 +162,7 @@ def _same(new: tuple[list, list, list], stored: _Locked, activity_id: int) -> bo
 
 
 def _is_full(row: RecommendationSet | _Locked) -> bool:
-    return len(row.activity_ids) >= scoring.TOP_K
+    return len(row.activity_ids) >= engine.TOP_K
 
 
 SET_FIELDS = ("computed_at", "engine_version", "activity_ids", "scores", "reasons", "threshold")
@@ -204,7 +203,7 @@ def _store_sets(
                 RecommendationSet(
                     user_id=user_id,
                     computed_at=computed_at,
-                    engine_version=scoring.ENGINE_VERSION,
+                    engine_version=engine.ENGINE_VERSION,
                     activity_ids=ids,
                     scores=scores,
                     reasons=keys,
@@ -241,7 +240,7 @@ def _store_sets(
             f'INSERT INTO "{table}" ({columns}) SELECT {", ".join(copied)}, %s, %s '
             f"FROM matching_incoming ORDER BY user_id "
             f"ON CONFLICT (user_id) DO UPDATE SET {updates}",
-            [computed_at, scoring.ENGINE_VERSION],
+            [computed_at, engine.ENGINE_VERSION],
         )
         cursor.execute("DROP TABLE matching_incoming")
 
@@ -279,7 +278,7 @@ def recommendations_compute(
     residents = take(residents, rows_of(residents, user_ids))
     # The matrix prepared once for every call against it, or this call's region prepared.
     kept = prepared(candidates, build=len(residents) >= PREPARED_FROM)
-    lists = scoring.lists_batched(
+    lists = engine.lists_batched(
         residents,
         candidates if kept else _within_reach(residents, candidates),
         prepared=kept,
@@ -299,26 +298,23 @@ REACHED_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.Att
 REACH_MARGIN = 1.001  # the engine's own distances, give or take its float rounding
 
 
-def _within_reach(residents: scoring.Residents, candidates: scoring.Candidates):
+def _within_reach(residents: engine.Residents, candidates: engine.Candidates):
     """The candidates that can be feasible for some of these residents: every activity that
     is not only in person, and the venues within the longest reach of those who can leave
     home, around them (a spherical cap over their homes). The engine applies every
     constraint; handing it the venues of one region rather than of the whole directory
     spares it preparing every row (0.2-0.6 s for 200,000 activities) for the few residents
     of a refill or a profile change, when the process keeps no preparation of its matrix."""
-    venue = candidates.mode == scoring.IN_PERSON
+    venue = candidates.mode == engine.IN_PERSON
     homes = residents.xyz[residents.has_home & ~residents.homebound]
     keep = ~venue
     if len(homes):
-        centre = homes.sum(axis=0)
-        centre /= np.linalg.norm(centre) or 1.0
-        spread = float(np.arccos(np.clip(homes @ centre, -1.0, 1.0)).max())
-        angle = (spread + float(residents.reach_km.max()) / EARTH_RADIUS_KM) * REACH_MARGIN
-        keep = keep | (venue & (candidates.xyz @ centre >= np.cos(min(angle, np.pi))))
+        cap = engine.reach_cap(homes, residents.reach_km, margin=REACH_MARGIN)
+        keep = keep | (venue & (cap.holds(candidates.xyz) if cap is not None else True))
     return candidates if keep.all() else take(candidates, np.flatnonzero(keep))
 
 
-def _reached(residents: scoring.Residents, activity: Activity) -> np.ndarray:
+def _reached(residents: engine.Residents, activity: Activity) -> np.ndarray:
     """Rows of the residents for whom the activity might be feasible: every one for an online
     or mixed activity, every one living in its service area for one at home or by phone, and
     for a venue every one who can leave home and lives within their own reach of it
@@ -332,8 +328,8 @@ def _reached(residents: scoring.Residents, activity: Activity) -> np.ndarray:
         return np.flatnonzero(np.isin(residents.territory, served))
     if activity.lat is None:
         return np.arange(0)
-    venue = scoring.unit_vectors(np.array([activity.lat]), np.array([activity.lng]))[0]
-    distance = EARTH_RADIUS_KM * np.arccos(np.clip(residents.xyz @ venue, -1.0, 1.0))
+    venue = engine.unit_vectors(np.array([activity.lat]), np.array([activity.lng]))[0]
+    distance = engine.arc_km(residents.xyz @ venue)
     mobile = residents.has_home & ~residents.homebound
     return np.flatnonzero(mobile & (distance <= residents.reach_km * REACH_MARGIN))
 
@@ -404,11 +400,11 @@ class _Scores(NamedTuple):
 
 
 def _activity_scores(
-    residents: scoring.Residents, rows: np.ndarray, single: scoring.Candidates
+    residents: engine.Residents, rows: np.ndarray, single: engine.Candidates
 ) -> _Scores:
     """The score of one activity (`single`, its row: none when it is no longer a candidate)
     for the residents at these rows of the table, where it is feasible. The engine's exact
-    pair scores, as `scoring.recommend` computes them before it builds lists and reasons
+    pair scores, as `engine.recommend` computes them before it builds lists and reasons
     (which would cost four times more for the hundred thousand residents an online activity
     reaches), rounded as listed items are, so that they compare with thresholds. The
     residents' terms (interests, dismissed and boosted activities) are the ones the process
@@ -419,9 +415,9 @@ def _activity_scores(
     terms = resident_terms(residents)
     if len(rows) < len(residents):
         residents, terms = take(residents, rows), terms.at(rows)
-    lookups = scoring.Lookups.build(residents, single, terms=terms)
+    lookups = engine.Lookups.build(residents, single, terms=terms)
     everyone = np.arange(len(residents))
-    pairs = scoring.pair_scores(
+    pairs = engine.pair_scores(
         residents, single, everyone, np.zeros_like(everyone), everyone_bit=EVERYONE_BIT,
         lookups=lookups,
     )  # fmt: skip
@@ -429,7 +425,7 @@ def _activity_scores(
     return _Scores(residents.ids[feasible], np.round(pairs.score[feasible], 5))
 
 
-def _pools(lists: list[list[int]], activity_id: int, candidates: scoring.Candidates) -> np.ndarray:
+def _pools(lists: list[list[int]], activity_id: int, candidates: engine.Candidates) -> np.ndarray:
     """(R, W) the columns of `candidates` holding each list's activities and this one
     (-1 padded, and where one is not a candidate)."""
     pools = [[*(a for a in ids if a != activity_id), activity_id] for ids in lists]
@@ -443,8 +439,8 @@ def _pools(lists: list[list[int]], activity_id: int, candidates: scoring.Candida
 def _merge(
     rows: list[_Locked],
     activity_id: int,
-    single: scoring.Candidates,
-    residents: scoring.Residents,
+    single: engine.Candidates,
+    residents: engine.Residents,
     *,
     now: datetime.datetime,
 ) -> tuple[int, list[int]]:
@@ -469,7 +465,7 @@ def _merge(
     merging = take(residents, rows_of(residents, before))
     users = merging.ids.tolist()
     slugs = category_index()[0]
-    lists = scoring.lists_among(
+    lists = engine.lists_among(
         merging,
         listed,
         _pools([before[user_id].activity_ids for user_id in users], activity_id, listed),

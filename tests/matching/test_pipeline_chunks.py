@@ -110,7 +110,7 @@ def three_towns(db):
 
 
 def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(three_towns):
-    from matching import candidates, scoring
+    from matching import candidates, engine
     from matching.models import ResidentProfile
     from matching.selectors import EVERYONE_BIT, build_residents
 
@@ -122,7 +122,7 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
         subset = services._within_reach(residents, matrix)
         assert len(subset) < len(matrix)
         whole, within = (
-            scoring.recommend_batched(
+            engine.recommend_batched(
                 residents, table, everyone_bit=EVERYONE_BIT, category_slugs=slugs
             )
             for table in (matrix, subset)
@@ -136,7 +136,7 @@ def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(
     """From PREPARED_FROM residents, the whole matrix is prepared, kept for every later call
     against it (however small) and let go when the matrix changes; the lists are those of
     a computation against the region of its residents."""
-    from matching import candidates, scoring
+    from matching import candidates, engine
     from tests.factories import listed_activity
 
     users = [user_id for town in three_towns.values() for user_id in town]
@@ -155,7 +155,7 @@ def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(
     assert stored() == by_region
     with monkeypatch.context() as patch:  # a small call uses it: no region, no preparation
         patch.setattr(services, "_within_reach", None)
-        patch.setattr(scoring.Prepared, "of", None)
+        patch.setattr(engine.Prepared, "of", None)
         services.recommendations_compute(user_ids=users[:1])
     assert candidates.prepared(matrix, build=False) is kept
     assert stored() == by_region

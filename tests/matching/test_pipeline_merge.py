@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from activities import services as directory
 from activities.models import Activity, Category, Territory
-from matching import candidates, scoring, services
+from matching import candidates, engine, services
 from matching import residents as matching_residents
 from matching.arrays import rows_of, take
 from matching.models import RecommendationSet
@@ -79,8 +79,8 @@ def listed(user) -> list[int]:
 
 def test_the_town_has_full_and_short_lists(town):
     _venues, residents, _now = town
-    assert len(listed(residents["knitter"])) == scoring.TOP_K
-    assert 0 < len(listed(residents["neighbour"])) < scoring.TOP_K
+    assert len(listed(residents["knitter"])) == engine.TOP_K
+    assert 0 < len(listed(residents["neighbour"])) < engine.TOP_K
     assert RecommendationSet.objects.get(user=residents["knitter"]).threshold > 0
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from activities import services as directory
 from activities.models import Category
-from matching import candidates, residents, scoring, services
+from matching import candidates, engine, residents, services
 from matching.models import RecommendationSet
 from tests.factories import UserFactory, editor_of, listed_activity
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)
 
 
-FREE = len(scoring.MODES) * 16 + 2  # the reason key of "free" alone (see `scoring.Lists`)
+FREE = len(engine.MODES) * 16 + 2  # the reason key of "free" alone (see `engine.Lists`)
 
 
 def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> services._Sets:
@@ -33,11 +33,11 @@ def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> services
             ids[n, m], scores[n, m] = activity_id, score
     count = np.array([len(items) for items in lists.values()])
     keys = np.where(ids >= 0, key, 0)
-    return services._Sets(np.array(list(lists)), scoring.Lists(ids, scores, keys, count))
+    return services._Sets(np.array(list(lists)), engine.Lists(ids, scores, keys, count))
 
 
 def full_list(first: int = 100) -> list[tuple[int, float]]:
-    return [(first + n, round(0.9 - n / 100, 5)) for n in range(scoring.TOP_K)]
+    return [(first + n, round(0.9 - n / 100, 5)) for n in range(engine.TOP_K)]
 
 
 def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
@@ -55,9 +55,9 @@ def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
     assert rows[replaced.pk].items[0] == {
         "activity": 100, "score": 0.9, "reasons": [{"code": "free", "params": {}}]
     }  # fmt: skip
-    assert rows[replaced.pk].threshold == pytest.approx(0.9 - (scoring.TOP_K - 1) / 100)
+    assert rows[replaced.pk].threshold == pytest.approx(0.9 - (engine.TOP_K - 1) / 100)
     assert rows[new.pk].threshold == 0.0  # a short list takes anything feasible
-    assert rows[new.pk].engine_version == scoring.ENGINE_VERSION
+    assert rows[new.pk].engine_version == engine.ENGINE_VERSION
 
 
 def test_a_merge_keeps_the_time_a_set_was_computed():
@@ -76,7 +76,7 @@ def test_reasons_are_stored_by_category_id_and_read_back_by_slug():
     user = UserFactory()
     slugs = ["echecs", "theatre"]
     theatre = Category.objects.get(slug="theatre")
-    near = ((2 << 20) + 2 * 8 + 1 + len(scoring.MODES)) * 16 + 2  # column 1 + 1, 0.7 km
+    near = ((2 << 20) + 2 * 8 + 1 + len(engine.MODES)) * 16 + 2  # column 1 + 1, 0.7 km
     lists = sets({user.pk: [(1, 0.5)]}, key=near).lists
     services._store_sets(
         services._sets(np.array([user.pk]), lists, slugs), computed_at=timezone.now()
@@ -110,8 +110,8 @@ def soon(days: int = 1) -> datetime.datetime:
 
 def test_nested_pauses_of_the_cycle_collector_are_one():
     assert gc.isenabled()
-    with scoring.cycle_collector_paused():
-        with scoring.cycle_collector_paused():
+    with engine.cycle_collector_paused():
+        with engine.cycle_collector_paused():
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
@@ -166,7 +166,7 @@ def test_a_timing_change_without_an_edit_of_the_activity_gives_a_new_matrix():
     assert activity.pk in recommended(user)
 
 
-def same_matrix(a: scoring.Candidates, b: scoring.Candidates) -> bool:
+def same_matrix(a: engine.Candidates, b: engine.Candidates) -> bool:
     import dataclasses
 
     import numpy as np
@@ -175,7 +175,7 @@ def same_matrix(a: scoring.Candidates, b: scoring.Candidates) -> bool:
         getattr(a, f.name) == getattr(b, f.name)
         if isinstance(getattr(a, f.name), list)
         else np.array_equal(getattr(a, f.name), getattr(b, f.name))
-        for f in dataclasses.fields(scoring.Candidates)
+        for f in dataclasses.fields(engine.Candidates)
     )
 
 

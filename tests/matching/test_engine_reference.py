@@ -1,11 +1,11 @@
-"""The scoring core, without a database: hard constraints hold for any input."""
+"""The reference scorer, without a database: hard constraints hold for any input."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from activities.geo import distance_km
-from matching import scoring
+from matching import engine
 
 EVERYONE = 1
 CATEGORIES = ["a", "b", "c", "d"]
@@ -15,7 +15,7 @@ ALL_SLOTS = (1 << 21) - 1
 @st.composite
 def activity(draw, ident):
     mode = draw(st.integers(0, 4))
-    venue = mode in (scoring.IN_PERSON, scoring.MIXED)
+    venue = mode in (engine.IN_PERSON, engine.MIXED)
     ages = draw(st.one_of(st.none(), st.tuples(st.integers(0, 80), st.integers(0, 40))))
     return {
         "id": ident,
@@ -63,9 +63,9 @@ def build(activities, residents):
         categories[n, a["category"]] = 1
     lat = np.array([a["lat"] for a in activities])
     lng = np.array([a["lng"] for a in activities])
-    candidates = scoring.Candidates(
+    candidates = engine.Candidates(
         ids=np.array([a["id"] for a in activities], dtype=np.int64),
-        xyz=np.nan_to_num(scoring.unit_vectors(lat, lng)),
+        xyz=np.nan_to_num(engine.unit_vectors(lat, lng)),
         mode=np.array([a["mode"] for a in activities], dtype=np.int8),
         step_free=np.array([a["step_free"] for a in activities]),
         age_min=np.array([a["age"][0] if a["age"] else 0 for a in activities], dtype=np.int16),
@@ -84,9 +84,9 @@ def build(activities, residents):
         service_territories=[a["territories"] for a in activities],
         free=np.array([a["price"] == 0 for a in activities]),
     )
-    residents_arrays = scoring.Residents(
+    residents_arrays = engine.Residents(
         ids=np.array([r["id"] for r in residents], dtype=np.int64),
-        xyz=scoring.unit_vectors(
+        xyz=engine.unit_vectors(
             np.array([r["lat"] for r in residents]), np.array([r["lng"] for r in residents])
         ),
         has_home=np.array([r["has_home"] for r in residents]),
@@ -113,10 +113,10 @@ def violations(r, a) -> list[str]:
     broken = []
     accepts = lambda mode: bool(r["modes"] >> mode & 1)  # noqa: E731
     mode = a["mode"]
-    online_instead = mode == scoring.MIXED and accepts(scoring.ONLINE)
+    online_instead = mode == engine.MIXED and accepts(engine.ONLINE)
     if not accepts(mode) and not online_instead:
         broken.append("mode")
-    if mode in (scoring.IN_PERSON, scoring.MIXED) and not online_instead:
+    if mode in (engine.IN_PERSON, engine.MIXED) and not online_instead:
         if r["homebound"]:
             broken.append("homebound")
         if not r["has_home"]:
@@ -125,7 +125,7 @@ def violations(r, a) -> list[str]:
             broken.append("too far")
         if r["step_free"] and not a["step_free"]:
             broken.append("steps")
-    if mode in (scoring.AT_HOME, scoring.PHONE) and r["territory"] not in a["territories"]:
+    if mode in (engine.AT_HOME, engine.PHONE) and r["territory"] not in a["territories"]:
         broken.append("not served")
     if a["age"] is not None and not (r["age"] >= 0 and a["age"][0] <= r["age"] <= a["age"][1]):
         broken.append("age")
@@ -148,16 +148,16 @@ def test_no_recommendation_ever_breaks_a_hard_constraint(data):
     activities = [data.draw(activity(i)) for i in range(data.draw(st.integers(1, 30)))]
     residents = [data.draw(resident(i)) for i in range(data.draw(st.integers(1, 6)))]
     candidates, arrays = build(activities, residents)
-    lists = scoring.recommend(arrays, candidates, everyone_bit=EVERYONE, category_slugs=CATEGORIES)
+    lists = engine.recommend(arrays, candidates, everyone_bit=EVERYONE, category_slugs=CATEGORIES)
     by_id = {a["id"]: a for a in activities}
     for r, items in zip(residents, lists, strict=True):
-        assert len(items) <= scoring.TOP_K
+        assert len(items) <= engine.TOP_K
         assert len({i.activity_id for i in items}) == len(items)
         for item in items:
             assert violations(r, by_id[item.activity_id]) == [], (r, by_id[item.activity_id])
         # Completeness: every feasible activity is listed while fewer than k are.
         feasible = [a for a in activities if not violations(r, a)]
-        assert len(items) == min(len(feasible), scoring.TOP_K)
+        assert len(items) == min(len(feasible), engine.TOP_K)
 
 
 @settings(max_examples=60, deadline=None)
@@ -167,8 +167,8 @@ def test_batching_gives_the_same_lists(data):
     residents = [data.draw(resident(i)) for i in range(data.draw(st.integers(1, 12)))]
     candidates, arrays = build(activities, residents)
     kwargs = {"everyone_bit": EVERYONE, "category_slugs": CATEGORIES}
-    whole = scoring.recommend(arrays, candidates, **kwargs)
-    batched = scoring.recommend_batched(arrays, candidates, batch_size=3, **kwargs)
+    whole = engine.recommend(arrays, candidates, **kwargs)
+    batched = engine.recommend_batched(arrays, candidates, batch_size=3, **kwargs)
     assert [[i.activity_id for i in row] for row in batched] == [
         [i.activity_id for i in row] for row in whole
     ]
@@ -184,7 +184,7 @@ def test_a_list_rescored_among_its_own_items_and_one_more_activity_is_the_whole_
     residents = [data.draw(resident(i)) for i in range(data.draw(st.integers(1, 8)))]
     candidates, arrays = build(activities, residents)
     kwargs = {"everyone_bit": EVERYONE, "category_slugs": CATEGORIES, "k": 6}
-    whole = scoring.recommend(arrays, candidates, **kwargs)
+    whole = engine.recommend(arrays, candidates, **kwargs)
     column_of = {ident: n for n, ident in enumerate(candidates.ids.tolist())}
     pools = []
     for items in whole:
@@ -196,7 +196,7 @@ def test_a_list_rescored_among_its_own_items_and_one_more_activity_is_the_whole_
     columns = np.full((len(pools), max(map(len, pools)) + 2), -1)
     for n, own in enumerate(pools):
         columns[n, : len(own)] = own
-    assert scoring.recommend_among(arrays, candidates, columns, **kwargs) == whole
+    assert engine.recommend_among(arrays, candidates, columns, **kwargs) == whole
 
 
 def test_scores_are_repeatable_and_ties_break_by_id():
@@ -213,8 +213,8 @@ def test_scores_are_repeatable_and_ties_break_by_id():
         "lonely": False, "dismissed": frozenset(),
     }  # fmt: skip
     candidates, arrays = build(activities, [person])
-    first = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
-    again = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
+    first = engine.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
+    again = engine.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES, k=4)
     ids = [i.activity_id for i in first[0]]
     assert ids == [i.activity_id for i in again[0]] == [3, 5, 9, 70_003]
 
@@ -233,7 +233,7 @@ def test_diversity_keeps_the_top_ten_from_being_one_category():
         "lonely": False, "dismissed": frozenset(),
     }  # fmt: skip
     candidates, arrays = build(activities, [person])
-    top = scoring.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES)[0][:10]
+    top = engine.recommend(arrays, candidates, everyone_bit=1, category_slugs=CATEGORIES)[0][:10]
     categories = [activities[i.activity_id]["category"] for i in top]
     assert categories.count(0) < 10
     assert len(set(categories)) >= 3
