@@ -13,12 +13,14 @@ from rest_framework.views import APIView
 from activities import choices as activity_choices
 from activities import taxonomy
 from activities.models import Activity
-from activities.selectors import upcoming_sessions
+from activities.selectors import activity_cards
+from api.cards import ActivityCardSerializer, UpcomingSessionSerializer, activity_card
 from api.serializers import MaskListField
-from matching import engine, reasons, services
+from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import ResidentProfile
-from matching.selectors import recommendation_set_for
+from matching.scheduling import recommendations_schedule
+from matching.selectors import recommendation_list_for
 
 SLOTS = [
     f"{day}_{part}" for day in activity_choices.WEEKDAYS for part in activity_choices.PARTS_OF_DAY
@@ -162,11 +164,25 @@ class ProfileApi(APIView):
         return Response(ProfileSerializer(profile).data)
 
 
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="interest, near, step_free, online, at_home, ...")
+    params = serializers.DictField(help_text='e.g. {"category": "chorale-chant"}')
+    text = serializers.CharField(help_text="The reason in the language of the request.")
+
+
 class RecommendationSerializer(serializers.Serializer):
-    activity = serializers.DictField()
+    activity = ActivityCardSerializer(help_text="The activity card, as search gives it.")
     score = serializers.FloatField()
-    reasons = serializers.ListField(child=serializers.DictField())
-    next_occurrence = serializers.DictField(allow_null=True)
+    reasons = ReasonSerializer(many=True)
+    next_occurrence = UpcomingSessionSerializer(
+        allow_null=True, help_text="The first of the card's next occurrences."
+    )
+
+
+class RecommendationListSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField(allow_null=True)
+    engine_version = serializers.CharField(allow_null=True)
+    results = RecommendationSerializer(many=True)
 
 
 @extend_schema(
@@ -176,54 +192,33 @@ class RecommendationSerializer(serializers.Serializer):
         "Up to 20 activities, best first, each with its reasons (rendered in the language of "
         "the request) and its next session. Activities no longer published are left out."
     ),
-    responses=RecommendationSerializer(many=True),
+    responses=RecommendationListSerializer,
 )
 class RecommendationListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
-        row = recommendation_set_for(user=request.user)
-        if row is None:
-            return Response({"computed_at": None, "engine_version": None, "results": []})
-        items = row.items
-        ids = [item["activity"] for item in items]
-        activities = (
-            Activity.objects.filter(pk__in=ids, status=activity_choices.ActivityStatus.PUBLISHED)
-            .select_related("organization", "place")
-            .prefetch_related(upcoming_sessions(timezone.now(), 1))
-            .in_bulk()
-        )
-        rendered = reasons.render(
-            [item["reasons"] for item in items], language=(get_language() or "fr")[:2]
-        )
+        listing = recommendation_list_for(user=request.user, language=(get_language() or "fr")[:2])
+        rows = activity_cards(ids=[item.activity_id for item in listing.items], now=timezone.now())
+        cards = {row["id"]: activity_card(row) for row in rows}
         results = []
-        for item, item_reasons in zip(items, rendered, strict=True):
-            activity = activities.get(item["activity"])
-            if activity is None:
+        for item in listing.items:
+            card = cards.get(item.activity_id)
+            if card is None:
                 continue
-            session = activity.upcoming[0] if activity.upcoming else None
+            sessions = card["next_occurrences"]
             results.append(
                 {
-                    "activity": {
-                        "id": activity.pk,
-                        "title": activity.title,
-                        "summary": activity.summary,
-                        "kind": activity.kind,
-                        "attendance_mode": activity.attendance_mode,
-                        "organization": activity.organization.name,
-                        "place": activity.place
-                        and {"name": activity.place.name, "city": activity.place.city},
-                    },
-                    "score": item["score"],
-                    "reasons": item_reasons,
-                    "next_occurrence": session
-                    and {"id": session.pk, "start": session.start, "end": session.end},
+                    "activity": card,
+                    "score": item.score,
+                    "reasons": item.reasons,
+                    "next_occurrence": sessions[0] if sessions else None,
                 }
             )
         return Response(
             {
-                "computed_at": row.computed_at,
-                "engine_version": row.engine_version,
+                "computed_at": listing.computed_at,
+                "engine_version": listing.engine_version,
                 "results": results,
             }
         )
@@ -240,7 +235,7 @@ class RecommendationRefreshApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request) -> Response:
-        services.recommendations_schedule(user_ids=[request.user.pk])
+        recommendations_schedule(user_ids=[request.user.pk])
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -53,13 +53,9 @@ def check_sample(size: int, *, seed: int = 7) -> dict[str, int]:
     from matching import engine
     from matching.candidates import current_candidates
     from matching.models import RecommendationSet, ResidentProfile
-    from matching.selectors import EVERYONE_BIT, build_residents
+    from matching.selectors import EVERYONE_BIT, build_residents, consenting_profiles
 
-    ids = list(
-        ResidentProfile.objects.filter(matching_consent_at__isnull=False).values_list(
-            "user_id", flat=True
-        )
-    )
+    ids = list(consenting_profiles().values_list("user_id", flat=True))
     sample = sorted(random.Random(seed).sample(ids, min(size, len(ids))))
     profiles = list(ResidentProfile.objects.filter(user_id__in=sample).order_by("user_id"))
     matrix, slugs = current_candidates()
@@ -79,8 +75,9 @@ def check_sample(size: int, *, seed: int = 7) -> dict[str, int]:
 def sweep_leftovers(started_at: datetime.datetime) -> int:
     """How many residents the sweep would recompute once the refresh is past its grace."""
     from matching import services
+    from matching.services import sweep
 
-    later = started_at + services.REFRESH_GRACE + datetime.timedelta(seconds=1)
+    later = started_at + sweep.REFRESH_GRACE + datetime.timedelta(seconds=1)
     services.recommendations_sweep_done(
         plan=services.SweepPlan(False, [], [], watermark=started_at)
     )
@@ -101,10 +98,10 @@ def fault_run(
     log=print,
 ) -> dict:
     from bench.matching_celery import Worker, load_note, machine_cpu, now_utc, purge
-    from matching.models import ResidentProfile
+    from matching.selectors import consenting_profiles
     from matching.tasks import recommendations_full_refresh_task
 
-    n = ResidentProfile.objects.filter(matching_consent_at__isnull=False).count()
+    n = consenting_profiles().count()
     extra = {"CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout)} if visibility_timeout else {}
     worker = Worker(database_url, redis_url, concurrency=concurrency, extra_env=extra)
     purge(redis_url)

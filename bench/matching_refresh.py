@@ -324,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         time_one_chunk()
     time_one_activity(run=args.run_activity_task)
     if not args.skip_celery:
-        from matching.models import ResidentProfile
+        from matching.selectors import consenting_profiles
 
-        consenting = ResidentProfile.objects.filter(matching_consent_at__isnull=False).count()
+        consenting = consenting_profiles().count()
         results = full_refresh(
             consenting,
             database_url=args.database_url,

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import h3
 
-from matching.models import ResidentProfile
+from matching.selectors import consenting_profiles
 
 # Each call of the engine has fixed costs beyond the matrix it keeps prepared (the plan of its
 # batches, the residents' side of the products, the write of the sets), and each interest
@@ -89,8 +89,6 @@ def _pack(pieces: list[list[int]], size: int) -> list[list[int]]:
 def refresh_chunks(*, size: int = CHUNK_SIZE) -> list[list[int]]:
     """Every resident who consents to matching, in chunks (see `plan_chunks`)."""
     rows = (
-        ResidentProfile.objects.filter(matching_consent_at__isnull=False)
-        .order_by("user_id")
-        .values_list("user_id", "home_cell", "homebound")
+        consenting_profiles().order_by("user_id").values_list("user_id", "home_cell", "homebound")
     )
     return plan_chunks(rows.iterator(chunk_size=10_000), size=size)

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity
 from matching import choices
-from matching.reasons import decode
 
 
 class ResidentProfile(models.Model):
@@ -85,9 +84,8 @@ class ResidentProfile(models.Model):
 class JSONDocumentField(models.JSONField):
     """A JSONField kept on PostgreSQL as `json` (the text, checked on the way in) rather
     than `jsonb`: for values that are always written and read whole and never queried
-    inside. A publication rewrites hundreds of lists: 700 of them take 44 ms instead of 56,
-    the conversion to `jsonb`'s binary form having been most of PostgreSQL's part (see
-    docs/benchmarks.md)."""
+    inside. A publication rewrites hundreds of lists, and converting them to `jsonb`'s binary
+    form was most of PostgreSQL's part of that write (see docs/benchmarks.md)."""
 
     def db_type(self, connection):
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)
@@ -101,10 +99,9 @@ class JSONDocumentField(models.JSONField):
 
 class RecommendationSet(models.Model):
     """One resident's current recommendations, best first: `activity_ids`, with each one's
-    `scores` and `reasons` (one reason key per activity, see `engine.Lists`: a category id,
-    a distance or a way of attending, and the other reasons as bits). `items` gives them as
-    `{"activity": id, "score": float, "reasons": [{"code": str, "params": {...}}]}`; reasons
-    are rendered in the reader's language when read.
+    `scores` and `reasons` (one reason key per activity, see `engine.reason_keys`: a category
+    id, a distance or a way of attending, and the other reasons as bits). Read through
+    `selectors.recommendation_list_for`, which renders the reasons in the reader's language.
 
     `computed_at` is when the list was last computed against the whole directory; merging one
     published or changed activity into it (`services.recommendations_for_activity`) changes
@@ -130,15 +127,6 @@ class RecommendationSet(models.Model):
 
     def __str__(self) -> str:
         return f"recommendations of {self.user}"
-
-    @property
-    def items(self) -> list[dict]:
-        return [
-            {"activity": activity_id, "score": score, "reasons": reasons}
-            for activity_id, score, reasons in zip(
-                self.activity_ids, self.scores, decode(self.reasons), strict=True
-            )
-        ]
 
 
 class Feedback(models.Model):

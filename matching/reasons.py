@@ -1,4 +1,6 @@
-"""Reason codes rendered in the reader's language, at read time."""
+"""Stored reasons read back: reason keys decoded (the engine's `reason_keys`, with the
+interest's category id named by the taxonomy's snapshot) and rendered in the reader's
+language, at read time. The one place that turns a stored key into what a resident reads."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -8,7 +10,7 @@ from matching import engine
 
 
 def decode(keys: list[int]) -> list[list[dict]]:
-    """The reasons of each stored reason key (`engine.Lists`, interests by category id):
+    """The reasons of each stored reason key (`engine.reason_keys`, interests by category id):
     [{"code", "params"}]."""
     parts = [engine.reason_parts(key) for key in keys]
     slugs = taxonomy.current().slug_of

@@ -1,24 +1,29 @@
-"""The matcher listens to the directory's domain signals (sent after commit)."""
+"""The matcher listens to the directory's domain signals (sent after commit) and to its own
+(`matching.signals`, sent by its services), and queues the work."""
 
 from django.dispatch import receiver
 
-from activities import signals
+from activities import signals as directory
+from matching import signals
 from matching.candidates import directory_changed
+from matching.scheduling import recommendations_schedule
+from matching.tasks import recommendations_for_activity_task
 
 
-@receiver(signals.activity_published)
-@receiver(signals.activity_changed)
-@receiver(signals.activity_unpublished)
+@receiver(directory.activity_published)
+@receiver(directory.activity_changed)
+@receiver(directory.activity_unpublished)
 def _activity_moved(sender, activity, **kwargs) -> None:
-    from matching.tasks import recommendations_for_activity_task
-
     directory_changed(activity.pk)
     recommendations_for_activity_task.delay(activity.pk)
 
 
-@receiver(signals.occurrence_changed)
+@receiver(directory.occurrence_changed)
 def _occurrence_changed(sender, occurrence, **kwargs) -> None:
-    from matching.tasks import recommendations_for_activity_task
-
     directory_changed(occurrence.activity_id)
     recommendations_for_activity_task.delay(occurrence.activity_id)
+
+
+@receiver(signals.residents_changed)
+def _residents_changed(sender, user_ids: list[int], **kwargs) -> None:
+    recommendations_schedule(user_ids=user_ids)

@@ -37,7 +37,7 @@ from matching import engine
 from matching.arrays import concat, locate, splice
 from matching.candidates import log_change, with_ids
 from matching.models import Feedback, RecommendationSet, ResidentProfile
-from matching.selectors import build_residents, category_index
+from matching.selectors import build_residents, category_index, consenting_profiles
 
 PIECE = 20_000  # profiles loaded and built at a time, to bound memory
 MAX_PATCH = 5_000  # beyond this many changed residents, rebuilding is as fast
@@ -64,10 +64,6 @@ def residents_version(*, now: datetime.datetime | None = None) -> tuple:
     )
 
 
-def _consenting():
-    return ResidentProfile.objects.filter(matching_consent_at__isnull=False).order_by("user_id")
-
-
 def _build(profiles) -> engine.Residents:
     slugs = category_index()[0]
     pieces, piece = [build_residents([], slugs)], []
@@ -92,7 +88,7 @@ def _patched(entry: _Entry, version: tuple) -> _Entry | None:
     users.update(feedback.values_list("user_id", flat=True).distinct()[: MAX_PATCH + 1])
     if len(users) > MAX_PATCH:
         return None
-    added = _build(_consenting().filter(user_id__in=users))
+    added = _build(consenting_profiles().order_by("user_id").filter(user_id__in=users))
     return _Entry(version, splice(entry.residents, users, added))
 
 
@@ -105,7 +101,10 @@ def current_residents(*, now: datetime.datetime | None = None) -> engine.Residen
         version = residents_version(now=now)
         if _entry is None or _entry.version != version:
             entry = _patched(_entry, version) if _entry is not None else None
-            _entry = entry or _Entry(version, _build(_consenting().iterator(chunk_size=PIECE)))
+            _entry = entry or _Entry(
+                version,
+                _build(consenting_profiles().order_by("user_id").iterator(chunk_size=PIECE)),
+            )
         return _entry.residents
 
 

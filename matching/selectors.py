@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from activities import choices as activity_choices
 from activities import taxonomy
 from activities.models import Activity
-from matching import engine
+from matching import engine, reasons
 from matching.choices import FeedbackSignal
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 
@@ -30,6 +31,12 @@ def category_index() -> tuple[list[str], dict[int, int], dict[int, int]]:
     """Slugs by column, column of each category id, column of each category's top category."""
     known = taxonomy.current()
     return list(known.slugs), known.column_of, known.top_column_of
+
+
+def consenting_profiles() -> QuerySet[ResidentProfile]:
+    """The profiles of the residents who consent to matching: the only ones the matcher
+    scores, stores lists for, or plans chunks of."""
+    return ResidentProfile.objects.filter(matching_consent_at__isnull=False)
 
 
 def candidate_activities() -> QuerySet[Activity]:
@@ -255,5 +262,37 @@ def _modes_mask(profile: ResidentProfile) -> int:
     return sum(1 << engine.MODES.index(m) for m in modes)
 
 
-def recommendation_set_for(*, user) -> RecommendationSet | None:
-    return RecommendationSet.objects.filter(user=user).first()
+@dataclasses.dataclass(frozen=True)
+class RecommendationItem:
+    activity_id: int
+    score: float
+    reasons: list[dict]  # [{"code", "params", "text"}], rendered in the reader's language
+
+
+@dataclasses.dataclass(frozen=True)
+class RecommendationList:
+    computed_at: datetime.datetime | None  # None: no list computed yet
+    engine_version: str | None
+    items: list[RecommendationItem]  # best first
+
+
+def recommendation_list_for(*, user, language: str) -> RecommendationList:
+    """The resident's list as they read it: the activities still published, best first, each
+    with its score and its reasons rendered in `language`. Two queries (the set, which of its
+    activities are still published), and the taxonomy's snapshot for the categories the
+    reasons name, whatever the list holds."""
+    row = RecommendationSet.objects.filter(user=user).first()
+    if row is None:
+        return RecommendationList(None, None, [])
+    published = set(
+        Activity.objects.filter(
+            pk__in=row.activity_ids, status=activity_choices.ActivityStatus.PUBLISHED
+        ).values_list("pk", flat=True)
+    )
+    kept = [n for n, activity_id in enumerate(row.activity_ids) if activity_id in published]
+    rendered = reasons.render(reasons.decode([row.reasons[n] for n in kept]), language=language)
+    items = [
+        RecommendationItem(row.activity_ids[n], row.scores[n], item_reasons)
+        for n, item_reasons in zip(kept, rendered, strict=True)
+    ]
+    return RecommendationList(row.computed_at, row.engine_version, items)

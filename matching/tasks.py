@@ -16,6 +16,14 @@ from matching.services import (
     recommendations_sweep_plan,
 )
 
+DEBOUNCE_SECONDS = 3  # a resident's changes within this delay are computed once
+
+
+def pending_key(user_id: int) -> str:
+    """The cache key marking a resident's recomputation as queued (`scheduling`)."""
+    return f"reco:pending:{user_id}"
+
+
 RETRY = {"acks_late": True, "autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
@@ -23,7 +31,7 @@ RETRY = {"acks_late": True, "autoretry_for": (Exception,), "retry_backoff": True
 def recommendations_recompute_task(user_ids: list[int]) -> int:
     """These residents against the whole directory: a profile change, or one chunk of a full
     refresh or of the sweep."""
-    cache.delete_many([f"reco:pending:{uid}" for uid in user_ids])
+    cache.delete_many([pending_key(uid) for uid in user_ids])
     return recommendations_compute(user_ids=user_ids)
 
 
@@ -54,7 +62,7 @@ def recommendations_full_refresh_task() -> int:
 
 @shared_task(acks_late=True)
 def recommendations_sweep_task() -> int:
-    """Reconcile what the triggers may have missed (`services.recommendations_sweep_plan`).
+    """Reconcile what the triggers may have missed (`services.sweep.recommendations_sweep_plan`).
     Returns how many residents and activities were queued."""
     plan = recommendations_sweep_plan()
     if plan.full_refresh:

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from matching import chunks, services
 from matching.models import RecommendationSet
+from matching.services import sets
+from matching.services.reach import candidates_within_reach
 from matching.tasks import recommendations_full_refresh_task
 from tests.factories import UserFactory
 
@@ -119,7 +121,7 @@ def test_a_chunk_is_scored_against_the_venues_of_its_region_with_the_same_lists(
     for group in (users["nantes"], users["nantes"] + users["lille"], [users["lyon"][2]]):
         profiles = ResidentProfile.objects.filter(user_id__in=group).order_by("user_id")
         residents = build_residents(list(profiles), slugs)
-        subset = services._within_reach(residents, matrix)
+        subset = candidates_within_reach(residents, matrix)
         assert len(subset) < len(matrix)
         whole, within = (
             engine.recommend_batched(
@@ -142,19 +144,22 @@ def test_a_large_computation_prepares_the_whole_matrix_once_with_the_same_lists(
     users = [user_id for town in three_towns.values() for user_id in town]
 
     def stored():
-        return {row.user_id: row.items for row in RecommendationSet.objects.all()}
+        return {
+            row.user_id: (row.activity_ids, row.scores, row.reasons)
+            for row in RecommendationSet.objects.all()
+        }
 
     services.recommendations_compute(user_ids=users)  # each call prepares its own region
     assert candidates.prepared(candidates.current_candidates()[0], build=False) is None
     by_region = stored()
-    monkeypatch.setattr(services, "PREPARED_FROM", len(users))
+    monkeypatch.setattr(sets, "PREPARED_FROM", len(users))
     services.recommendations_compute(user_ids=users)
     matrix = candidates.current_candidates()[0]
     kept = candidates.prepared(matrix, build=False)
     assert kept is not None and kept.candidates is matrix
     assert stored() == by_region
     with monkeypatch.context() as patch:  # a small call uses it: no region, no preparation
-        patch.setattr(services, "_within_reach", None)
+        patch.setattr(sets, "candidates_within_reach", None)
         patch.setattr(engine.Prepared, "of", None)
         services.recommendations_compute(user_ids=users[:1])
     assert candidates.prepared(matrix, build=False) is kept

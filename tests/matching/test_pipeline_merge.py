@@ -59,7 +59,7 @@ def town():
 
 def lists(residents) -> dict[int, tuple]:
     return {
-        row.user_id: (row.activity_ids, row.threshold, row.items)
+        row.user_id: (row.activity_ids, row.threshold, row.scores, row.reasons)
         for row in RecommendationSet.objects.filter(user__in=residents.values())
     }
 

@@ -13,18 +13,19 @@ from django.utils import timezone
 
 from activities import services as directory
 from activities.models import Category
-from matching import candidates, engine, residents, services
+from matching import candidates, engine, reasons, residents, services
 from matching.models import RecommendationSet
+from matching.services.sets import NewSets, new_sets, recommendation_sets_store
 from tests.factories import UserFactory, editor_of, listed_activity
 
 pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)
 
 
-FREE = len(engine.MODES) * 16 + 2  # the reason key of "free" alone (see `engine.Lists`)
+FREE = len(engine.MODES) * 16 + 2  # the reason key of "free" alone (see `engine.reason_keys`)
 
 
-def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> services._Sets:
+def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> NewSets:
     """Residents' lists of (activity id, score) items, all with the same reason key."""
     width = max(map(len, lists.values()))
     ids, scores = np.full((len(lists), width), -1), np.zeros((len(lists), width))
@@ -33,7 +34,7 @@ def sets(lists: dict[int, list[tuple[int, float]]], key: int = FREE) -> services
             ids[n, m], scores[n, m] = activity_id, score
     count = np.array([len(items) for items in lists.values()])
     keys = np.where(ids >= 0, key, 0)
-    return services._Sets(np.array(list(lists)), engine.Lists(ids, scores, keys, count))
+    return NewSets(np.array(list(lists)), engine.Lists(ids, scores, keys, count))
 
 
 def full_list(first: int = 100) -> list[tuple[int, float]]:
@@ -44,17 +45,18 @@ def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
     kept, replaced, new = UserFactory(), UserFactory(), UserFactory()
     then = timezone.now() - datetime.timedelta(days=1)
     now = timezone.now()
-    services._store_sets(sets({kept.pk: [(1, 0.5)], replaced.pk: [(2, 0.4)]}), computed_at=then)
+    recommendation_sets_store(
+        sets=sets({kept.pk: [(1, 0.5)], replaced.pk: [(2, 0.4)]}), computed_at=then
+    )
     with transaction.atomic():  # twice in one transaction: the temporary table is per call
-        services._store_sets(sets({replaced.pk: full_list()}), computed_at=now)
-        services._store_sets(sets({new.pk: [(3, 0.3)]}), computed_at=now)
+        recommendation_sets_store(sets=sets({replaced.pk: full_list()}), computed_at=now)
+        recommendation_sets_store(sets=sets({new.pk: [(3, 0.3)]}), computed_at=now)
     rows = {row.user_id: row for row in RecommendationSet.objects.all()}
     assert rows[kept.pk].activity_ids == [1] and rows[kept.pk].computed_at == then
     assert rows[replaced.pk].computed_at == now
     assert rows[replaced.pk].activity_ids == [a for a, _score in full_list()]
-    assert rows[replaced.pk].items[0] == {
-        "activity": 100, "score": 0.9, "reasons": [{"code": "free", "params": {}}]
-    }  # fmt: skip
+    assert rows[replaced.pk].scores[0] == 0.9
+    assert reasons.decode(rows[replaced.pk].reasons)[0] == [{"code": "free", "params": {}}]
     assert rows[replaced.pk].threshold == pytest.approx(0.9 - (engine.TOP_K - 1) / 100)
     assert rows[new.pk].threshold == 0.0  # a short list takes anything feasible
     assert rows[new.pk].engine_version == engine.ENGINE_VERSION
@@ -63,9 +65,11 @@ def test_the_upsert_inserts_new_sets_and_replaces_old_ones_only():
 def test_a_merge_keeps_the_time_a_set_was_computed():
     user = UserFactory()
     then = timezone.now() - datetime.timedelta(days=1)
-    services._store_sets(sets({user.pk: [(1, 0.5)]}), computed_at=then)
-    services._store_sets(
-        sets({user.pk: [(2, 0.6), (1, 0.5)]}), computed_at=timezone.now(), keep_computed_at=True
+    recommendation_sets_store(sets=sets({user.pk: [(1, 0.5)]}), computed_at=then)
+    recommendation_sets_store(
+        sets=sets({user.pk: [(2, 0.6), (1, 0.5)]}),
+        computed_at=timezone.now(),
+        keep_computed_at=True,
     )
     row = RecommendationSet.objects.get(user=user)
     assert (row.activity_ids, row.scores, row.computed_at) == ([2, 1], [0.6, 0.5], then)
@@ -78,12 +82,12 @@ def test_reasons_are_stored_by_category_id_and_read_back_by_slug():
     theatre = Category.objects.get(slug="theatre")
     near = ((2 << 20) + 2 * 8 + 1 + len(engine.MODES)) * 16 + 2  # column 1 + 1, 0.7 km
     lists = sets({user.pk: [(1, 0.5)]}, key=near).lists
-    services._store_sets(
-        services._sets(np.array([user.pk]), lists, slugs), computed_at=timezone.now()
+    recommendation_sets_store(
+        sets=new_sets(np.array([user.pk]), lists, slugs), computed_at=timezone.now()
     )
     row = RecommendationSet.objects.get(user=user)
     assert row.reasons == [near - (2 << 24) + (theatre.pk << 24)]
-    assert row.items[0]["reasons"] == [
+    assert reasons.decode(row.reasons)[0] == [
         {"code": "interest", "params": {"category": "theatre"}},
         {"code": "near", "params": {"distance_km": 0.7}},
         {"code": "step_free", "params": {}},
@@ -264,13 +268,16 @@ def test_a_set_rewritten_with_the_same_activities_changes_no_index(db):
     the new rows would go to other pages, through the indexes."""
     users = UserFactory.create_batch(24)
     items = full_list()
-    services._store_sets(sets({user.pk: items for user in users}), computed_at=timezone.now())
+    recommendation_sets_store(
+        sets=sets({user.pk: items for user in users}), computed_at=timezone.now()
+    )
     drifted = [(activity_id, round(score - 0.01, 5)) for activity_id, score in items]
     reordered = [items[1], items[0], *items[2:]]
     before = updates()
     changed = {users[0].pk: reordered, users[1].pk: drifted}
-    services._store_sets(
-        sets({user.pk: changed.get(user.pk, items) for user in users}), computed_at=timezone.now()
+    recommendation_sets_store(
+        sets=sets({user.pk: changed.get(user.pk, items) for user in users}),
+        computed_at=timezone.now(),
     )
     after = updates()
     assert (after[0] - before[0], after[1] - before[1]) == (24, 23)  # (updated, heap-only)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from activities import services as directory
 from matching import services
 from matching.models import RecommendationSet, ResidentProfile
+from matching.reasons import decode
 from matching.tasks import recommendations_full_refresh_task, recommendations_sweep_task
 from tests.conftest import client_for
 from tests.factories import UserFactory, editor_of, listed_activity
@@ -34,7 +35,7 @@ def resident(**profile):
 
 def recommended(user) -> list[int]:
     services.recommendations_compute(user_ids=[user.pk])
-    return [item["activity"] for item in RecommendationSet.objects.get(user=user).items]
+    return RecommendationSet.objects.get(user=user).activity_ids
 
 
 def test_a_wheelchair_user_within_2_km_sees_only_step_free_venues_within_reach():
@@ -120,7 +121,7 @@ def test_a_resident_without_interests_gets_welcoming_activities_near_them():
     user = resident()
     found = recommended(user)
     assert found and found[0] == welcoming.pk
-    reasons = RecommendationSet.objects.get(user=user).items[0]["reasons"]
+    reasons = decode(RecommendationSet.objects.get(user=user).reasons)[0]
     assert {"code": "welcoming", "params": {}} in reasons
 
 
@@ -136,7 +137,7 @@ def test_dismissed_never_comes_back(client):
     assert shown == [other.pk]
     assert first.pk not in recommended(user)
     recommendations_full_refresh_task.delay()
-    assert first.pk not in [i["activity"] for i in RecommendationSet.objects.get(user=user).items]
+    assert first.pk not in RecommendationSet.objects.get(user=user).activity_ids
 
 
 def test_saved_activities_move_up():
@@ -227,21 +228,17 @@ def test_publishing_recomputes_the_residents_in_reach_and_the_sweep_reconciles()
         start_time=datetime.time(15), end_time=datetime.time(17), valid_from=timezone.localdate(),
     )  # fmt: skip
     services.recommendations_compute(user_ids=[user.pk])
-    assert activity.pk not in [
-        i["activity"] for i in RecommendationSet.objects.get(user=user).items
-    ]
+    assert activity.pk not in RecommendationSet.objects.get(user=user).activity_ids
     from django.test import TestCase
 
     # A lost task: the after-commit signal that would queue the recomputation is dropped...
     with TestCase.captureOnCommitCallbacks(execute=False) as dropped:
         directory.activity_publish(activity=activity)
     assert dropped
-    assert activity.pk not in [
-        i["activity"] for i in RecommendationSet.objects.get(user=user).items
-    ]
+    assert activity.pk not in RecommendationSet.objects.get(user=user).activity_ids
     # ...and the sweep catches up.
     assert recommendations_sweep_task.delay().get() >= 1
-    assert activity.pk in [i["activity"] for i in RecommendationSet.objects.get(user=user).items]
+    assert activity.pk in RecommendationSet.objects.get(user=user).activity_ids
 
 
 def test_publication_reaches_the_resident_through_the_signal():
@@ -262,4 +259,4 @@ def test_publication_reaches_the_resident_through_the_signal():
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         directory.activity_publish(activity=activity)
-    assert activity.pk in [i["activity"] for i in RecommendationSet.objects.get(user=user).items]
+    assert activity.pk in RecommendationSet.objects.get(user=user).activity_ids

@@ -18,7 +18,7 @@ def _account(client, email: str) -> dict:
 
 def _recommended(email: str) -> list[int]:
     row = RecommendationSet.objects.filter(user__email=email).first()
-    return [item["activity"] for item in row.items] if row else []
+    return row.activity_ids if row else []
 
 
 @pytest.mark.worker
