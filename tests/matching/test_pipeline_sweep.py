@@ -11,6 +11,7 @@ from django.utils import timezone
 from activities import services as directory
 from matching import services
 from matching.models import RecommendationSet, ResidentProfile
+from matching.services import sweep
 from matching.tasks import recommendations_sweep_task
 from tests.factories import UserFactory, editor_of, listed_activity
 
@@ -51,7 +52,7 @@ def test_the_first_sweep_refreshes_everyone_then_only_what_changed():
         start_time=datetime.time(15), end_time=datetime.time(17), valid_from=timezone.localdate(),
     )  # fmt: skip
     with TestCase.captureOnCommitCallbacks(execute=False) as dropped:
-        directory.activity_publish(activity=activity)
+        directory.activity_publish(activity=activity, by=None)
     assert dropped and all(listed(u) == [] for u in users)
     plan = services.recommendations_sweep_plan()
     assert activity.pk in plan.activity_ids and plan.residents == []
@@ -70,14 +71,14 @@ def test_the_sweep_recomputes_missing_changed_old_and_left_behind_sets():
     RecommendationSet.objects.filter(user=missing).delete()
     services.profile_update(user=changed, max_distance_km=7)
     RecommendationSet.objects.filter(user=old).update(
-        computed_at=now - services.SET_MAX_AGE - datetime.timedelta(minutes=1)
+        computed_at=now - sweep.SET_MAX_AGE - datetime.timedelta(minutes=1)
     )
     # A full refresh queued long ago never reached this one (its chunk was lost).
     services.recommendations_full_refresh_started(
-        at=now - services.REFRESH_GRACE + datetime.timedelta(seconds=1)
+        at=now - sweep.REFRESH_GRACE + datetime.timedelta(seconds=1)
     )
     RecommendationSet.objects.filter(user=left_behind).update(
-        computed_at=now - services.REFRESH_GRACE
+        computed_at=now - sweep.REFRESH_GRACE
     )
     later = now + datetime.timedelta(seconds=2)
     stale = {user_id for user_id, _cell, _homebound in services.recommendations_sweep_plan(
@@ -94,7 +95,7 @@ def test_the_sweep_recomputes_missing_changed_old_and_left_behind_sets():
 def test_too_many_changes_make_the_sweep_a_full_refresh(monkeypatch):
     resident()
     services.recommendations_sweep_done(plan=services.recommendations_sweep_plan())
-    monkeypatch.setattr(services, "SWEEP_MAX_ACTIVITIES", 2)
+    monkeypatch.setattr(sweep, "SWEEP_MAX_ACTIVITIES", 2)
     for n in range(3):
         listed_activity(HOME[0] + 0.001 * n, HOME[1], starts=[soon()])
     assert services.recommendations_sweep_plan().full_refresh
