@@ -1,11 +1,10 @@
 """The candidate matrix of the whole directory, kept by each process and brought up to date
 row by row.
 
-Building the matrix of every published activity is the slow step of a recomputation (seconds
-for 200,000 activities) while scoring one chunk of residents against it takes a fraction of
-that, and a full refresh runs many chunks in each worker process. So each process keeps the
-last matrix it built, reuses it while the directory version has not moved, and when it has,
-rebuilds only the rows of the activities that changed since.
+Building the matrix of every published activity is the slow step of a recomputation, while scoring
+one chunk of residents against it takes a fraction of that, and a full refresh runs many chunks in
+each worker process. So each process keeps the last matrix it built, reuses it while the directory
+version has not moved, and when it has, rebuilds only the rows of the activities that changed since.
 
 The version is read on every call, so it must cost next to nothing (two index lookups and one
 cache read) and still move whenever a row of the matrix would change:
@@ -235,8 +234,8 @@ def candidate_rows(
     """The rows of these activities that are candidates now (only those), in id order, as
     `pool` builds them: the rows of this process's matrix for the activities unchanged since
     it was built and still candidates, the others built anew. A publication merges its
-    activity into lists that hold a few thousand others: building their rows takes 0.1-0.3 s,
-    and so does bringing the whole matrix up to date (copying it, counting the directory).
+    activity into lists that hold a few thousand others: building their rows costs about as
+    much as bringing the whole matrix up to date (copying it, counting the directory).
     The rows built anew are kept until their activity changes again: the lists a publication
     merges into hold the activities published before it, and its own row is read twice.
     Without a matrix every row is built anew; when what changed since it was built cannot

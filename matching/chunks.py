@@ -25,10 +25,8 @@ from matching.selectors import consenting_profiles
 # Each call of the engine has fixed costs beyond the matrix it keeps prepared (the plan of its
 # batches, the residents' side of the products, the write of the sets), and each interest
 # category's block of online activities holds the chunk's residents interested in it: larger
-# chunks spread the one and fill the other (over four samples of the 1,000,000 plan, 10,000
-# a chunk cost 13-42 % less engine time per resident than 2,500, and the 100,000 refresh
-# took 22 s instead of 27-32 s), and 100,000 residents still make about a dozen chunks for
-# two processes to share.
+# chunks spread the one and fill the other (docs/benchmarks.md compares chunk sizes), and
+# 100,000 residents still make about a dozen chunks for two processes to share.
 CHUNK_SIZE = 10_000
 COARSE_RESOLUTION = 4  # cells of about 1,800 km²: a city and its surroundings
 FINEST_RESOLUTION = 8  # the resolution of the stored home cell (services.HOME_CELL_RESOLUTION)

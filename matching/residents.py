@@ -1,11 +1,10 @@
 """Every consenting resident as the engine's arrays, kept by each process and brought up to
 date row by row: what a publication scores its one activity against.
 
-An activity reaches anything from a few dozen residents (a venue in the countryside) to all
-of them (online): loading their profiles through the ORM and building their arrays costs about
-60 µs a resident (6 s for 100,000), far more than scoring them against one activity. So each
-process keeps the table of every consenting resident and, when the residents' version has
-moved, rebuilds only the rows of the residents who changed since:
+An activity reaches anything from a few dozen residents (a venue in the countryside) to all of them
+(online): loading their profiles through the ORM and building their arrays costs far more than
+scoring them against one activity. So each process keeps the table of every consenting resident and,
+when the residents' version has moved, rebuilds only the rows of the residents who changed since:
 - profiles saved since the table was built (`updated_at`, which every profile change and
   every consent given or withdrawn moves), and profiles created since;
 - residents who gave feedback since (dismissed, saved, joined change their rows);
@@ -14,8 +13,8 @@ A resident deleted since keeps a row until then: harmless, as nothing is written
 resident without a profile (the services reload the profiles of the sets they write).
 
 Each process also keeps the threshold of every resident's set (`current_thresholds`): an
-online publication compares its score with 100,000 thresholds, and reading them scans the
-whole table of sets (0.1-0.15 s). The services log the residents whose sets they write
+online publication compares its score with every resident's threshold, and reading them
+scans the whole table of sets. The services log the residents whose sets they write
 (`sets_written`), and the table re-reads those. A set another process has just committed
 is re-read once that process has logged it, right after its commit: a publication merged in
 between may miss that list, as it could already miss a list committed just after it read the

@@ -572,7 +572,7 @@ def _plan(residents: Residents, prepared: Prepared, size: int) -> _Plan:
 class Prepared:
     """The candidates' side of the batch engine, which depends on nothing else: a process
     that keeps a candidate matrix can prepare it once for every call against it (for
-    200,000 activities this costs about as much as scoring a chunk of residents)."""
+    a whole directory this costs about as much as scoring a chunk of residents)."""
 
     candidates: Candidates  # what was prepared
     venues: Venues

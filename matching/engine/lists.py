@@ -133,7 +133,7 @@ def recommendations(lists: Lists, category_slugs: list[str]) -> list[list[Recomm
 @contextlib.contextmanager
 def cycle_collector_paused():
     """Millions of small acyclic objects are built at once: without this, the cycle
-    collector rescans them all every few hundred allocations (3x slower). Nested pauses are
+    collector rescans them all every few hundred allocations. Nested pauses are
     one."""
     enabled = gc.isenabled()
     gc.disable()

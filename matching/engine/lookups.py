@@ -191,7 +191,7 @@ class Listed:
 @dataclasses.dataclass(frozen=True)
 class ResidentTerms:
     """The residents' side of the lookups, which depends on nothing else: a process that
-    keeps a table of residents can keep these (for 100,000 residents they cost more than
+    keeps a table of residents can keep these (for a whole table they cost more than
     scoring one activity against all of them)."""
 
     weights: np.ndarray  # (R, C + 1) float32 interest weights, the padding column C zero

@@ -95,14 +95,13 @@ class _Scores(NamedTuple):
 def _activity_scores(
     residents: engine.Residents, rows: np.ndarray, single: engine.Candidates
 ) -> _Scores:
-    """The score of one activity (`single`, its row: none when it is no longer a candidate)
-    for the residents at these rows of the table, where it is feasible. The engine's exact
-    pair scores, as `engine.recommend` computes them before it builds lists and reasons
-    (which would cost four times more for the hundred thousand residents an online activity
-    reaches), rounded as listed items are, so that they compare with thresholds. The
-    residents' terms (interests, dismissed and boosted activities) are the ones the process
-    keeps for the table; when every resident is in reach (online), the table is scored as it
-    is."""
+    """The score of one activity (`single`, its row: none when it is no longer a candidate) for the
+    residents at these rows of the table, where it is feasible. The engine's exact pair scores, as
+    `engine.recommend` computes them before it builds lists and reasons (which would cost far more
+    for the many residents an online activity reaches), rounded as listed items are, so that they
+    compare with thresholds. The residents' terms (interests, dismissed and boosted activities) are
+    the ones the process keeps for the table; when every resident is in reach (online), the table is
+    scored as it is."""
     if len(single) == 0 or len(rows) == 0:
         return _Scores(np.zeros(0, dtype=np.int64), np.zeros(0))
     terms = resident_terms(residents)
@@ -147,9 +146,8 @@ def _merge(
     decimals, and three lists in four hold equal rounded scores, whose order (and the
     diversity re-rank over them) only the exact scores decide: inserting the one activity
     by its score would not give the lists a full computation gives. (Rescoring and writing
-    128 lists at a time, so that the database parses the first ones while the next are
-    rescored, cost more CPU than it saved: 1.44 s against 1.14-1.24 s for the same seven
-    online publications on the bench database, and more wall time.)"""
+    the lists in slices, so that the database parses the first ones while the next are
+    rescored, cost more CPU than it saved: see docs/benchmarks.md.)"""
     others = set().union(*(row.activity_ids for row in rows)) - {activity_id}
     listed = concat_by_id([candidate_rows(others, now=now), single])
     present = {*listed.ids.tolist(), activity_id}

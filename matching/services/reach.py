@@ -11,6 +11,7 @@ from matching import engine
 from matching.arrays import take
 from matching.residents import current_residents
 
+# Followed from anywhere: a mixed activity too, online.
 EVERYWHERE = (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED)
 REACHED_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE)
 REACH_MARGIN = 1.001  # the engine's own distances, give or take its float rounding
@@ -23,8 +24,8 @@ def candidates_within_reach(
     is not only in person, and the venues within the longest reach of those who can leave
     home, around them (a spherical cap over their homes). The engine applies every
     constraint; handing it the venues of one region rather than of the whole directory
-    spares it preparing every row (0.2-0.6 s for 200,000 activities) for the few residents
-    of a refill or a profile change, when the process keeps no preparation of its matrix."""
+    spares it preparing every row of the directory for the few residents of a refill or a
+    profile change, when the process keeps no preparation of its matrix."""
     venue = candidates.mode == engine.IN_PERSON
     homes = residents.xyz[residents.has_home & ~residents.homebound]
     keep = ~venue

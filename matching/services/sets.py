@@ -70,13 +70,12 @@ def recommendation_sets_store(
     `recommendations_for_activity` locks them in, so two writers never deadlock), computed
     at `computed_at`; with `keep_computed_at`, a set that exists keeps its time (a merge).
 
-    A list is three short JSON arrays (ids, scores and reason keys: about 0.4 kB, where the
-    same list as objects with their reasons took 3.6 kB), written straight from the engine's
+    A list is three short JSON arrays (ids, scores and reason keys, several times smaller
+    than the same list as objects with their reasons), written straight from the engine's
     arrays. On PostgreSQL the rows are copied into a temporary table and moved with one
-    INSERT ... ON CONFLICT DO UPDATE (for a chunk of 1,000 sets of 20 items, 60-80 ms against
-    0.4 s for the multi-row INSERT ... ON CONFLICT of `bulk_create` and 0.7 s for
-    `bulk_update`, measured on the bench database). Elsewhere (the embedded SQLite) the bulk
-    upsert does the same."""
+    INSERT ... ON CONFLICT DO UPDATE: COPY parses far less than the multi-row INSERT of
+    `bulk_create` or the CASE of `bulk_update` (figures in docs/benchmarks.md). Elsewhere
+    (the embedded SQLite) the bulk upsert does the same."""
     if not len(sets.user_ids):
         return
     sets = sets.take(np.argsort(sets.user_ids, kind="stable"))
@@ -172,7 +171,6 @@ def recommendations_compute(
 
 
 # From this many residents, a computation prepares the whole matrix for itself and the calls
-# after it (`candidates.prepared`, 0.2-0.6 s and 132 MB for 200,000 activities) rather than its
-# region.
+# after it (`candidates.prepared`, which costs time and memory once) rather than its region:
+# below it, preparing the region is cheaper than preparing everything.
 PREPARED_FROM = 500
-# Followed from anywhere: a mixed activity too, online.
