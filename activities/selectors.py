@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from activities import choices, search
+from activities import choices
 from activities.filters import SearchParams
 from activities.models import (
     Activity,
@@ -18,6 +18,10 @@ from activities.models import (
     Place,
     Territory,
 )
+from activities.search import cards
+from activities.search.activity_search import activity_page
+from activities.search.page import Page, with_typo_fallback
+from activities.search.session_search import occurrence_page
 
 
 def user_can_edit(*, user: User, organization: Organization) -> bool:
@@ -99,33 +103,19 @@ def occurrence_visible_to(*, user: User) -> QuerySet[Occurrence]:
     ).select_related("activity", "activity__organization")
 
 
-def upcoming_sessions(now: datetime.datetime, count: int) -> Prefetch:
-    """Prefetch each activity's next `count` sessions (not cancelled) as `upcoming`."""
-    sessions = (
-        Occurrence.objects.filter(start__gte=now)
-        .exclude(status=choices.OccurrenceStatus.CANCELLED)
-        .order_by("start", "id")
-    )
-    return Prefetch("occurrences", queryset=sessions[:count], to_attr="upcoming")
-
-
 def activity_search(
     *, params: SearchParams, after: list | None, size: int, now: datetime.datetime | None = None
-) -> search.Page:
-    """A page of published activities with upcoming sessions matching `params`, each with its
-    categories, its next three sessions and, with a point, `distance_km` (activities.search)."""
-    now = now or timezone.now()
-    page = search.with_typo_fallback(
-        search.activity_page,
+) -> Page:
+    """A page of published activities with upcoming sessions matching `params`, each a card
+    (activities.search.cards) with, given a point, `distance_km`."""
+    return with_typo_fallback(
+        activity_page,
         params,
         ordering=params.effective_ordering,
         after=after,
         size=size,
-        now=now,
+        now=now or timezone.now(),
     )
-    search.attach_categories(page.rows)
-    search.attach_sessions(page.rows, now=now)
-    return page
 
 
 def activity_cards(*, ids: list[int], now: datetime.datetime | None = None) -> list[dict]:
@@ -133,18 +123,7 @@ def activity_cards(*, ids: list[int], now: datetime.datetime | None = None) -> l
     of `ids`, published or not (the caller chooses which ids to show), each with its
     categories and next three sessions; no distance (`distance_km` None, `serves_point`
     False). A constant number of queries, whatever the ids."""
-    now = now or timezone.now()
-    found = search._cards_by_id(list(ids), now)
-    cards = []
-    for pk in ids:
-        if pk in found:
-            card = search._card(found[pk])
-            card["distance_km"] = None
-            card["serves_point"] = False
-            cards.append(card)
-    search.attach_categories(cards)
-    search.attach_sessions(cards, now=now)
-    return cards
+    return cards.activity_cards(list(ids), now=now or timezone.now())
 
 
 def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombstone]:
@@ -153,8 +132,9 @@ def activity_tombstones(*, since: datetime.datetime) -> QuerySet[ActivityTombsto
 
 def occurrence_search(
     *, params: SearchParams, after: list | None, size: int, now: datetime.datetime | None = None
-) -> search.Page:
-    """A page of the upcoming sessions of the activities matching `params`, soonest first."""
-    return search.with_typo_fallback(
-        search.occurrence_page, params, now=now or timezone.now(), after=after, size=size
+) -> Page:
+    """A page of the upcoming sessions of the activities matching `params`, soonest first,
+    each with its activity's card as `activity`."""
+    return with_typo_fallback(
+        occurrence_page, params, now=now or timezone.now(), after=after, size=size
     )

@@ -32,7 +32,7 @@ class PlaceCardSerializer(serializers.ModelSerializer):
 
 
 class ActivityCardSerializer(serializers.ModelSerializer):
-    """A search result: what a phone shows in a list, without the long description."""
+    """An activity as a phone shows it in any list, without the long description."""
 
     organization = OrganizationSummarySerializer(read_only=True)
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -64,21 +64,20 @@ class ActivityCardSerializer(serializers.ModelSerializer):
         return None
 
 
-# The search renders its cards by hand from the rows of activities.search (a serializer per
-# row cost more than the query); a test checks that the keys are those of
-# ActivityCardSerializer, which documents them, and that the values are DRF's.
+# Cards are rendered by hand from the rows of activities.search.cards: a serializer per row
+# cost more than the query. A test checks that the keys are those of ActivityCardSerializer,
+# which documents them, and that the values are DRF's.
 _PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
 _ZONE = timezone.get_default_timezone()
 
 
 @functools.lru_cache(maxsize=8192)
-def _datetime(value: datetime.datetime | None) -> str | None:
+def render_datetime(value: datetime.datetime | None) -> str | None:
     """An aware datetime as DRF's DateTimeField renders it: ISO 8601 in the project's zone (no
-    request activates another one), "Z" for UTC. Written out because a page holds up to 140
-    datetimes, and the field's own path (its settings and zone looked up on each value) was
-    0.3-0.8 ms of a search request's 2.7-4.3 ms of Python. Cached: sessions start at a few
-    thousand distinct times (measured with read_datetime's cache: rendering 95 pages of a
-    text search took 0.29 ms a page instead of 0.60)."""
+    request activates another one), "Z" for UTC. Every datetime of a card or a list built by
+    hand goes through here, so the app reads one format. Written out because a page holds up
+    to 140 datetimes and the field's own path looks up its settings and zone on each value;
+    cached because sessions start at few distinct times."""
     if value is None:
         return None
     text = value.astimezone(_ZONE).isoformat()
@@ -90,6 +89,8 @@ def _price(value) -> str | None:
 
 
 def activity_card(row: dict) -> dict:
+    """A card row (activities.selectors.activity_cards, or a search's rows) as the app gets it,
+    documented by ActivityCardSerializer."""
     distance = row["distance_km"]
     place = None
     if row["place_id"] is not None:
@@ -132,11 +133,11 @@ def activity_card(row: dict) -> dict:
         "next_occurrences": [
             {
                 "id": session["id"],
-                "start": _datetime(session["start"]),
-                "end": _datetime(session["end"]),
+                "start": render_datetime(session["start"]),
+                "end": render_datetime(session["end"]),
                 "status": session["status"],
             }
             for session in row["next_occurrences"]
         ],
-        "updated_at": _datetime(row["updated_at"]),
+        "updated_at": render_datetime(row["updated_at"]),
     }

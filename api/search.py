@@ -8,16 +8,16 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities import choices, selectors, services
+from activities import choices, selectors
 from activities.filters import ORDERINGS, SearchParams
 from activities.models import ActivityTombstone, Occurrence
-from api.activities import ActivityDetailSerializer, ActivityInputSerializer, ActivitySerializer
-from api.cards import ActivityCardSerializer, _datetime, activity_card
+from api.back_office import BACK_OFFICE_PARAMETERS, ActivityCreateApi, MyActivityListApi
+from api.cards import ActivityCardSerializer, activity_card, render_datetime
 from api.pagination import KeysetCursor
 
 
@@ -94,20 +94,12 @@ SEARCH_PARAMETERS = [
     OpenApiParameter(
         "cursor", description="The `next` link's cursor: the page after the last row seen."
     ),
-    OpenApiParameter(
-        "mine",
-        bool,
-        description=(
-            "Back office: every activity of the organizations the signed-in user edits, any "
-            "status (with `organization` and `status`)."
-        ),
-    ),
-    OpenApiParameter("status", enum=choices.ActivityStatus.values, description="With `mine`."),
 ]
 
 
-@extend_schema_view(
-    get=extend_schema(
+class ActivitySearchApi(APIView):
+    @extend_schema(
+        operation_id="activities_search",
         tags=["activities"],
         summary="Search activities",
         description=(
@@ -123,42 +115,8 @@ SEARCH_PARAMETERS = [
             ActivityCardSerializer(many=True),
             tombstones=TombstoneSerializer(many=True, required=False),
         ),
-    ),
-    post=extend_schema(
-        tags=["activities"],
-        summary="Create an activity (editors of the organization)",
-        description=(
-            "Creates a draft. Add schedules, then submit it. Text fields take plain text: "
-            "markup (HTML tags) is refused with 400."
-        ),
-        request=ActivityInputSerializer,
-        responses={201: ActivityDetailSerializer},
-    ),
-)
-class ActivityListApi(generics.ListCreateAPIView):
-    cursor_ordering: tuple[str, ...] = ("-updated_at", "-id")
-
-    def get_serializer_class(self):
-        return ActivitySerializer if self._back_office else ActivityCardSerializer
-
-    @property
-    def _back_office(self) -> bool:
-        return self.request.query_params.get("mine") in ("1", "true")
-
-    def get_queryset(self):
-        activities = selectors.activity_list(user=self.request.user).filter(
-            organization__memberships__user_id=self.request.user.pk
-        )
-        params = self.request.query_params
-        if organization := params.get("organization"):
-            activities = activities.filter(organization__slug=organization)
-        if activity_status := params.get("status"):
-            activities = activities.filter(status=activity_status)
-        return activities
-
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        if self._back_office:
-            return super().list(request, *args, **kwargs)
+    )
+    def get(self, request: Request) -> Response:
         params = SearchParams.parse(request.query_params)
         cursor = KeysetCursor(request, params.effective_ordering)
         after = cursor.after()
@@ -169,42 +127,62 @@ class ActivityListApi(generics.ListCreateAPIView):
             body["tombstones"] = TombstoneSerializer(tombstones, many=True).data
         return Response(body)
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        data = ActivityInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        activity = services.activity_create(
-            organization=data.validated_data["organization"],
-            by=request.user,
-            **data.to_service_fields(),
-        )
-        return Response(ActivityDetailSerializer(activity).data, status=status.HTTP_201_CREATED)
+
+_back_office = MyActivityListApi.as_view()
 
 
-class _SessionPlaceSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    city = serializers.CharField()
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "mine",
+                bool,
+                deprecated=True,
+                description=(
+                    "Answers as `me/activities/`: every activity of the organizations the "
+                    "signed-in user edits, any status (with `organization` and `status`)."
+                ),
+            ),
+            *(p for p in BACK_OFFICE_PARAMETERS if p.name == "status"),
+        ]
+    )
+)
+class ActivityCollectionApi(ActivitySearchApi, ActivityCreateApi):
+    """`activities/`: the search (GET) and the creation (POST) share the collection's URL, each
+    in its own view. `?mine` answers as `me/activities/`, the back office's list, which it was
+    before that path existed."""
 
-
-class _SessionActivitySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = serializers.ChoiceField(choices=choices.ActivityKind.choices)
-    attendance_mode = serializers.ChoiceField(choices=choices.AttendanceMode.choices)
-    organization = serializers.CharField(help_text="The organization's name.")
-    place = _SessionPlaceSerializer(allow_null=True)
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and request.GET.get("mine") in ("1", "true"):
+            return _back_office(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class OccurrenceCardSerializer(serializers.ModelSerializer):
-    """Documents a session search result (rendered from activities.search rows)."""
+    """Documents a session search result (rendered by `occurrence_card`)."""
 
-    activity = _SessionActivitySerializer()
+    activity = ActivityCardSerializer()
 
     class Meta:
         model = Occurrence
         fields = ["id", "start", "end", "status", "capacity", "seats_taken", "activity"]
 
 
+def occurrence_card(row: dict, activity: dict) -> dict:
+    """A session search row, with its activity's card already rendered."""
+    return {
+        "id": row["id"],
+        "start": render_datetime(row["start"]),
+        "end": render_datetime(row["end"]),
+        "status": row["status"],
+        "capacity": row["capacity"],
+        "seats_taken": row["seats_taken"],
+        "activity": activity,
+    }
+
+
 @extend_schema(
+    operation_id="occurrences_search",
     tags=["occurrences"],
     summary="Search sessions",
     description=(
@@ -212,7 +190,7 @@ class OccurrenceCardSerializer(serializers.ModelSerializer):
         "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
         "starts_after, starts_before)."
     ),
-    parameters=[p for p in SEARCH_PARAMETERS if p.name not in ("updated_since", "mine", "status")],
+    parameters=[p for p in SEARCH_PARAMETERS if p.name != "updated_since"],
     responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
 )
 class OccurrenceSearchApi(APIView):
@@ -222,12 +200,11 @@ class OccurrenceSearchApi(APIView):
         page = selectors.occurrence_search(
             params=params, after=cursor.after(), size=cursor.page_size
         )
-        rows = [
-            {
-                **row,
-                "start": _datetime(row["start"]),
-                "end": _datetime(row["end"]),
-            }
-            for row in page.rows
-        ]
+        cards: dict[int, dict] = {}  # an activity's card rendered once for all its sessions
+        rows = []
+        for row in page.rows:
+            activity = row["activity"]
+            if activity["id"] not in cards:
+                cards[activity["id"]] = activity_card(activity)
+            rows.append(occurrence_card(row, cards[activity["id"]]))
         return Response(cursor.body(rows, page.after))

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, directory, matching, search
+from api import accounts, activities, back_office, directory, matching, search
 from api.errors import not_found
 
 app_name = "api"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/password/", accounts.PasswordChangeApi.as_view(), name="auth-password"),
     path("me/", accounts.MeApi.as_view(), name="me"),
     path("me/profile/", matching.ProfileApi.as_view(), name="me-profile"),
+    path("me/activities/", back_office.MyActivityListApi.as_view(), name="my-activities"),
     path("recommendations/", matching.RecommendationListApi.as_view(), name="recommendations"),
     path(
         "recommendations/refresh/",
@@ -45,7 +46,7 @@ urlpatterns = [
     ),
     path("places/", directory.PlaceListApi.as_view(), name="place-list"),
     path("places/<int:pk>/", directory.PlaceDetailApi.as_view(), name="place-detail"),
-    path("activities/", search.ActivityListApi.as_view(), name="activity-list"),
+    path("activities/", search.ActivityCollectionApi.as_view(), name="activity-list"),
     path("activities/<int:pk>/", activities.ActivityDetailApi.as_view(), name="activity-detail"),
     path(
         "activities/<int:pk>/submit/",

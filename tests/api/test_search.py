@@ -209,6 +209,47 @@ def test_each_result_has_its_next_three_sessions_without_n_plus_one(client):
     assert many == few
 
 
+def test_session_search_reads_its_activities_cards_without_n_plus_one(client):
+    """Each session carries its activity's whole card, read once for the page whatever the
+    number of sessions or activities."""
+    for _ in range(2):
+        listed_activity(lat=47.2, lng=-1.5, starts=[soon(d) for d in range(1, 6)])
+    url = "/api/v1/occurrences/"
+
+    def run() -> tuple[list, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"lat": 47.2, "lng": -1.5, "radius_km": 5})
+        return response.json()["results"], len(queries)
+
+    run()
+    results, few = run()
+    assert len(results) == 10
+    first = next(r["activity"] for r in results)
+    assert len(first["next_occurrences"]) == 3 and first["categories"] == ["tricot-couture"]
+    assert first["distance_km"] == 0.0 and first["serves_point"] is False
+    for _ in range(8):
+        listed_activity(lat=47.2, lng=-1.5, starts=[soon(d) for d in range(1, 6)])
+    results, many = run()
+    assert len(results) == 20 and len({r["activity"]["id"] for r in results}) > 2
+    assert many == few
+
+
+def test_mine_answers_as_the_back_office_list(client):
+    from activities.models import Organization
+    from tests.conftest import client_for
+
+    published = listed_activity(lat=47.2, lng=-1.5, starts=[soon()])
+    draft = listed_activity(lat=None, lng=None, organization=published.organization, status="draft")
+    listed_activity(lat=47.2, lng=-1.5, starts=[soon()])  # another organization's
+    editor = client_for(editor_of(Organization.objects.get(pk=published.organization_id)))
+    mine = editor.get("/api/v1/me/activities/").json()
+    assert {a["id"] for a in mine["results"]} == {published.pk, draft.pk}
+    assert editor.get(URL, {"mine": "true"}).json() == mine
+    drafts = editor.get("/api/v1/me/activities/", {"status": "draft"}).json()["results"]
+    assert [a["id"] for a in drafts] == [draft.pk]
+    assert editor.get(URL, {"mine": "1", "status": "draft"}).json()["results"] == drafts
+
+
 def test_updated_since_gives_exactly_the_changes_and_tombstones(client):
     kept = listed_activity(lat=None, lng=None, starts=[soon()])
     edited = listed_activity(lat=None, lng=None, starts=[soon()])
@@ -389,9 +430,9 @@ def test_cards_have_exactly_the_documented_fields(client):
 def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
     from rest_framework import serializers
 
-    from api.cards import _datetime
+    from api.cards import render_datetime
 
-    assert _datetime(moment) == serializers.DateTimeField().to_representation(moment)
+    assert render_datetime(moment) == serializers.DateTimeField().to_representation(moment)
 
 
 @pytest.mark.postgres
@@ -406,7 +447,7 @@ def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
 def test_earth_literals_are_earthdistance_s_own_values(lat, lng, radius_m):
     """The point and box the search sends as literals are exactly what ll_to_earth and
     earth_box compute: the nearest-first order and its cursors stay those of the index."""
-    from activities.search import earth_box_sql, earth_point_sql
+    from activities.search.geo_sql import earth_box_sql, earth_point_sql
 
     point, point_args = earth_point_sql(lat, lng)
     box, box_args = earth_box_sql(lat, lng, radius_m)
@@ -421,16 +462,16 @@ def test_earth_literals_are_earthdistance_s_own_values(lat, lng, radius_m):
 @pytest.mark.postgres
 def test_cards_and_sessions_by_id_are_read_through_prepared_statements():
     """The same rows as the plain query, from a statement the connection keeps prepared."""
-    from activities import search
+    from activities.search import cards, session_search
 
     activities = [listed_activity(lat=47.2, lng=-1.5, starts=[soon(1), soon(2)]) for _ in range(3)]
     ids = [activity.pk for activity in activities]
     sessions = [pk for a in activities for pk in a.occurrences.values_list("id", flat=True)]
     now = timezone.now()
-    cards = search._cards_by_id(ids, now)
-    assert sorted(cards) == sorted(ids)
-    assert all(len(card[-1]) == 2 for card in cards.values())  # the next sessions, read with it
-    found = search._sessions_by_id(sessions)
+    rows = cards.cards_by_id(ids, now)
+    assert sorted(rows) == sorted(ids)
+    assert all(len(row[-1]) == 2 for row in rows.values())  # the next sessions, read with it
+    found = session_search._sessions_by_id(sessions)
     assert sorted(row[0] for row in found) == sorted(sessions)
     assert [row[1] for row in found] == sorted(row[1] for row in found)  # soonest first
     with connection.cursor() as cursor:
@@ -438,8 +479,8 @@ def test_cards_and_sessions_by_id_are_read_through_prepared_statements():
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("unnest" in text and "activities_activity" in text for text in prepared)
     with CaptureQueriesContext(connection) as logged:  # logged: the plain query, same rows
-        assert search._cards_by_id(ids, now) == cards
-        assert search._sessions_by_id(sessions) == found
+        assert cards.cards_by_id(ids, now) == rows
+        assert session_search._sessions_by_id(sessions) == found
     assert all(query["sql"] for query in logged.captured_queries)
 
 
@@ -478,11 +519,11 @@ def test_session_search_returns_exactly_the_sessions_in_the_circle(
 ):
     """Every way of finding sessions gives exactly those of the activities within the radius,
     soonest first, through ties on the start (all of them start at the same time but one)."""
-    from activities import search
     from activities.models import Occurrence
+    from activities.search import session_search
 
-    monkeypatch.setattr(search, "MAX_CELLS", max_cells)
-    monkeypatch.setattr(search, "SPARSE_ACTIVITIES", sparse)
+    monkeypatch.setattr(session_search, "MAX_CELLS", max_cells)
+    monkeypatch.setattr(session_search, "SPARSE_ACTIVITIES", sparse)
     spread[0].occurrences.update(start=soon(2), end=soon(2, 16))
     sessions = list(Occurrence.objects.select_related("activity"))
 
@@ -527,9 +568,9 @@ def test_sessions_follow_their_activity_when_its_venue_moves(client):
 def test_session_search_pages_soonest_first(client, monkeypatch, sparse):
     """Both ways of finding sessions (by activity where few match, walking the window
     soonest first where many do) give the same pages."""
-    from activities import search
+    from activities.search import session_search
 
-    monkeypatch.setattr(search, "SPARSE_ACTIVITIES", sparse)
+    monkeypatch.setattr(session_search, "SPARSE_ACTIVITIES", sparse)
     listed_activity(lat=48.85, lng=2.35, starts=[soon(1, 9)])  # elsewhere, sooner
     activities = [
         listed_activity(lat=47.2, lng=-1.5, starts=[soon(d, hour) for d in range(1, 4)])

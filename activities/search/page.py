@@ -1,0 +1,31 @@
+"""What both searches return, a page and where the next one starts, and the second look they
+take forgiving typos when the words match nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from activities.filters import SearchParams
+from activities.search.sql import is_postgres
+
+
+@dataclasses.dataclass
+class Page:
+    rows: list[dict]
+    after: list | None  # where the next page starts, None on the last page
+
+
+def with_typo_fallback(
+    search: Callable[..., Page], params: SearchParams, *, after: list | None, **kwargs
+) -> Page:
+    """`search(params, after=after, **kwargs)`, looking again with typos forgiven (trigram word
+    similarity, PostgreSQL) when the words match nothing: "jardinnage" finds "jardinage".
+    Later pages of a forgiving search come back here, find nothing with the words either,
+    and so continue forgiving."""
+    page = search(params, after=after, **kwargs)
+    if page.rows or not params.q or not is_postgres():
+        return page
+    if after and search(params, after=None, **{**kwargs, "size": 1}).rows:
+        return page  # the words match: this is truly the end of their pages
+    return search(dataclasses.replace(params, typos=True), after=after, **kwargs)
