@@ -3,6 +3,12 @@
 Pure Python on purpose (no Django): the API, the importers and the matching code all share it.
 Expansion happens in local wall-clock time, then the schedule's time zone is attached, so a
 "Tuesdays at 14:00" club stays at 14:00 local time across daylight-saving changes.
+
+One module past the usual size, on purpose: validation, expansion and description read the
+same parsed rule (`_Rule`) and share its edge cases (UNTIL in local or UTC days, COUNT before
+exdates, the longest span), so splitting them would spread one grammar over several files.
+Words are not here: messages are English templates marked for translation, and a schedule is
+described as structured parts (`Description`) that `activities.schedule_text` renders.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ __all__ = [
     "MAX_INTERVAL",
     "MAX_ONE_OFF_DATES",
     "MAX_SPAN_DAYS",
+    "NAMED_POSITIONS",
+    "Description",
     "RecurrenceError",
     "describe",
     "expand",
@@ -41,13 +49,23 @@ ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "W
 # only there so that a huge payload is refused before being parsed.
 _MAX_RRULE_LENGTH = 1024
 
+
+def gettext_noop(message: str) -> str:
+    """Mark a message for `make messages` without translating it: this module imports no
+    Django, and `activities.schedule_text` translates what it raises."""
+    return message
+
+
 _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DATEUTIL_FREQS = {"DAILY": du.DAILY, "WEEKLY": du.WEEKLY, "MONTHLY": du.MONTHLY}
+_MORE_THAN_DAILY = gettext_noop(
+    "FREQ=%(freq)s is not supported: activities repeat at most once a day."
+)
 _REFUSED_FREQ_MESSAGES = {
-    "SECONDLY": "FREQ=SECONDLY is not supported: activities repeat at most once a day.",
-    "MINUTELY": "FREQ=MINUTELY is not supported: activities repeat at most once a day.",
-    "HOURLY": "FREQ=HOURLY is not supported: activities repeat at most once a day.",
-    "YEARLY": "FREQ=YEARLY is not supported: add the dates one by one instead.",
+    "SECONDLY": _MORE_THAN_DAILY,
+    "MINUTELY": _MORE_THAN_DAILY,
+    "HOURLY": _MORE_THAN_DAILY,
+    "YEARLY": gettext_noop("FREQ=%(freq)s is not supported: add the dates one by one instead."),
 }
 _RFC5545_ONLY_PARTS = (
     "BYSECOND",
@@ -71,13 +89,18 @@ _NOT_PLACE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 class RecurrenceError(ValueError):
     """Bad recurrence input; .field names the input field at fault.
 
-    One of "rrule", "end_time", "exdates", "dates", "timezone", "valid_to".
+    One of "rrule", "end_time", "exdates", "dates", "timezone", "valid_to". `.message` is an
+    English template whose `%(name)s` placeholders `.params` fills; it is also the message id
+    under which `activities.schedule_text` finds its translation. `str()` gives the English.
     """
 
-    def __init__(self, message: str, *, field: str = "rrule") -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, field: str = "rrule", params: dict[str, object] | None = None
+    ) -> None:
         self.message = message
+        self.params = params or {}
         self.field = field
+        super().__init__(message % self.params if self.params else message)
 
 
 @dataclass(frozen=True)
@@ -131,7 +154,11 @@ def _known_timezones() -> frozenset[str]:
 def validate_timezone(name: str) -> ZoneInfo:
     """Return the ZoneInfo of an IANA time zone name such as "Europe/Paris"."""
     if not isinstance(name, str) or name not in _known_timezones():
-        raise RecurrenceError(f"{name!r} is not a known IANA time zone.", field="timezone")
+        raise RecurrenceError(
+            gettext_noop("%(name)r is not a known IANA time zone."),
+            field="timezone",
+            params={"name": name},
+        )
     return ZoneInfo(name)
 
 
@@ -156,7 +183,9 @@ def _parse_rrule(rrule: str, *, dtstart: datetime.date, zone: ZoneInfo | None) -
     wkst = _parse_wkst(raw_parts.get("WKST"))
     until_date, until_utc = _parse_until(raw_parts.get("UNTIL"))
     if count is not None and (until_date or until_utc):
-        raise RecurrenceError("UNTIL and COUNT cannot be used together; keep only one.")
+        raise RecurrenceError(
+            gettext_noop("UNTIL and COUNT cannot be used together; keep only one.")
+        )
     rule = _Rule(
         freq=freq,
         interval=interval,
@@ -177,20 +206,31 @@ def _split_parts(rrule: str) -> dict[str, str]:
     if text.startswith("RRULE:"):
         text = text[len("RRULE:") :]
     if not text:
-        raise RecurrenceError("The recurrence rule is empty.")
+        raise RecurrenceError(gettext_noop("The recurrence rule is empty."))
     if len(text) > _MAX_RRULE_LENGTH:
-        raise RecurrenceError("The recurrence rule is too long.")
+        raise RecurrenceError(gettext_noop("The recurrence rule is too long."))
     parts: dict[str, str] = {}
     for chunk in text.rstrip(";").split(";"):
         name, equals, value = (piece.strip() for piece in chunk.partition("="))
         if not equals or not name or not value:
-            raise RecurrenceError(f"{chunk.strip()!r} is not of the form NAME=VALUE.")
+            raise RecurrenceError(
+                gettext_noop("%(part)r is not of the form NAME=VALUE."),
+                params={"part": chunk.strip()},
+            )
         if name in _RFC5545_ONLY_PARTS:
-            raise RecurrenceError(f"{name} is not supported; allowed parts: {_allowed_list()}.")
+            raise RecurrenceError(
+                gettext_noop("%(name)s is not supported; allowed parts: %(allowed)s."),
+                params={"name": name, "allowed": _allowed_list()},
+            )
         if name not in ALLOWED_PARTS:
-            raise RecurrenceError(f"Unknown rule part {name!r}; allowed parts: {_allowed_list()}.")
+            raise RecurrenceError(
+                gettext_noop("Unknown rule part %(name)r; allowed parts: %(allowed)s."),
+                params={"name": name, "allowed": _allowed_list()},
+            )
         if name in parts:
-            raise RecurrenceError(f"{name} appears more than once.")
+            raise RecurrenceError(
+                gettext_noop("%(name)s appears more than once."), params={"name": name}
+            )
         parts[name] = value
     return parts
 
@@ -202,17 +242,23 @@ def _allowed_list() -> str:
 def _parse_freq(parts: dict[str, str]) -> str:
     freq = parts.get("FREQ")
     if freq is None:
-        raise RecurrenceError("FREQ is required (DAILY, WEEKLY or MONTHLY).")
+        raise RecurrenceError(gettext_noop("FREQ is required (DAILY, WEEKLY or MONTHLY)."))
     if freq in _REFUSED_FREQ_MESSAGES:
-        raise RecurrenceError(_REFUSED_FREQ_MESSAGES[freq])
+        raise RecurrenceError(_REFUSED_FREQ_MESSAGES[freq], params={"freq": freq})
     if freq not in ALLOWED_FREQS:
-        raise RecurrenceError(f"Unknown frequency {freq!r}; use DAILY, WEEKLY or MONTHLY.")
+        raise RecurrenceError(
+            gettext_noop("Unknown frequency %(freq)r; use DAILY, WEEKLY or MONTHLY."),
+            params={"freq": freq},
+        )
     return freq
 
 
 def _parse_int(value: str, name: str) -> int:
     if not _INTEGER_RE.fullmatch(value):
-        raise RecurrenceError(f"{name}={value} is not a whole number in range.")
+        raise RecurrenceError(
+            gettext_noop("%(name)s=%(value)s is not a whole number in range."),
+            params={"name": name, "value": value},
+        )
     return int(value)
 
 
@@ -221,7 +267,10 @@ def _parse_bounded_int(value: str | None, name: str, low: int, high: int) -> int
         return None
     number = _parse_int(value, name)
     if not low <= number <= high:
-        raise RecurrenceError(f"{name} must be between {low} and {high} (got {value}).")
+        raise RecurrenceError(
+            gettext_noop("%(name)s must be between %(low)d and %(high)d (got %(value)s)."),
+            params={"name": name, "low": low, "high": high, "value": value},
+        )
     return number
 
 
@@ -232,19 +281,32 @@ def _parse_byday(value: str | None, *, freq: str) -> tuple[tuple[int | None, int
     for item in value.split(","):
         match = _BYDAY_RE.fullmatch(item.strip())
         if match is None:
-            raise RecurrenceError(f"BYDAY value {item!r} is not a weekday like TU, 2TU or -1FR.")
+            raise RecurrenceError(
+                gettext_noop("BYDAY value %(value)r is not a weekday like TU, 2TU or -1FR."),
+                params={"value": item},
+            )
         sign, digits, code = match.groups()
         if sign and not digits:
-            raise RecurrenceError(f"BYDAY value {item!r} has a sign but no number.")
+            raise RecurrenceError(
+                gettext_noop("BYDAY value %(value)r has a sign but no number."),
+                params={"value": item},
+            )
         ordinal = None if digits is None else int(sign + digits)
         if ordinal is not None:
             if freq != "MONTHLY":
                 raise RecurrenceError(
-                    f"BYDAY={item} has a position in the month, which only FREQ=MONTHLY allows."
+                    gettext_noop(
+                        "BYDAY=%(value)s has a position in the month, which only FREQ=MONTHLY "
+                        "allows."
+                    ),
+                    params={"value": item},
                 )
             if not 1 <= abs(ordinal) <= 5:
                 raise RecurrenceError(
-                    f"BYDAY={item}: the position must be 1 to 5 or -1 to -5 (-1 = last)."
+                    gettext_noop(
+                        "BYDAY=%(value)s: the position must be 1 to 5 or -1 to -5 (-1 = last)."
+                    ),
+                    params={"value": item},
                 )
         days.add((ordinal, _WEEKDAY_CODES.index(code)))
     # Canonical order: by weekday, then plain day first, then by position.
@@ -255,12 +317,15 @@ def _parse_bymonthday(value: str | None, *, freq: str) -> tuple[int, ...]:
     if value is None:
         return ()
     if freq != "MONTHLY":
-        raise RecurrenceError("BYMONTHDAY is only allowed with FREQ=MONTHLY.")
+        raise RecurrenceError(gettext_noop("BYMONTHDAY is only allowed with FREQ=MONTHLY."))
     days: set[int] = set()
     for item in value.split(","):
         day = _parse_int(item.strip(), "BYMONTHDAY")
         if not 1 <= abs(day) <= 31:
-            raise RecurrenceError(f"BYMONTHDAY={item} must be 1 to 31 or -1 to -31 (-1 = last).")
+            raise RecurrenceError(
+                gettext_noop("BYMONTHDAY=%(value)s must be 1 to 31 or -1 to -31 (-1 = last)."),
+                params={"value": item},
+            )
         days.add(day)
     return tuple(sorted(days, key=lambda day: (day < 0, day)))
 
@@ -269,7 +334,10 @@ def _parse_wkst(value: str | None) -> int | None:
     if value is None:
         return None
     if value not in _WEEKDAY_CODES:
-        raise RecurrenceError(f"WKST={value} is not a weekday (MO, TU, WE, TH, FR, SA, SU).")
+        raise RecurrenceError(
+            gettext_noop("WKST=%(value)s is not a weekday (MO, TU, WE, TH, FR, SA, SU)."),
+            params={"value": value},
+        )
     return _WEEKDAY_CODES.index(value)
 
 
@@ -283,9 +351,14 @@ def _parse_until(value: str | None) -> tuple[datetime.date | None, datetime.date
             moment = datetime.datetime.strptime(value, "%Y%m%dT%H%M%SZ")
             return None, moment.replace(tzinfo=datetime.UTC)
     except ValueError:
-        raise RecurrenceError(f"UNTIL={value} is not a real date.") from None
+        raise RecurrenceError(
+            gettext_noop("UNTIL=%(value)s is not a real date."), params={"value": value}
+        ) from None
     raise RecurrenceError(
-        f"UNTIL={value} must be a date (YYYYMMDD) or a UTC date-time (YYYYMMDDTHHMMSSZ)."
+        gettext_noop(
+            "UNTIL=%(value)s must be a date (YYYYMMDD) or a UTC date-time (YYYYMMDDTHHMMSSZ)."
+        ),
+        params={"value": value},
     )
 
 
@@ -312,10 +385,11 @@ def _check_until_span(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo | N
         return
     earliest, latest = until_days
     if latest < dtstart:
-        raise RecurrenceError("UNTIL is before the start of the series.")
+        raise RecurrenceError(gettext_noop("UNTIL is before the start of the series."))
     if (earliest - dtstart).days > MAX_SPAN_DAYS:
         raise RecurrenceError(
-            f"UNTIL is more than {MAX_SPAN_DAYS} days after the start of the series."
+            gettext_noop("UNTIL is more than %(days)d days after the start of the series."),
+            params={"days": MAX_SPAN_DAYS},
         )
 
 
@@ -335,7 +409,7 @@ def _check_has_occurrence(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo
         count=None,
     )
     if next(iter(probe), None) is None:
-        raise RecurrenceError("This rule never produces an occurrence.")
+        raise RecurrenceError(gettext_noop("This rule never produces an occurrence."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,7 +512,9 @@ def _as_days(values: Iterable[datetime.date], *, field: str) -> set[datetime.dat
     days: set[datetime.date] = set()
     for value in values:
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-            raise RecurrenceError(f"{value!r} is not a date.", field=field)
+            raise RecurrenceError(
+                gettext_noop("%(value)r is not a date."), field=field, params={"value": value}
+            )
         days.add(value)
     return days
 
@@ -454,32 +530,48 @@ def _check_inputs(
     valid_to: datetime.date | None,
 ) -> None:
     if end_time <= start_time:
-        raise RecurrenceError("The end time must be after the start time.", field="end_time")
+        raise RecurrenceError(
+            gettext_noop("The end time must be after the start time."), field="end_time"
+        )
     span_end = dtstart + datetime.timedelta(days=MAX_SPAN_DAYS)
     if valid_to is not None:
         if valid_to < dtstart:
-            raise RecurrenceError("The end of validity is before its start.", field="valid_to")
+            raise RecurrenceError(
+                gettext_noop("The end of validity is before its start."), field="valid_to"
+            )
         if valid_to > span_end:
             raise RecurrenceError(
-                f"The end of validity is more than {MAX_SPAN_DAYS} days after its start.",
+                gettext_noop("The end of validity is more than %(days)d days after its start."),
                 field="valid_to",
+                params={"days": MAX_SPAN_DAYS},
             )
     if rrule is None and not dates:
-        raise RecurrenceError("A one-off schedule needs at least one date.", field="dates")
+        raise RecurrenceError(
+            gettext_noop("A one-off schedule needs at least one date."), field="dates"
+        )
     if len(dates) > MAX_ONE_OFF_DATES:
-        raise RecurrenceError(f"At most {MAX_ONE_OFF_DATES} dates are allowed.", field="dates")
+        raise RecurrenceError(
+            gettext_noop("At most %(count)d dates are allowed."),
+            field="dates",
+            params={"count": MAX_ONE_OFF_DATES},
+        )
     if any(day < dtstart for day in dates):
-        raise RecurrenceError("A date is before the start of the schedule.", field="dates")
+        raise RecurrenceError(
+            gettext_noop("A date is before the start of the schedule."), field="dates"
+        )
     if valid_to is not None and any(day > valid_to for day in dates):
-        raise RecurrenceError("A date is after the end of validity.", field="dates")
+        raise RecurrenceError(gettext_noop("A date is after the end of validity."), field="dates")
     if any(day > span_end for day in dates):
         raise RecurrenceError(
-            f"A date is more than {MAX_SPAN_DAYS} days after the start.", field="dates"
+            gettext_noop("A date is more than %(days)d days after the start."),
+            field="dates",
+            params={"days": MAX_SPAN_DAYS},
         )
     if any(day > span_end for day in exdates):
         raise RecurrenceError(
-            f"An excluded date is more than {MAX_SPAN_DAYS} days after the start.",
+            gettext_noop("An excluded date is more than %(days)d days after the start."),
             field="exdates",
+            params={"days": MAX_SPAN_DAYS},
         )
 
 
@@ -574,255 +666,103 @@ def expand(
 
 
 # ---------------------------------------------------------------------------------------------
-# Human-readable description
+# Description: what a schedule says, as parts a language module puts into words
 # ---------------------------------------------------------------------------------------------
 
-_WEEKDAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-_FR_POSITIONS = {
-    1: "premier",
-    2: "deuxième",
-    3: "troisième",
-    4: "quatrième",
-    5: "cinquième",
-    -1: "dernier",
-    -2: "avant-dernier",
-}
-_EN_POSITIONS = {
-    1: "first",
-    2: "second",
-    3: "third",
-    4: "fourth",
-    5: "fifth",
-    -1: "last",
-    -2: "second-to-last",
-    -3: "third-to-last",
-    -4: "fourth-to-last",
-    -5: "fifth-to-last",
-}
+# Positions in the month with a word of their own in the languages Relier speaks ("last",
+# "second-to-last" / "avant-dernier"); beyond them French needs the weekday in the phrase.
+NAMED_POSITIONS = frozenset({1, 2, 3, 4, 5, -1, -2})
+
+
+@dataclass(frozen=True)
+class Description:
+    """A schedule in words, without the words: `activities.schedule_text` renders it.
+
+    `pattern` is one of:
+    - "on_date": one-off, on `day`;
+    - "every_days": every `step` days;
+    - "monday_to_friday";
+    - "weekly": every `step` weeks on `weekdays` (Monday = 0);
+    - "positions_of_weekday": `positions` (ordinal, weekday) that share one weekday and are
+      all NAMED_POSITIONS ("the first and third Tuesday"); "positions" otherwise;
+    - "monthdays" (1..31, or -1 for the last day...), with `every_month` when the step is 1;
+    - "selected_days": a rule none of the above says, every `step` of `freq`.
+    `every_months` (monthly patterns repeated every n months) is said as an aside; `count` or
+    `until` end the series.
+    """
+
+    pattern: str
+    start_time: datetime.time
+    step: int = 1
+    freq: str = ""
+    day: datetime.date | None = None
+    weekdays: tuple[int, ...] = ()
+    positions: tuple[tuple[int, int], ...] = ()
+    monthdays: tuple[int, ...] = ()
+    every_month: bool = False
+    every_months: int | None = None
+    count: int | None = None
+    until: datetime.date | None = None
 
 
 def describe(
-    rrule: str | None,
-    *,
-    dtstart: datetime.date,
-    start_time: datetime.time,
-    language: str = "fr",
-) -> str:
-    """A short sentence such as "Tous les mardis à 14h00" or "Every Tuesday at 14:00".
-
-    `language` is "fr" or "en" (regional variants such as "fr-FR" too; anything else gets
-    English). A one-off schedule (rrule None) is described by its first day, `dtstart`.
-    """
-    lang = "fr" if language.lower().replace("_", "-").split("-")[0] == "fr" else "en"
-    if lang == "fr":
-        at_time = f"à {start_time.hour}h{start_time.minute:02d}"
-    else:
-        at_time = f"at {start_time.hour:02d}:{start_time.minute:02d}"
+    rrule: str | None, *, dtstart: datetime.date, start_time: datetime.time
+) -> Description:
+    """The parts of a short sentence such as "Every Tuesday at 14:00" ("Tous les mardis à
+    14h00"). A one-off schedule (rrule None) is described by its first day, `dtstart`.
+    Raises RecurrenceError on a bad rule."""
     if rrule is None:
-        on_day = _day_text(dtstart, lang)
-        return f"Le {on_day} {at_time}" if lang == "fr" else f"On {on_day} {at_time}"
+        return Description(pattern="on_date", start_time=start_time, day=dtstart)
     rule = _parse_rrule(rrule, dtstart=dtstart, zone=None)
-    pattern, aside = _pattern_text(rule, dtstart=dtstart, lang=lang)
-    if aside:
-        pattern = f"{pattern}, {aside},"
-    return f"{pattern} {at_time}{_limit_text(rule, lang)}"
+    until = rule.until_date or (rule.until_utc.date() if rule.until_utc else None)
+    return Description(
+        start_time=start_time,
+        step=rule.step,
+        freq=rule.freq,
+        count=rule.count,
+        until=None if rule.count is not None else until,
+        **_pattern(rule, dtstart=dtstart),
+    )
 
 
-def _pattern_text(rule: _Rule, *, dtstart: datetime.date, lang: str) -> tuple[str, str | None]:
-    """The rule's main phrase, and an aside such as "every 2 months" set between commas."""
+def _pattern(rule: _Rule, *, dtstart: datetime.date) -> dict:
     step = rule.step
     plain_days = [weekday for ordinal, weekday in rule.byday if ordinal is None]
     positioned = [(ordinal, weekday) for ordinal, weekday in rule.byday if ordinal is not None]
-    every_months = f"tous les {step} mois" if lang == "fr" else f"every {step} months"
+    every_months = step if step > 1 else None
     if rule.freq == "WEEKLY":
-        return _weekly_text(plain_days or [dtstart.weekday()], step=step, lang=lang), None
+        return _weekly(plain_days or [dtstart.weekday()], step=step)
     if rule.freq == "DAILY" and not rule.byday:
-        return _every_days_text(step, lang), None
+        return {"pattern": "every_days"}
     # A weekday filter on every day or every month amounts to a weekly rule.
     if step == 1 and plain_days and not positioned and not rule.bymonthday:
-        return _weekly_text(plain_days, step=1, lang=lang), None
+        return _weekly(plain_days, step=1)
     if rule.freq == "MONTHLY" and positioned and not plain_days and not rule.bymonthday:
-        return _by_position_text(positioned, lang), every_months if step > 1 else None
-    if rule.freq == "MONTHLY" and not rule.byday:
-        monthdays = rule.bymonthday or (dtstart.day,)
-        return _by_monthday_text(monthdays, every_month=step == 1, lang=lang), (
-            every_months if step > 1 else None
+        # First, second, ... then the positions counted from the end, the last one last.
+        ordered = tuple(sorted(positioned, key=lambda day: (day[0] < 0, day[0], day[1])))
+        grouped = len({weekday for _, weekday in ordered}) == 1 and all(
+            ordinal in NAMED_POSITIONS for ordinal, _ in ordered
         )
-    return _fallback_text(rule.freq, step, lang)
+        return {
+            "pattern": "positions_of_weekday" if grouped else "positions",
+            "positions": ordered,
+            "every_months": every_months,
+        }
+    if rule.freq == "MONTHLY" and not rule.byday:
+        return {
+            "pattern": "monthdays",
+            "monthdays": rule.bymonthday or (dtstart.day,),
+            "every_month": step == 1,
+            "every_months": every_months,
+        }
+    return {"pattern": "selected_days"}
 
 
-def _fallback_text(freq: str, step: int, lang: str) -> tuple[str, str]:
-    if lang == "fr":
-        units = {"DAILY": "jours", "WEEKLY": "semaines", "MONTHLY": "mois"}
-        single = {"DAILY": "Tous les jours", "WEEKLY": "Toutes les semaines"}
-        every = "Toutes les" if freq == "WEEKLY" else "Tous les"
-        period = single.get(freq, "Tous les mois") if step == 1 else f"{every} {step} {units[freq]}"
-        return period, "certains jours"
-    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}[freq]
-    period = f"Every {unit}" if step == 1 else f"Every {step} {unit}s"
-    return period, "on selected days"
-
-
-def _every_days_text(step: int, lang: str) -> str:
-    if lang == "fr":
-        return "Tous les jours" if step == 1 else f"Tous les {step} jours"
-    return "Every day" if step == 1 else f"Every {step} days"
-
-
-def _weekly_text(weekdays: list[int], *, step: int, lang: str) -> str:
-    ordered = sorted(set(weekdays))
-    names = [_WEEKDAYS[lang][weekday] for weekday in ordered]
+def _weekly(weekdays: list[int], *, step: int) -> dict:
+    """`step` is the rule's own: a weekly pattern repeats every `step` weeks."""
+    ordered = tuple(sorted(set(weekdays)))
     if step == 1 and len(ordered) == 7:
-        return _every_days_text(1, lang)
-    if step == 1 and ordered == [0, 1, 2, 3, 4]:
-        return "Du lundi au vendredi" if lang == "fr" else "Monday to Friday"
-    if lang == "fr":
-        if step == 1:
-            return "Tous les " + _join([f"{name}s" for name in names], lang)
-        return f"Toutes les {step} semaines " + _join([f"le {name}" for name in names], lang)
-    if step == 1:
-        return "Every " + _join(names, lang)
-    return f"Every {step} weeks on " + _join(names, lang)
-
-
-def _by_position_text(positioned: list[tuple[int, int]], lang: str) -> str:
-    # First, second, ... then the positions counted from the end, the last one last.
-    ordered = sorted(positioned, key=lambda day: (day[0] < 0, day[0], day[1]))
-    weekdays = {weekday for _, weekday in ordered}
-    single_weekday = _WEEKDAYS[lang][ordered[0][1]] if len(weekdays) == 1 else None
-    if lang == "fr":
-        # Beyond "avant-dernier", French has no everyday word for a position from the end.
-        if single_weekday and all(ordinal in _FR_POSITIONS for ordinal, _ in ordered):
-            labels = [_fr_with_article(_FR_POSITIONS[ordinal]) for ordinal, _ in ordered]
-            text = f"{_join(labels, lang)} {single_weekday}"
-        else:
-            labels = [
-                _fr_with_article(_fr_position(ordinal, weekday)) for ordinal, weekday in ordered
-            ]
-            text = _join(labels, lang)
-        return _capitalize(text) + " du mois"
-    if single_weekday:
-        positions = [_EN_POSITIONS[ordinal] for ordinal, _ in ordered]
-        return f"The {_join(positions, lang)} {single_weekday} of the month"
-    labels = [
-        f"the {_EN_POSITIONS[ordinal]} {_WEEKDAYS[lang][weekday]}" for ordinal, weekday in ordered
-    ]
-    return _capitalize(_join(labels, lang)) + " of the month"
-
-
-def _fr_position(ordinal: int, weekday: int) -> str:
-    name = _WEEKDAYS["fr"][weekday]
-    if ordinal in _FR_POSITIONS:
-        return f"{_FR_POSITIONS[ordinal]} {name}"
-    return f"{_FR_POSITIONS[-ordinal]} {name} en partant de la fin"
-
-
-def _by_monthday_text(monthdays: tuple[int, ...], *, every_month: bool, lang: str) -> str:
-    from_end = any(day < 0 for day in monthdays)
-    if lang == "fr":
-        labels = [_fr_monthday(day) for day in monthdays]
-        text = "Le " + _join([labels[0]] + [_fr_with_article(label) for label in labels[1:]], lang)
-        if from_end:
-            return text + " du mois"
-        return text + " de chaque mois" if every_month else text
-    labels = [_en_monthday(day) for day in monthdays]
-    if from_end:
-        joined = _join([labels[0]] + [f"the {label}" for label in labels[1:]], lang)
-        return f"On the {joined} of the month"
-    text = "On the " + _join(labels, lang)
-    return text + " of every month" if every_month else text
-
-
-def _fr_monthday(day: int) -> str:
-    if day == 1:
-        return "1er"
-    if day > 0:
-        return str(day)
-    if day == -1:
-        return "dernier jour"
-    if day == -2:
-        return "avant-dernier jour"
-    return f"{-day}e jour avant la fin"
-
-
-def _en_monthday(day: int) -> str:
-    if day == -1:
-        return "last day"
-    if day < 0:
-        return f"{_en_ordinal_number(-day)}-to-last day"
-    return _en_ordinal_number(day)
-
-
-def _en_ordinal_number(number: int) -> str:
-    if 11 <= number % 100 <= 13:
-        return f"{number}th"
-    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
-def _day_text(day: datetime.date, lang: str) -> str:
-    month = _MONTHS[lang][day.month - 1]
-    if lang == "fr":
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
-def _limit_text(rule: _Rule, lang: str) -> str:
-    if rule.count is not None:
-        if lang == "fr":
-            return ", une fois" if rule.count == 1 else f", {rule.count} fois"
-        return ", once" if rule.count == 1 else f", {rule.count} times"
-    until = rule.until_date or (rule.until_utc.date() if rule.until_utc else None)
-    if until is None:
-        return ""
-    if lang == "fr":
-        return f", jusqu'au {_day_text(until, lang)}"
-    return f", until {_day_text(until, lang)}"
-
-
-def _join(items: list[str], lang: str) -> str:
-    if len(items) == 1:
-        return items[0]
-    last_joiner = " et " if lang == "fr" else " and "
-    return ", ".join(items[:-1]) + last_joiner + items[-1]
-
-
-def _fr_with_article(words: str) -> str:
-    return f"l'{words}" if words[0] in "aeiouéè" else f"le {words}"
-
-
-def _capitalize(text: str) -> str:
-    return text[0].upper() + text[1:]
+        return {"pattern": "every_days"}
+    if step == 1 and ordered == (0, 1, 2, 3, 4):
+        return {"pattern": "monday_to_friday"}
+    return {"pattern": "weekly", "weekdays": ordered}

@@ -6,11 +6,13 @@ Every signal is sent with `sender=Activity` and the keyword arguments named belo
 
 from django.dispatch import Signal
 
-# activity: the activity that became visible to residents.
+# activity, by: the activity that became visible to residents; by: who published it (a user,
+# or None for the system).
 activity_published = Signal()
 # activity: a published activity whose content, place or schedules changed.
 activity_changed = Signal()
-# activity, previous_status: a published activity that was archived or rejected.
+# activity, previous_status, by: a published activity that was archived or rejected; by: who
+# withdrew it (a user, or None for the system).
 activity_unpublished = Signal()
 # occurrence: one session cancelled, moved or otherwise edited on its own.
 occurrence_changed = Signal()

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from activities import choices
 from activities.models import Activity
-from activities.services import occurrences_materialize
+from activities.services.occurrences import occurrences_materialize
 
 # Activities whose sessions are kept materialized: everything not withdrawn.
 LIVE_STATUSES = (

@@ -2,8 +2,9 @@
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from backend.validation import validation_failed
 
 # A tag, a comment or a doctype: "<b>", "</p>", "<img src=x>", "<!-- -->". A lone "<" as in
 # "3 < 5" or "<3" is ordinary text and stays.
@@ -12,12 +13,13 @@ _MARKUP = re.compile(
 )
 
 
-def refuse_markup(**fields: str | None) -> None:
-    """Raise a ValidationError naming every field that contains HTML or XML markup."""
+def refuse_markup(**fields: object) -> None:
+    """Raise `ValidationFailed` naming every field whose text contains HTML or XML markup.
+    Values that are not text (None, an update's UNCHANGED) are not looked at."""
     errors = {
         name: [_("Markup is not accepted: write plain text (line breaks are kept).")]
         for name, value in fields.items()
-        if value and _MARKUP.search(value)
+        if isinstance(value, str) and _MARKUP.search(value)
     }
     if errors:
-        raise ValidationError(errors)
+        raise validation_failed(errors)

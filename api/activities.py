@@ -4,7 +4,6 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import get_language
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -23,6 +22,7 @@ from activities.models import (
     Place,
     Schedule,
 )
+from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
 from api.serializers import MaskListField
@@ -60,12 +60,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_description(self, schedule: Schedule) -> str:
-        return recurrence.describe(
-            schedule.rrule or None,
-            dtstart=schedule.valid_from,
-            start_time=schedule.start_time,
-            language=(get_language() or "fr")[:2],
-        )
+        return schedule_describe(schedule)
 
 
 class ScheduleInputSerializer(serializers.Serializer):

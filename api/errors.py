@@ -15,13 +15,11 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
-from backend.errors import ApplicationError
+from backend.errors import NON_FIELD_KEY, ApplicationError
+from backend.validation import from_django, validation_failed
 
 logger = logging.getLogger("relier.api")
-
-NON_FIELD_KEY = "non_field_errors"
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
@@ -58,25 +56,18 @@ def _first_code(detail: Any, default: str) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     headers: dict[str, str] = {}
-    if isinstance(exc, ApplicationError):
-        return Response(
-            error_body(exc.code, exc.message, exc.fields) | exc.extra, status=exc.status_code
-        )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        exc = from_django(exc)
+    elif isinstance(exc, exceptions.ValidationError):
+        exc = validation_failed(_flatten(exc.detail), code=_first_code(exc, "invalid"))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        message = _("Some fields are invalid.")
-        if list(fields) == [NON_FIELD_KEY]:
-            message = fields[NON_FIELD_KEY][0]
+    if isinstance(exc, ApplicationError):
         return Response(
-            error_body(_first_code(exc, "invalid"), message, fields),
-            status=status.HTTP_400_BAD_REQUEST,
+            error_body(exc.code, exc.message, exc.fields) | exc.extra, status=exc.status_code
         )
     if isinstance(exc, exceptions.APIException):
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:

@@ -6,6 +6,9 @@ Celery tasks and the management commands.
 
 from typing import Any
 
+# The key of the messages that concern no single input field (Django's `__all__`).
+NON_FIELD_KEY = "non_field_errors"
+
 
 class ApplicationError(Exception):
     """A request that the domain refuses. `fields` maps input field names to messages."""

@@ -934,119 +934,57 @@ def test_recurrence_error_is_a_value_error_with_rrule_as_default_field() -> None
 
 
 # ---------------------------------------------------------------------------------------------
-# describe()
+# describe(): the parts of a sentence (tests/activities/test_schedule_text.py has the words)
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("rule", "start_time", "french", "english"),
+    ("rule", "expected"),
     [
-        ("FREQ=WEEKLY;BYDAY=TU", time(14, 0), "Tous les mardis à 14h00", "Every Tuesday at 14:00"),
+        ("FREQ=WEEKLY;BYDAY=TU", {"pattern": "weekly", "weekdays": (1,), "step": 1}),
+        ("FREQ=WEEKLY", {"pattern": "weekly", "weekdays": (3,)}),  # 2026-01-01: a Thursday
+        ("FREQ=DAILY;BYDAY=SA,SU;COUNT=1", {"pattern": "weekly", "weekdays": (5, 6), "count": 1}),
+        ("FREQ=WEEKLY;BYDAY=FR,TH,WE,TU,MO", {"pattern": "monday_to_friday"}),
+        ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", {"pattern": "every_days", "step": 1}),
+        ("FREQ=DAILY;INTERVAL=3", {"pattern": "every_days", "step": 3}),
         (
-            "FREQ=MONTHLY;BYDAY=-1FR",
-            time(18, 30),
-            "Le dernier vendredi du mois à 18h30",
-            "The last Friday of the month at 18:30",
+            "FREQ=MONTHLY;BYDAY=3TU,1TU;INTERVAL=2",
+            {"pattern": "positions_of_weekday", "positions": ((1, 1), (3, 1)), "every_months": 2},
         ),
+        # No everyday word for "third-to-last" in French: each position keeps its weekday.
+        ("FREQ=MONTHLY;BYDAY=-3TU,1TU", {"pattern": "positions", "positions": ((1, 1), (-3, 1))}),
+        ("FREQ=MONTHLY;BYDAY=-1FR,1MO", {"pattern": "positions", "positions": ((1, 0), (-1, 4))}),
         (
-            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
-            time(9, 0),
-            "Toutes les 2 semaines le lundi à 9h00",
-            "Every 2 weeks on Monday at 09:00",
+            "FREQ=MONTHLY;BYMONTHDAY=-1,1",
+            {"pattern": "monthdays", "monthdays": (1, -1), "every_month": True},
         ),
-        (
-            "FREQ=WEEKLY;BYDAY=MO,WE,FR",
-            time(10, 15),
-            "Tous les lundis, mercredis et vendredis à 10h15",
-            "Every Monday, Wednesday and Friday at 10:15",
-        ),
-        ("FREQ=DAILY", time(8, 0), "Tous les jours à 8h00", "Every day at 08:00"),
-        ("FREQ=DAILY;INTERVAL=3", time(8, 0), "Tous les 3 jours à 8h00", "Every 3 days at 08:00"),
-        (
-            "FREQ=MONTHLY;BYDAY=1TU,3TU",
-            time(14, 0),
-            "Le premier et le troisième mardi du mois à 14h00",
-            "The first and third Tuesday of the month at 14:00",
-        ),
-        (
-            "FREQ=MONTHLY;BYDAY=-2TH;INTERVAL=2",
-            time(14, 0),
-            "L'avant-dernier jeudi du mois, tous les 2 mois, à 14h00",
-            "The second-to-last Thursday of the month, every 2 months, at 14:00",
-        ),
-        (
-            "FREQ=MONTHLY;BYMONTHDAY=15",
-            time(10, 0),
-            "Le 15 de chaque mois à 10h00",
-            "On the 15th of every month at 10:00",
-        ),
-        (
-            "FREQ=MONTHLY;BYMONTHDAY=1,-1",
-            time(10, 0),
-            "Le 1er et le dernier jour du mois à 10h00",
-            "On the 1st and the last day of the month at 10:00",
-        ),
-        (
-            "FREQ=WEEKLY;BYDAY=SA;COUNT=6",
-            time(10, 0),
-            "Tous les samedis à 10h00, 6 fois",
-            "Every Saturday at 10:00, 6 times",
-        ),
-        (
-            "FREQ=WEEKLY;BYDAY=SA;UNTIL=20260630",
-            time(10, 0),
-            "Tous les samedis à 10h00, jusqu'au 30 juin 2026",
-            "Every Saturday at 10:00, until 30 June 2026",
-        ),
-        (
-            "FREQ=WEEKLY;BYDAY=FR,TH,WE,TU,MO",
-            time(9, 30),
-            "Du lundi au vendredi à 9h30",
-            "Monday to Friday at 09:30",
-        ),
-        (
-            "FREQ=DAILY;BYDAY=SA,SU;COUNT=1",
-            time(10, 0),
-            "Tous les samedis et dimanches à 10h00, une fois",
-            "Every Saturday and Sunday at 10:00, once",
-        ),
-        (
-            "FREQ=MONTHLY;BYDAY=1MO,-1FR",
-            time(18, 0),
-            "Le premier lundi et le dernier vendredi du mois à 18h00",
-            "The first Monday and the last Friday of the month at 18:00",
-        ),
-        (
-            "FREQ=DAILY;INTERVAL=2;BYDAY=MO",
-            time(10, 0),
-            "Tous les 2 jours, certains jours, à 10h00",
-            "Every 2 days, on selected days, at 10:00",
-        ),
+        ("FREQ=MONTHLY", {"pattern": "monthdays", "monthdays": (1,), "every_month": True}),
+        ("FREQ=DAILY;INTERVAL=2;BYDAY=MO", {"pattern": "selected_days", "freq": "DAILY"}),
+        ("FREQ=WEEKLY;BYDAY=SA;UNTIL=20260630", {"until": date(2026, 6, 30), "count": None}),
+        ("FREQ=WEEKLY;BYDAY=SA;UNTIL=20260630T220000Z", {"until": date(2026, 6, 30)}),
     ],
 )
-def test_describe(rule: str, start_time: time, french: str, english: str) -> None:
-    assert describe(rule, dtstart=START, start_time=start_time) == french
-    assert describe(rule, dtstart=START, start_time=start_time, language="fr") == french
-    assert describe(rule, dtstart=START, start_time=start_time, language="en") == english
-
-
-def test_describe_uses_dtstart_when_the_rule_leaves_the_day_out() -> None:
-    # 2026-01-01 is a Thursday.
-    assert describe("FREQ=WEEKLY", dtstart=START, start_time=time(9, 0)) == "Tous les jeudis à 9h00"
-    assert describe("FREQ=MONTHLY", dtstart=START, start_time=time(9, 0), language="en") == (
-        "On the 1st of every month at 09:00"
-    )
+def test_describe_gives_the_parts_of_the_sentence(rule: str, expected: dict) -> None:
+    description = describe(rule, dtstart=START, start_time=time(14, 0))
+    assert description.start_time == time(14, 0)
+    for name, value in expected.items():
+        assert getattr(description, name) == value, name
 
 
 def test_describe_one_off_schedule() -> None:
-    assert describe(None, dtstart=date(2026, 3, 1), start_time=time(9, 5)) == (
-        "Le 1er mars 2026 à 9h05"
-    )
-    assert describe(None, dtstart=date(2026, 3, 1), start_time=time(9, 5), language="en-GB") == (
-        "On 1 March 2026 at 09:05"
-    )
+    description = describe(None, dtstart=date(2026, 3, 1), start_time=time(9, 5))
+    assert (description.pattern, description.day) == ("on_date", date(2026, 3, 1))
 
 
 def test_describe_refuses_a_bad_rule() -> None:
     with pytest.raises(RecurrenceError):
         describe("FREQ=HOURLY", dtstart=START, start_time=time(9, 0))
+
+
+def test_an_error_carries_its_template_and_parameters() -> None:
+    with pytest.raises(RecurrenceError) as refused:
+        normalize_rrule("FREQ=WEEKLY;INTERVAL=99", dtstart=START)
+    error = refused.value
+    assert error.message == "%(name)s must be between %(low)d and %(high)d (got %(value)s)."
+    assert error.params == {"name": "INTERVAL", "low": 1, "high": MAX_INTERVAL, "value": "99"}
+    assert str(error) == f"INTERVAL must be between 1 and {MAX_INTERVAL} (got 99)."

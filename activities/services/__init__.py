@@ -1,0 +1,69 @@
+"""Every write to the directory, one module per entity.
+
+- `organizations`: organizations and their memberships
+- `places`: venues, and the location their activities copy
+- `activities`: an activity's content and its provider's steps (submit, archive), and publish
+- `publication`: the one state machine of an activity's status, with its side effects
+- `schedules`: recurrences and one-off dates
+- `occurrences`: sessions materialized for the rolling window, edited one by one
+
+Services are keyword-only and typed, check who acts (`by`), validate with `full_clean()`
+before saving, and raise only `backend.errors` domain errors. An update's keyword arguments
+default to `UNCHANGED`. Domain signals for matching and notifications are sent once the
+transaction commits. Callers import from here: `services.activity_publish(...)`.
+"""
+
+from activities.services.activities import (
+    activity_archive,
+    activity_create,
+    activity_publish,
+    activity_submit,
+    activity_update,
+)
+from activities.services.common import UNCHANGED, Unchanged
+from activities.services.occurrences import (
+    occurrence_cancel,
+    occurrence_update,
+    occurrence_window,
+    occurrences_materialize,
+)
+from activities.services.organizations import (
+    membership_add,
+    membership_remove,
+    organization_create,
+    organization_update,
+)
+from activities.services.places import place_create, place_delete, place_update
+from activities.services.publication import (
+    TRANSITIONS,
+    activity_transition,
+    transition_allowed,
+)
+from activities.services.schedules import schedule_create, schedule_delete, schedule_update
+
+__all__ = [
+    "TRANSITIONS",
+    "UNCHANGED",
+    "Unchanged",
+    "activity_archive",
+    "activity_create",
+    "activity_publish",
+    "activity_submit",
+    "activity_transition",
+    "activity_update",
+    "membership_add",
+    "membership_remove",
+    "occurrence_cancel",
+    "occurrence_update",
+    "occurrence_window",
+    "occurrences_materialize",
+    "organization_create",
+    "organization_update",
+    "place_create",
+    "place_delete",
+    "place_update",
+    "schedule_create",
+    "schedule_delete",
+    "schedule_update",
+    "transition_allowed",
+]

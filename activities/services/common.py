@@ -1,0 +1,53 @@
+"""What every directory service shares: who may act, the "unchanged" default of updates, and
+domain signals sent once the transaction commits."""
+
+import enum
+from typing import Any
+
+from django.db import models, transaction
+from django.dispatch import Signal
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities.models import Activity, Organization
+from activities.selectors import user_can_edit, user_is_owner
+from backend.errors import PermissionDenied
+
+
+class Unchanged(enum.Enum):
+    """The default of an update's keyword arguments: the field keeps its value. (None cannot
+    say it: None is a value several fields accept.)"""
+
+    UNCHANGED = "unchanged"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments the caller did give (not left UNCHANGED)."""
+    return {name: value for name, value in values.items() if value is not UNCHANGED}
+
+
+def assign(instance: models.Model, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+def require_editor(organization: Organization, by: User) -> None:
+    if not user_can_edit(user=by, organization=organization):
+        raise PermissionDenied(_("Only editors of this organization can do this."))
+
+
+def require_owner(organization: Organization, by: User) -> None:
+    if not user_is_owner(user=by, organization=organization):
+        raise PermissionDenied(_("Only owners of this organization can do this."))
+
+
+def send_after_commit(signal: Signal, **kwargs: Any) -> None:
+    """Send a domain signal of `activities.signals` once the transaction commits: listeners
+    (matching, notifications) never see a write that is rolled back."""
+    transaction.on_commit(lambda: signal.send(sender=Activity, **kwargs))

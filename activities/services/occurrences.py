@@ -1,0 +1,163 @@
+"""Sessions: materialized from the schedules for a rolling window, and edited one by one."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities import choices, recurrence, signals
+from activities.models import Activity, Occurrence, Schedule
+from activities.services.common import (
+    UNCHANGED,
+    Unchanged,
+    assign,
+    given,
+    require_editor,
+    send_after_commit,
+)
+from activities.text import refuse_markup
+from backend.errors import Conflict
+from backend.validation import full_clean, validation_failed
+
+
+def schedule_sessions(
+    schedule: Schedule, *, window_start: datetime.datetime, window_end: datetime.datetime
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The schedule's (start, end) pairs in the window; raises `recurrence.RecurrenceError`."""
+    return recurrence.expand(
+        rrule=schedule.rrule or None,
+        dtstart=schedule.valid_from,
+        start_time=schedule.start_time,
+        end_time=schedule.end_time,
+        timezone=schedule.timezone,
+        exdates=[datetime.date.fromisoformat(day) for day in schedule.exdates],
+        dates=[datetime.date.fromisoformat(day) for day in schedule.dates],
+        valid_to=schedule.valid_to,
+        window_start=window_start,
+        window_end=window_end,
+    )
+
+
+def occurrence_window(now: datetime.datetime | None = None) -> tuple[datetime.datetime, ...]:
+    now = now or timezone.now()
+    return now, now + datetime.timedelta(weeks=settings.OCCURRENCE_WINDOW_WEEKS)
+
+
+@transaction.atomic
+def occurrences_materialize(
+    *, activity: Activity, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """Bring the activity's future sessions in line with its schedules for the rolling window.
+
+    Idempotent. Slots are matched by (schedule, series start): new slots are created, moved
+    ones updated, slots that left the series are deleted; a session edited on its own keeps
+    its edits while its slot stays in the series. Past sessions are never touched.
+    """
+    window_start, window_end = occurrence_window(now)
+    existing = {
+        (o.schedule_id, o.series_start): o
+        for o in activity.occurrences.filter(series_start__gte=window_start)
+    }
+    wanted: dict[tuple[int, datetime.datetime], tuple[datetime.datetime, datetime.datetime]] = {}
+    for schedule in activity.schedules.all():
+        sessions = schedule_sessions(schedule, window_start=window_start, window_end=window_end)
+        for start, end in sessions:
+            wanted[(schedule.pk, start.astimezone(datetime.UTC))] = (start, end)
+
+    created, updated = [], []
+    for key, (start, end) in wanted.items():
+        occurrence = existing.pop(key, None)
+        if occurrence is None:
+            created.append(
+                Occurrence(
+                    activity=activity,
+                    schedule_id=key[0],
+                    series_start=start,
+                    start=start,
+                    end=end,
+                    capacity=activity.capacity,
+                )
+            )
+        elif not occurrence.is_modified and (
+            occurrence.end != end or occurrence.capacity != activity.capacity
+        ):
+            occurrence.end = end
+            occurrence.capacity = activity.capacity
+            updated.append(occurrence)
+    Occurrence.objects.bulk_create(created)
+    Occurrence.objects.bulk_update(updated, ["end", "capacity"])
+    stale = [o.pk for o in existing.values()]
+    Occurrence.objects.filter(pk__in=stale).delete()
+    refresh_timing(activity, window_start=window_start)
+    return {"created": len(created), "updated": len(updated), "deleted": len(stale)}
+
+
+def refresh_timing(activity: Activity, *, window_start: datetime.datetime) -> None:
+    """Recompute the weekly slots and the next start from the upcoming sessions.
+
+    Written with a queryset update: timing follows the calendar, it is not an edit of the
+    activity, so `updated_at` (what offline clients sync on) stays.
+    """
+    upcoming = activity.occurrences.filter(start__gte=window_start).exclude(
+        status=choices.OccurrenceStatus.CANCELLED
+    )
+    mask, next_start = 0, None
+    for start in upcoming.values_list("start", flat=True):
+        local = timezone.localtime(start)
+        mask |= choices.slot_bit(local.weekday(), choices.part_of_day(local.hour))
+        next_start = start if next_start is None else min(next_start, start)
+    Activity.objects.filter(pk=activity.pk).update(weekly_slots=mask, next_start=next_start)
+    activity.weekly_slots, activity.next_start = mask, next_start
+
+
+@transaction.atomic
+def occurrence_update(
+    *,
+    occurrence: Occurrence,
+    by: User,
+    start: datetime.datetime | Unchanged = UNCHANGED,
+    end: datetime.datetime | Unchanged = UNCHANGED,
+    status: str | Unchanged = UNCHANGED,
+    capacity: int | Unchanged | None = UNCHANGED,
+    note: str | Unchanged = UNCHANGED,
+) -> Occurrence:
+    """Edit or cancel one session without touching its series."""
+    require_editor(occurrence.activity.organization, by)
+    if occurrence.end <= timezone.now():
+        raise Conflict(_("A session that is over cannot be edited."))
+    refuse_markup(note=note)
+    assign(occurrence, given(start=start, end=end, status=status, capacity=capacity, note=note))
+    if occurrence.end <= occurrence.start:
+        raise validation_failed({"end": [_("The end must be after the start.")]})
+    occurrence.is_modified = True
+    full_clean(occurrence)
+    occurrence.save()
+    refresh_timing(occurrence.activity, window_start=timezone.now())
+    if occurrence.activity.status == choices.ActivityStatus.PUBLISHED:
+        send_after_commit(signals.occurrence_changed, occurrence=occurrence)
+    return occurrence
+
+
+def occurrence_cancel(*, occurrence: Occurrence, by: User, note: str = "") -> Occurrence:
+    return occurrence_update(
+        occurrence=occurrence, by=by, status=choices.OccurrenceStatus.CANCELLED, note=note
+    )
+
+
+def occurrences_withdraw(*, activity: Activity, now: datetime.datetime) -> int:
+    """Cancel the activity's future sessions as it leaves the directory. A session cancelled
+    this way is not marked as edited on its own, so `occurrences_restore` can tell it apart."""
+    return activity.occurrences.filter(start__gte=now).update(
+        status=choices.OccurrenceStatus.CANCELLED, updated_at=now
+    )
+
+
+def occurrences_restore(*, activity: Activity, now: datetime.datetime) -> int:
+    """Schedule again the future sessions `occurrences_withdraw` cancelled, as the activity
+    comes back; sessions the provider cancelled one by one stay cancelled."""
+    return activity.occurrences.filter(
+        start__gte=now, status=choices.OccurrenceStatus.CANCELLED, is_modified=False
+    ).update(status=choices.OccurrenceStatus.SCHEDULED, updated_at=now)

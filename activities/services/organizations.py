@@ -1,0 +1,130 @@
+"""Organizations and their members."""
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities import choices
+from activities.models import Membership, Organization
+from activities.services.common import (
+    UNCHANGED,
+    Unchanged,
+    assign,
+    given,
+    require_editor,
+    require_owner,
+)
+from activities.text import refuse_markup
+from backend.errors import Conflict, ValidationFailed
+from backend.validation import full_clean
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    by: User,
+    name: str,
+    kind: str = choices.OrganizationKind.ASSOCIATION,
+    description: str = "",
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+    rna: str = "",
+    siren: str = "",
+) -> Organization:
+    """Create an organization; its creator becomes its owner. Never verified at creation."""
+    refuse_markup(name=name, description=description)
+    organization = Organization(
+        name=name,
+        kind=kind,
+        description=description,
+        email=email,
+        phone=phone,
+        website=website,
+        rna=rna,
+        siren=siren,
+        slug=_unique_slug(name),
+    )
+    full_clean(organization)
+    organization.save()
+    Membership.objects.create(user=by, organization=organization, role=choices.MembershipRole.OWNER)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    by: User,
+    name: str | Unchanged = UNCHANGED,
+    kind: str | Unchanged = UNCHANGED,
+    description: str | Unchanged = UNCHANGED,
+    email: str | Unchanged = UNCHANGED,
+    phone: str | Unchanged = UNCHANGED,
+    website: str | Unchanged = UNCHANGED,
+    rna: str | Unchanged = UNCHANGED,
+    siren: str | Unchanged = UNCHANGED,
+) -> Organization:
+    require_editor(organization, by)
+    refuse_markup(name=name, description=description)
+    assign(
+        organization,
+        given(
+            name=name,
+            kind=kind,
+            description=description,
+            email=email,
+            phone=phone,
+            website=website,
+            rna=rna,
+            siren=siren,
+        ),
+    )
+    full_clean(organization)
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def membership_add(
+    *, organization: Organization, by: User, email: str, role: str = choices.MembershipRole.EDITOR
+) -> Membership:
+    """Give an existing account a role in the organization (owners only)."""
+    require_owner(organization, by)
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ValidationFailed(
+            _("No account uses this email address: ask the person to sign up first."),
+            code="unknown_email",
+            fields={"email": [_("No account uses this email address.")]},
+        )
+    membership = Membership(user=user, organization=organization, role=role)
+    # The unique constraint is left to the database, which also settles two concurrent adds.
+    full_clean(membership, exclude=["user", "organization"])
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise Conflict(_("This person is already a member of the organization.")) from None
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    organization = membership.organization
+    if membership.user_id != by.pk:  # anyone may leave; removing others is for owners
+        require_owner(organization, by)
+    owners = organization.memberships.select_for_update().filter(role=choices.MembershipRole.OWNER)
+    if membership.role == choices.MembershipRole.OWNER and owners.count() == 1:
+        raise Conflict(_("An organization keeps at least one owner."))
+    membership.delete()

@@ -1,0 +1,142 @@
+"""Places (venues): where they are, and the activities that follow them when they move."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities import choices, signals
+from activities.geo import cell_of
+from activities.models import Activity, Organization, Place
+from activities.services.common import (
+    UNCHANGED,
+    Unchanged,
+    assign,
+    given,
+    require_editor,
+    send_after_commit,
+)
+from activities.territories import territory_for_point
+from activities.text import refuse_markup
+from backend.errors import Conflict
+from backend.validation import full_clean
+
+
+def _locate(place: Place) -> None:
+    place.h3_cell = cell_of(place.lat, place.lng)
+    place.territory = territory_for_point(lat=place.lat, lng=place.lng)
+    if place.territory is not None:
+        place.insee_code = place.territory.insee_code
+        place.city = place.city or place.territory.name
+
+
+def copy_location(activity: Activity, place: Place | None) -> None:
+    """An activity is searched and matched where its place is: copy the place's point, cell
+    and territory onto it (None for an activity without a venue)."""
+    activity.lat = place.lat if place else None
+    activity.lng = place.lng if place else None
+    activity.h3_cell = place.h3_cell if place else ""
+    activity.territory_id = place.territory_id if place else None
+
+
+@transaction.atomic
+def place_create(
+    *,
+    organization: Organization,
+    by: User,
+    name: str,
+    lat: float,
+    lng: float,
+    address: str = "",
+    postal_code: str = "",
+    city: str = "",
+    transport_access: str = "",
+    wheelchair: str = choices.WheelchairAccess.NONE,
+    hearing_support: bool = False,
+    visual_support: bool = False,
+    psychic_support: bool = False,
+    motor_support: bool = False,
+    intellectual_support: bool = False,
+) -> Place:
+    require_editor(organization, by)
+    refuse_markup(name=name, address=address, city=city, transport_access=transport_access)
+    place = Place(
+        organization=organization,
+        name=name,
+        lat=lat,
+        lng=lng,
+        address=address,
+        postal_code=postal_code,
+        city=city,
+        transport_access=transport_access,
+        wheelchair=wheelchair,
+        hearing_support=hearing_support,
+        visual_support=visual_support,
+        psychic_support=psychic_support,
+        motor_support=motor_support,
+        intellectual_support=intellectual_support,
+    )
+    full_clean(place, exclude=["h3_cell"])
+    _locate(place)
+    place.save()
+    return place
+
+
+@transaction.atomic
+def place_update(
+    *,
+    place: Place,
+    by: User,
+    name: str | Unchanged = UNCHANGED,
+    lat: float | Unchanged = UNCHANGED,
+    lng: float | Unchanged = UNCHANGED,
+    address: str | Unchanged = UNCHANGED,
+    postal_code: str | Unchanged = UNCHANGED,
+    city: str | Unchanged = UNCHANGED,
+    transport_access: str | Unchanged = UNCHANGED,
+    wheelchair: str | Unchanged = UNCHANGED,
+    hearing_support: bool | Unchanged = UNCHANGED,
+    visual_support: bool | Unchanged = UNCHANGED,
+    psychic_support: bool | Unchanged = UNCHANGED,
+    motor_support: bool | Unchanged = UNCHANGED,
+    intellectual_support: bool | Unchanged = UNCHANGED,
+) -> Place:
+    require_editor(place.organization, by)
+    refuse_markup(name=name, address=address, city=city, transport_access=transport_access)
+    point = given(lat=lat, lng=lng)
+    moved = any(value != getattr(place, name) for name, value in point.items())
+    assign(
+        place,
+        given(
+            name=name,
+            address=address,
+            postal_code=postal_code,
+            city=city,
+            transport_access=transport_access,
+            wheelchair=wheelchair,
+            hearing_support=hearing_support,
+            visual_support=visual_support,
+            psychic_support=psychic_support,
+            motor_support=motor_support,
+            intellectual_support=intellectual_support,
+        )
+        | point,
+    )
+    full_clean(place, exclude=["h3_cell"])
+    if moved:
+        _locate(place)
+    place.save()
+    for activity in place.activities.all():
+        copy_location(activity, place)
+        activity.save(update_fields=["lat", "lng", "h3_cell", "territory", "updated_at"])
+        if activity.status == choices.ActivityStatus.PUBLISHED:
+            send_after_commit(signals.activity_changed, activity=activity)
+    return place
+
+
+@transaction.atomic
+def place_delete(*, place: Place, by: User) -> None:
+    require_editor(place.organization, by)
+    if place.activities.exclude(status=choices.ActivityStatus.ARCHIVED).exists():
+        raise Conflict(_("Activities still take place here: move or archive them first."))
+    place.activities.update(place=None)
+    place.delete()

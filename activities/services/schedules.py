@@ -1,0 +1,128 @@
+"""Schedules: when an activity happens. Every change materializes the sessions again."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone as django_timezone
+
+from accounts.models import User
+from activities import choices, recurrence, signals
+from activities.models import Activity, Schedule
+from activities.schedule_text import recurrence_error_message
+from activities.services.common import (
+    UNCHANGED,
+    Unchanged,
+    assign,
+    given,
+    require_editor,
+    send_after_commit,
+)
+from activities.services.occurrences import occurrences_materialize, schedule_sessions
+from backend.validation import full_clean, validation_failed
+
+Dates = Iterable[datetime.date | str]
+
+
+@transaction.atomic
+def schedule_create(
+    *,
+    activity: Activity,
+    by: User,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    valid_from: datetime.date,
+    rrule: str = "",
+    dates: Dates = (),
+    timezone: str = "Europe/Paris",
+    valid_to: datetime.date | None = None,
+    exdates: Dates = (),
+) -> Schedule:
+    """A recurrence (`rrule`, RFC 5545) or one-off `dates`, at local wall-clock times in
+    `timezone`."""
+    require_editor(activity.organization, by)
+    schedule = Schedule(
+        activity=activity,
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        rrule=rrule,
+        dates=dates,
+        timezone=timezone,
+        valid_to=valid_to,
+        exdates=exdates,
+    )
+    return _save_schedule(schedule)
+
+
+@transaction.atomic
+def schedule_update(
+    *,
+    schedule: Schedule,
+    by: User,
+    start_time: datetime.time | Unchanged = UNCHANGED,
+    end_time: datetime.time | Unchanged = UNCHANGED,
+    valid_from: datetime.date | Unchanged = UNCHANGED,
+    rrule: str | Unchanged = UNCHANGED,
+    dates: Dates | Unchanged = UNCHANGED,
+    timezone: str | Unchanged = UNCHANGED,
+    valid_to: datetime.date | Unchanged | None = UNCHANGED,
+    exdates: Dates | Unchanged = UNCHANGED,
+) -> Schedule:
+    require_editor(schedule.activity.organization, by)
+    assign(
+        schedule,
+        given(
+            start_time=start_time,
+            end_time=end_time,
+            valid_from=valid_from,
+            rrule=rrule,
+            dates=dates,
+            timezone=timezone,
+            valid_to=valid_to,
+            exdates=exdates,
+        ),
+    )
+    return _save_schedule(schedule)
+
+
+@transaction.atomic
+def schedule_delete(*, schedule: Schedule, by: User) -> None:
+    activity = schedule.activity
+    require_editor(activity.organization, by)
+    schedule.occurrences.filter(start__gte=django_timezone.now()).delete()
+    schedule.delete()
+    if activity.status == choices.ActivityStatus.PUBLISHED:
+        send_after_commit(signals.activity_changed, activity=activity)
+
+
+def _as_dates(values: Dates) -> list[str]:
+    return sorted({v if isinstance(v, str) else v.isoformat() for v in values})
+
+
+def _save_schedule(schedule: Schedule) -> Schedule:
+    schedule.dates = _as_dates(schedule.dates or [])
+    schedule.exdates = _as_dates(schedule.exdates or [])
+    full_clean(schedule, exclude=["activity"])
+    _check_recurrence(schedule)
+    schedule.save()
+    activity = schedule.activity
+    occurrences_materialize(activity=activity)
+    if activity.status == choices.ActivityStatus.PUBLISHED:
+        send_after_commit(signals.activity_changed, activity=activity)
+    return schedule
+
+
+def _check_recurrence(schedule: Schedule) -> None:
+    """Normalize the rule and refuse what `recurrence` refuses, on the field at fault."""
+    try:
+        recurrence.validate_timezone(schedule.timezone)
+        if schedule.rrule:
+            schedule.rrule = recurrence.normalize_rrule(
+                schedule.rrule, dtstart=schedule.valid_from, timezone=schedule.timezone
+            )
+        # Expanding over an empty window runs every input check (dates, exdates, end time).
+        now = django_timezone.now()
+        schedule_sessions(schedule, window_start=now, window_end=now)
+    except recurrence.RecurrenceError as error:
+        raise validation_failed({error.field: [recurrence_error_message(error)]}) from error
