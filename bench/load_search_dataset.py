@@ -2,6 +2,11 @@
 
     python -m bench.load_search_dataset --n 100000 --database-url postgres://postgres@127.0.0.1/relier_bench_100k
 
+One module, because its parts change together: the COPY encoding, the rows written as the
+services would leave them (`write_dataset`, the longest part, one table after another in
+foreign-key order), the indexes dropped and rebuilt around them and the reuse marker all
+follow the directory's schema, and a change there is made here in one pass.
+
 The target database is created if missing and migrated (`manage.py migrate`, which seeds the
 categories and territories), then organizations, places, activities, their categories and
 service areas, schedules and the occurrences of the rolling window are written with COPY into

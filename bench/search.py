@@ -2,6 +2,10 @@
 
     python -m bench.search --n 100000 --n 1000000 --duration 30
 
+One module, because it is one run read from top to bottom: the request templates and their
+checks, the server, the load tools, the machine's state and the report each serve only this
+run, and a reader checking a figure of docs/benchmarks.md follows it here in one place.
+
 For each N: the France dataset of N activities is loaded (or reused) into its own database
 (relier_bench_100k, relier_bench_1m...), gunicorn serves the API on 127.0.0.1 with DEBUG off
 and throttling out of the way, and then, in the same run:
@@ -437,9 +441,9 @@ def connections_per_worker(server) -> list[int]:
     """The established connections on the server's port that each gunicorn worker holds,
     most first. With threaded workers (gthread), wrk's keep-alive connections stay with the
     worker that accepted them, and a worker is bound to one core by its GIL: how they fell
-    moves a closed-loop run's throughput (measured: 136 req/s with all 16 on one worker, 284
-    with 9 and 7), and the count lets a run show it. Sync workers close each connection after
-    its request, so the count is only the requests in progress at that instant."""
+    moves a closed-loop run's throughput (all of them on one worker halves it), and the count
+    lets a run show it. Sync workers close each connection after its request, so the count is
+    only the requests in progress at that instant."""
     port = f":{server.port:04X}"
     sockets = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
