@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from backend.errors import NotAuthenticated, ValidationFailed
+from backend.validation import full_clean
 
 
 def _validate_password(password: str, *, user: User, field: str) -> None:
@@ -35,7 +36,7 @@ def user_register(
     user = User(email=email, display_name=display_name, preferred_language=preferred_language)
     _validate_password(password, user=user, field="password")
     user.set_password(password)
-    user.full_clean(exclude=["password"])
+    full_clean(user, exclude=["password"])
     user.save()
     return user
 
@@ -48,7 +49,7 @@ def user_update(
         user.display_name = display_name
     if preferred_language is not None:
         user.preferred_language = preferred_language
-    user.full_clean(exclude=["password"])
+    full_clean(user, exclude=["password"])
     user.save(update_fields=["display_name", "preferred_language"])
     return user
 
