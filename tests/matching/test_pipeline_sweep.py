@@ -77,9 +77,7 @@ def test_the_sweep_recomputes_missing_changed_old_and_left_behind_sets():
     services.recommendations_full_refresh_started(
         at=now - sweep.REFRESH_GRACE + datetime.timedelta(seconds=1)
     )
-    RecommendationSet.objects.filter(user=left_behind).update(
-        computed_at=now - sweep.REFRESH_GRACE
-    )
+    RecommendationSet.objects.filter(user=left_behind).update(computed_at=now - sweep.REFRESH_GRACE)
     later = now + datetime.timedelta(seconds=2)
     stale = {user_id for user_id, _cell, _homebound in services.recommendations_sweep_plan(
         now=later
