@@ -110,3 +110,22 @@ def listed_activity(
     activity.next_start = min(starts) if starts else None
     activity.save(update_fields=["weekly_slots", "next_start"])
     return activity
+
+
+def weekly_schedule(activity, *, days: str = "MO,TH", hour: int = 15):
+    """A two-hour weekly schedule from today, added through the services by an editor, so its
+    sessions are materialized."""
+    import datetime
+
+    from django.utils import timezone
+
+    from activities import services
+
+    return services.schedule_create(
+        activity=activity,
+        by=editor_of(activity.organization),
+        rrule=f"FREQ=WEEKLY;BYDAY={days}",
+        start_time=datetime.time(hour),
+        end_time=datetime.time(hour + 2),
+        valid_from=timezone.localdate(),
+    )

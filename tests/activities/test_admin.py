@@ -1,17 +1,13 @@
 """The Django admin changes an activity's status through the publication workflow."""
 
-import datetime
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from accounts.models import User
-from activities import services as directory
 from activities.models import Activity, ActivityTombstone
 from matching import services as matching
 from matching.models import RecommendationSet
-from tests.factories import UserFactory, editor_of, listed_activity
+from tests.factories import UserFactory, listed_activity, weekly_schedule
 
 pytestmark = pytest.mark.django_db
 HOME = (47.2184, -1.5536)  # Nantes, place du Commerce
@@ -58,17 +54,6 @@ def change_form(client: Client, activity: Activity, **changes) -> dict:
     return data
 
 
-def weekly(activity: Activity) -> None:
-    directory.schedule_create(
-        activity=activity,
-        by=editor_of(activity.organization),
-        rrule="FREQ=WEEKLY;BYDAY=MO,TH",
-        start_time=datetime.time(15),
-        end_time=datetime.time(17),
-        valid_from=timezone.localdate(),
-    )
-
-
 def test_publishing_in_the_admin_reaches_a_nearby_resident(
     admin_client, django_capture_on_commit_callbacks
 ):
@@ -79,7 +64,7 @@ def test_publishing_in_the_admin_reaches_a_nearby_resident(
     activity = listed_activity(
         HOME[0] + 0.003, HOME[1], status="pending", categories=["chorale-chant"]
     )
-    weekly(activity)
+    weekly_schedule(activity)
     data = change_form(admin_client, activity, status="published")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(change_url(activity), data)
@@ -94,7 +79,7 @@ def test_archiving_in_the_admin_cancels_future_sessions_and_leaves_a_tombstone(
     admin_client, django_capture_on_commit_callbacks
 ):
     activity = listed_activity(HOME[0], HOME[1], status="published")
-    weekly(activity)
+    weekly_schedule(activity)
     assert activity.occurrences.filter(status="scheduled").exists()
     data = change_form(admin_client, activity, status="archived")
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,7 +117,7 @@ def test_other_edits_in_the_admin_leave_the_status_alone(admin_client):
 
 def test_the_list_actions_go_through_the_workflow(admin_client):
     pending = listed_activity(HOME[0], HOME[1], status="pending")
-    weekly(pending)
+    weekly_schedule(pending)
     archived = listed_activity(HOME[0], HOME[1], status="archived")
     response = admin_client.post(
         "/admin/activities/activity/",

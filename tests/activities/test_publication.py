@@ -1,6 +1,5 @@
 """The publication state machine: which transitions it allows, and what each one does."""
 
-import datetime
 import itertools
 
 import pytest
@@ -10,7 +9,13 @@ from activities import choices, signals
 from activities import services as directory
 from activities.models import Activity, ActivityTombstone, Occurrence, Territory
 from backend.errors import Conflict, PermissionDenied
-from tests.factories import ActivityFactory, OrganizationFactory, UserFactory, editor_of
+from tests.factories import (
+    ActivityFactory,
+    OrganizationFactory,
+    UserFactory,
+    editor_of,
+    weekly_schedule,
+)
 
 pytestmark = pytest.mark.django_db
 Status = choices.ActivityStatus
@@ -47,17 +52,6 @@ def sent():
         getattr(signals, name).disconnect(dispatch_uid=f"test-{name}")
 
 
-def weekly(activity: Activity) -> None:
-    directory.schedule_create(
-        activity=activity,
-        by=editor_of(activity.organization),
-        rrule="FREQ=WEEKLY;BYDAY=MO,TH",
-        start_time=datetime.time(14),
-        end_time=datetime.time(16),
-        valid_from=timezone.localdate(),
-    )
-
-
 @pytest.mark.parametrize(("current", "to"), list(itertools.product(Status.values, Status.values)))
 def test_the_workflow_allows_only_its_transitions(current, to):
     activity = ActivityFactory(status=current)
@@ -77,7 +71,7 @@ def test_publishing_dates_it_materializes_and_tells_after_commit(
 ):
     activity = ActivityFactory(status="pending")
     ActivityTombstone.objects.create(activity_id=activity.pk, removed_at=timezone.now(), reason="x")
-    weekly(activity)
+    weekly_schedule(activity)
     Occurrence.objects.all().delete()
     staff = UserFactory(is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +91,7 @@ def test_leaving_published_withdraws_the_sessions_and_leaves_a_tombstone(
     to, sent, django_capture_on_commit_callbacks
 ):
     activity = ActivityFactory(status="published")
-    weekly(activity)
+    weekly_schedule(activity)
     assert activity.occurrences.filter(status="scheduled").exists()
     with django_capture_on_commit_callbacks(execute=True):
         directory.activity_transition(activity=activity, to=to, by=None)
@@ -113,7 +107,7 @@ def test_leaving_published_withdraws_the_sessions_and_leaves_a_tombstone(
 
 def test_a_rejection_before_publication_keeps_the_sessions(sent):
     activity = ActivityFactory(status="pending")
-    weekly(activity)
+    weekly_schedule(activity)
     directory.activity_transition(activity=activity, to=Status.REJECTED, by=None)
     assert set(activity.occurrences.values_list("status", flat=True)) == {"scheduled"}
     assert not ActivityTombstone.objects.exists()
@@ -121,7 +115,7 @@ def test_a_rejection_before_publication_keeps_the_sessions(sent):
 
 def test_publishing_again_brings_back_the_sessions_withdrawn_with_the_activity():
     activity = ActivityFactory(status="published")
-    weekly(activity)
+    weekly_schedule(activity)
     editor = editor_of(activity.organization)
     cancelled_alone = activity.occurrences.order_by("start")[1]
     directory.occurrence_cancel(occurrence=cancelled_alone, by=editor)
@@ -154,7 +148,7 @@ def test_who_may_publish():
 
 def test_submitting_follows_the_workflow():
     activity = ActivityFactory(status="draft")
-    weekly(activity)
+    weekly_schedule(activity)
     editor = editor_of(activity.organization)
     directory.activity_submit(activity=activity, by=editor)
     assert activity.status == "pending" and activity.published_at is None
