@@ -106,7 +106,7 @@ class SearchParams:
     updated_since: datetime.datetime | None = None
     ordering: str = ""
     # Not a parameter: set by the search when the words themselves match nothing, to look
-    # again forgiving typos (activities.search.with_typo_fallback).
+    # again forgiving typos (activities.search.page.with_typo_fallback).
     typos: bool = False
 
     @classmethod
