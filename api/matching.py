@@ -14,7 +14,12 @@ from activities import choices as activity_choices
 from activities import taxonomy
 from activities.models import Activity
 from activities.selectors import activity_cards
-from api.cards import ActivityCardSerializer, UpcomingSessionSerializer, activity_card
+from api.cards import (
+    ActivityCardSerializer,
+    UpcomingSessionSerializer,
+    activity_card,
+    render_datetime,
+)
 from api.serializers import MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -217,7 +222,7 @@ class RecommendationListApi(APIView):
             )
         return Response(
             {
-                "computed_at": listing.computed_at,
+                "computed_at": render_datetime(listing.computed_at),
                 "engine_version": listing.engine_version,
                 "results": results,
             }

@@ -94,7 +94,7 @@ if IS_POSTGRES:
     # of JIT on a 20 ms session search whose cost estimate crossed jit_above_cost).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     # Prepared statements are possible (Django turns them off), for the queries that ask:
-    # the search's reads by primary key (activities.search._fetch_prepared). Django's own
+    # the search's reads by primary key (activities.search.sql.fetch_prepared). Django's own
     # cursors bind on the client and never prepare, whatever this number.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:

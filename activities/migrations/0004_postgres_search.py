@@ -1,7 +1,7 @@
 """PostgreSQL search: contrib extensions, a French unaccented text configuration, and the
 indexes behind nearest-first geo search, full-text search and typo-tolerant matching.
 
-Nothing happens on other databases (SQLite uses the portable fallbacks of activities/search.py).
+Nothing happens on other databases (SQLite uses the portable fallbacks of activities/search/).
 """
 
 from django.db import migrations

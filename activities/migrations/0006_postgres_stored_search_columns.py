@@ -2,7 +2,7 @@
 columns, so a query reads them instead of recomputing them for every candidate row (measured
 on 100,000 activities: a text query near Paris went from about 0.9 s to a few milliseconds).
 
-The columns exist only on PostgreSQL and are invisible to the ORM (activities/search.py names
+The columns exist only on PostgreSQL and are invisible to the ORM (activities/search/ names
 them in SQL); PostgreSQL computes them on every insert and update.
 """
 

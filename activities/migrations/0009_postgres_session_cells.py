@@ -1,6 +1,6 @@
 """PostgreSQL: each session carries its activity's position, and an index orders the sessions
 of each small map cell by start, so "the next sessions within 5 km" reads, cell by cell, only
-the first sessions of the cells the circle touches (activities.search.occurrence_page).
+the first sessions of the cells the circle touches (activities.search.session_search.occurrence_page).
 
 Measured on 1,000,000 activities (11 million sessions), the next 7 days within 5 km: 50 ms on
 average and 150 ms at p95 before, when dense areas walked every session of the week by start

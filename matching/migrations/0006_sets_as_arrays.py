@@ -1,5 +1,5 @@
 """A set's items stored as two short arrays next to `activity_ids`: their scores and their
-reason keys (`scoring.Lists`), about 0.4 kB a list instead of 3.6 kB of objects. Rewriting
+reason keys (`matching.engine.Lists`), about 0.4 kB a list instead of 3.6 kB of objects. Rewriting
 20,000 unchanged lists of the 1,000,000-set bench table took 12-16 µs of PostgreSQL CPU per
 set instead of 34-45 µs (see docs/benchmarks.md). Stored lists are converted."""
 
@@ -9,13 +9,13 @@ from django.db import migrations
 
 import matching.models
 
-MODES = ("in_person", "online", "mixed", "at_home", "phone")  # scoring.MODES
-OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")  # scoring.OTHER_REASONS
+MODES = ("in_person", "online", "mixed", "at_home", "phone")  # matching.engine.tables.MODES
+OTHER_REASONS = ("fits_availability", "free", "social", "welcoming")  # matching.engine.reason_keys.OTHER_REASONS
 BATCH = 2000
 
 
 def _key(reasons: list[dict], category_ids: dict[str, int]) -> int:
-    """The reason key of an item's reasons (the layout of `scoring.Lists`)."""
+    """The reason key of an item's reasons (the layout of `matching.engine.Lists`)."""
     interest = access = others = 0
     codes = {reason["code"]: reason.get("params", {}) for reason in reasons}
     if "interest" in codes:

@@ -32,7 +32,8 @@ def test_an_activity_has_one_shape_in_search_sessions_and_recommendations():
 
     searched = client.get("/api/v1/activities/").json()["results"]
     in_session = client.get("/api/v1/occurrences/").json()["results"]
-    recommended = client.get("/api/v1/recommendations/").json()["results"]
+    recommendations = client.get("/api/v1/recommendations/").json()
+    recommended = recommendations["results"]
     assert [card["id"] for card in searched] == [activity.pk]
     assert {session["activity"]["id"] for session in in_session} == {activity.pk}
     assert [item["activity"]["id"] for item in recommended] == [activity.pk]
@@ -51,3 +52,4 @@ def test_an_activity_has_one_shape_in_search_sessions_and_recommendations():
     assert shown["organization"] == card["organization"]
     assert shown["place"] == card["place"]
     assert times_of(shown) == times_of(card)
+    assert PARIS_TIME.match(recommendations["computed_at"])
