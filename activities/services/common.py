@@ -20,9 +20,6 @@ class Unchanged(enum.Enum):
 
     UNCHANGED = "unchanged"
 
-    def __bool__(self) -> bool:
-        return False
-
 
 UNCHANGED = Unchanged.UNCHANGED
 
