@@ -17,7 +17,7 @@ schema as it evolves.
 Rows are written as the services would leave them: activities published, with the
 denormalized location (lat, lng, h3_cell, territory) copied from their place and the timing
 (weekly_slots, next_start) computed from the materialized occurrences the way
-`services._refresh_timing` does; occurrences expanded with `activities.recurrence.expand`
+`services.occurrences.refresh_timing` does; occurrences expanded with `activities.recurrence.expand`
 over the window `services.occurrence_window` uses.
 
 In the benchmark database (`fast=True`) the load truncates the directory tables, drops their
@@ -257,7 +257,7 @@ class _TimingCache:
                 window_start=self.window_start,
                 window_end=self.window_end,
             ):
-                # _refresh_timing reads slots in the site's time zone (timezone.localtime).
+                # refresh_timing reads slots in the site's time zone (timezone.localtime).
                 local = start.astimezone(self.display_zone)
                 bit = choices.slot_bit(local.weekday(), choices.part_of_day(local.hour))
                 found.append((start, start.isoformat(), end.isoformat(), bit, start.date()))

@@ -13,7 +13,7 @@ cache read) and still move whenever a row of the matrix would change:
 - a generation counter in the shared cache, bumped by the matcher's receivers on every domain
   signal of the directory, with the id of the activity at each generation: a schedule or a
   single session edited changes an activity's timing without touching its `updated_at`
-  (timing is not an edit, see `activities.services._refresh_timing`);
+  (timing is not an edit, see `activities.services.occurrences.refresh_timing`);
 - the day: freshness is counted in days, and sessions that age out of the rolling window (the
   window task sends no signal) and the popularity of activities (saved, joined) are taken as
   they were when the matrix was built: a new day rebuilds the whole matrix.
