@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 # A worker process computes on one core: the pool gives the parallelism. OpenBLAS would start
 # a thread per core in every process, and threads of two processes fighting for two cores
-# spin while they wait: a full refresh of 100,000 residents took 49 s instead of 17 s. Set
+# spin while they wait, several times slower (docs/benchmarks-history.md). Set
 # before numpy is first imported (this module is imported with the settings); an explicit
 # value in the environment wins.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -27,8 +27,8 @@ def close_unusable_connections(task=None, **_kwargs) -> None:
     """Around each task, what Django does around each request: close the connections older
     than CONN_MAX_AGE or left unusable, and health-check the others on their next use. The
     worker keeps its connection otherwise (CELERY_DB_REUSE_MAX): a new one is a new
-    PostgreSQL backend, whose first queries also warm its catalog caches (3-9 ms to connect
-    and 4-10 ms more for the first few queries, measured on loopback). Not for a task run
+    PostgreSQL backend, whose first queries also warm its catalog caches, several
+    milliseconds each time. Not for a task run
     eagerly, inside its caller's transaction."""
     if task is not None and getattr(task.request, "is_eager", False):
         return

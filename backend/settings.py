@@ -90,8 +90,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = env_bool("ATOMIC_REQUESTS", default=Tr
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Short queries only: JIT compilation costs far more than it saves here (measured: 630 ms
-    # of JIT on a 20 ms session search whose cost estimate crossed jit_above_cost).
+    # Short queries only: JIT compilation costs far more than it saves on them, and a search
+    # whose cost estimate crosses jit_above_cost would pay it on every request.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     # Prepared statements are possible (Django turns them off), for the queries that ask:
     # the search's reads by primary key (activities.search.sql.fetch_prepared). Django's own
