@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,12 +16,38 @@ from activities.models import (
     Schedule,
     Territory,
 )
+from activities.services.activities import activity_edited, activity_validate
+from activities.services.places import place_edited, place_validate
 from activities.services.publication import (
     activity_transition,
     transition_allowed,
     transition_refusal,
 )
-from backend.errors import Conflict
+from activities.services.schedules import schedule_validate
+from backend.errors import Conflict, ValidationFailed
+
+# Django 6 reads a URL typed without a scheme as https; say so now rather than rely on the
+# transitional setting.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ServiceValidatedForm(forms.ModelForm):
+    """A form that also refuses what the services refuse (`<entity>_validate`), on the field
+    at fault, so the admin shows the same rules as the API instead of failing on save."""
+
+    def validate_with_services(self) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self) -> None:
+        # The instance carries the form's values from here on (ModelForm's model validation).
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.validate_with_services()
+        except ValidationFailed as refusal:
+            for field, errors in (refusal.fields or {None: [refusal.message]}).items():
+                self.add_error(field if field in self.fields else None, errors)
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,6 +63,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "siren", "rna")
     inlines = [MembershipInline]
     filter_horizontal = ("territories",)
+    formfield_overrides = URL_FIELDS
 
 
 @admin.register(Territory)
@@ -53,21 +80,46 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("parent",)
 
 
+class PlaceAdminForm(ServiceValidatedForm):
+    def validate_with_services(self) -> None:
+        place_validate(place=self.instance)
+
+
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
+    """A saved place is located again (cell, territory, INSEE code) and its activities follow
+    it, as `place_update` does from the API."""
+
+    form = PlaceAdminForm
     list_display = ("name", "organization", "city", "wheelchair")
     search_fields = ("name", "city", "organization__name")
     readonly_fields = ("h3_cell", "territory", "insee_code")
 
+    def save_model(self, request: HttpRequest, obj: Place, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        place_edited(place=obj)
+
+
+class ScheduleAdminForm(ServiceValidatedForm):
+    def validate_with_services(self) -> None:
+        schedule_validate(schedule=self.instance)
+
 
 class ScheduleInline(admin.TabularInline):
+    """Saved by the admin; the sessions follow in `ActivityAdmin.save_related`."""
+
     model = Schedule
+    form = ScheduleAdminForm
     extra = 0
 
 
-class ActivityAdminForm(forms.ModelForm):
-    """Refuses, on the status field, a change the publication workflow does not allow. (The
-    admin builds the form's Meta from the ModelAdmin.)"""
+class ActivityAdminForm(ServiceValidatedForm):
+    """Refuses, on the status field, a change the publication workflow does not allow, and
+    on the others what the services refuse. (The admin builds the form's Meta from the
+    ModelAdmin.)"""
+
+    def validate_with_services(self) -> None:
+        activity_validate(activity=self.instance)
 
     def clean_status(self) -> str:
         to = self.cleaned_data["status"]
@@ -79,12 +131,15 @@ class ActivityAdminForm(forms.ModelForm):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    """A change of status goes through the publication workflow
-    (`activities.services.publication`), as it does from the API: publishing here sets
-    `published_at` and tells the matcher, archiving cancels the future sessions and leaves a
-    tombstone for offline clients."""
+    """An edit has the effects it has from the API (`activity_edited`): the activity moves
+    with its place, its sessions follow its schedules, the matcher hears of a published
+    activity's change. A change of status then goes through the publication workflow
+    (`activities.services.publication`): publishing here sets `published_at` and tells the
+    matcher, archiving cancels the future sessions and leaves a tombstone for offline
+    clients."""
 
     form = ActivityAdminForm
+    formfield_overrides = URL_FIELDS
     list_display = ("title", "organization", "kind", "status", "featured", "updated_at")
     list_filter = ("status", "kind", "attendance_mode", "featured")
     search_fields = ("title", "summary", "organization__name")
@@ -104,6 +159,10 @@ class ActivityAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         activity = form.instance
+        edited = set(form.changed_data) - {"status"} or any(f.has_changed() for f in formsets)
+        if edited or not change:
+            # Before the transition: an edit made while archiving must not bring sessions back.
+            activity_edited(activity=activity)
         wanted = getattr(activity, "_wanted_status", activity.status)
         if wanted != activity.status:
             activity_transition(activity=activity, to=wanted, by=request.user)

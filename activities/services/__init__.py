@@ -11,14 +11,21 @@ Services are keyword-only and typed, check who acts (`by`), validate with `full_
 before saving, and raise only `backend.errors` domain errors. An update's keyword arguments
 default to `UNCHANGED`. Domain signals for matching and notifications are sent once the
 transaction commits. Callers import from here: `services.activity_publish(...)`.
+
+The Django admin saves rows through its own forms; it still goes through these rules:
+`<entity>_validate` checks an instance as the services would (its errors shown on the form),
+and `activity_edited`/`place_edited` apply what follows a save (location, sessions, signals).
+Who may use the admin is Django's permissions, so these two take no `by`.
 """
 
 from activities.services.activities import (
     activity_archive,
     activity_create,
+    activity_edited,
     activity_publish,
     activity_submit,
     activity_update,
+    activity_validate,
 )
 from activities.services.common import UNCHANGED, Unchanged
 from activities.services.occurrences import (
@@ -33,13 +40,24 @@ from activities.services.organizations import (
     organization_create,
     organization_update,
 )
-from activities.services.places import place_create, place_delete, place_update
+from activities.services.places import (
+    place_create,
+    place_delete,
+    place_edited,
+    place_update,
+    place_validate,
+)
 from activities.services.publication import (
     TRANSITIONS,
     activity_transition,
     transition_allowed,
 )
-from activities.services.schedules import schedule_create, schedule_delete, schedule_update
+from activities.services.schedules import (
+    schedule_create,
+    schedule_delete,
+    schedule_update,
+    schedule_validate,
+)
 
 __all__ = [
     "TRANSITIONS",
@@ -47,10 +65,12 @@ __all__ = [
     "Unchanged",
     "activity_archive",
     "activity_create",
+    "activity_edited",
     "activity_publish",
     "activity_submit",
     "activity_transition",
     "activity_update",
+    "activity_validate",
     "membership_add",
     "membership_remove",
     "occurrence_cancel",
@@ -61,9 +81,12 @@ __all__ = [
     "organization_update",
     "place_create",
     "place_delete",
+    "place_edited",
     "place_update",
+    "place_validate",
     "schedule_create",
     "schedule_delete",
     "schedule_update",
+    "schedule_validate",
     "transition_allowed",
 ]

@@ -68,14 +68,13 @@ def _save_activity(
     languages: Iterable[str] | None,
     service_area: Iterable[str] | None,
 ) -> Activity:
-    refuse_markup(title=activity.title, summary=activity.summary, description=activity.description)
     if audiences is not None:
         activity.audiences_mask = _mask(audiences, choices.AUDIENCES, "audiences")
     if languages is not None:
         activity.languages_mask = _mask(languages, choices.LANGUAGES, "languages")
     resolved_categories = _resolve_categories(categories) if categories is not None else None
     resolved_area = _resolve_territories(service_area) if service_area is not None else None
-    full_clean(activity)
+    activity_validate(activity=activity)
     copy_location(activity, activity.place)
     activity.save()
     if resolved_categories is not None:
@@ -224,11 +223,41 @@ def activity_update(
         languages=_or_none(languages),
         service_area=_or_none(service_area),
     )
-    if place is not UNCHANGED or attendance_mode is not UNCHANGED:
+    _after_edit(activity, sessions=place is not UNCHANGED or attendance_mode is not UNCHANGED)
+    return activity
+
+
+def activity_validate(*, activity: Activity) -> None:
+    """Raise `ValidationFailed` for what the services refuse in the activity's own fields as
+    they stand (plain text, the model's rules), without saving it: for a form that edits
+    activities outside these services (the Django admin) to show on its fields."""
+    refuse_markup(title=activity.title, summary=activity.summary, description=activity.description)
+    full_clean(activity)
+
+
+@transaction.atomic
+def activity_edited(*, activity: Activity) -> Activity:
+    """Apply what follows an edit saved outside `activity_update`: the Django admin saves an
+    activity's row, categories and schedules through its forms, then calls this.
+
+    The activity is located at its place again, its sessions follow its schedules, and a
+    published activity's change reaches the listeners (the matcher). An archived activity's
+    sessions stay as archiving left them: it is withdrawn for good. Who may edit is the
+    caller's rule, as for `activity_transition`.
+    """
+    copy_location(activity, activity.place)
+    activity.save(update_fields=["lat", "lng", "h3_cell", "territory"])
+    _after_edit(activity, sessions=activity.status != Status.ARCHIVED)
+    return activity
+
+
+def _after_edit(activity: Activity, *, sessions: bool) -> None:
+    """The sessions materialized again when the edit may have moved them; the listeners told
+    when residents can see the activity."""
+    if sessions:
         occurrences_materialize(activity=activity)
     if activity.status == Status.PUBLISHED:
         send_after_commit(signals.activity_changed, activity=activity)
-    return activity
 
 
 def _check_publishable(activity: Activity) -> None:

@@ -58,7 +58,6 @@ def place_create(
     intellectual_support: bool = False,
 ) -> Place:
     require_editor(organization, by)
-    refuse_markup(name=name, address=address, city=city, transport_access=transport_access)
     place = Place(
         organization=organization,
         name=name,
@@ -75,7 +74,7 @@ def place_create(
         motor_support=motor_support,
         intellectual_support=intellectual_support,
     )
-    full_clean(place, exclude=["h3_cell"])
+    place_validate(place=place)
     _locate(place)
     place.save()
     return place
@@ -101,7 +100,6 @@ def place_update(
     intellectual_support: bool | Unchanged = UNCHANGED,
 ) -> Place:
     require_editor(place.organization, by)
-    refuse_markup(name=name, address=address, city=city, transport_access=transport_access)
     point = given(lat=lat, lng=lng)
     moved = any(value != getattr(place, name) for name, value in point.items())
     assign(
@@ -121,16 +119,45 @@ def place_update(
         )
         | point,
     )
-    full_clean(place, exclude=["h3_cell"])
+    place_validate(place=place)
     if moved:
         _locate(place)
     place.save()
+    _activities_follow(place)
+    return place
+
+
+def place_validate(*, place: Place) -> None:
+    """Raise `ValidationFailed` for what the services refuse in the place as it stands
+    (plain text, the model's rules), without saving it: for a form that edits places outside
+    these services (the Django admin) to show on its fields."""
+    refuse_markup(
+        name=place.name,
+        address=place.address,
+        city=place.city,
+        transport_access=place.transport_access,
+    )
+    full_clean(place, exclude=["h3_cell"])
+
+
+@transaction.atomic
+def place_edited(*, place: Place) -> Place:
+    """Apply what follows an edit of a place saved outside `place_update`: the Django admin
+    saves the row through its form, then calls this. The place is located again (H3 cell,
+    territory, INSEE code) and its activities follow it. Who may edit is the caller's rule."""
+    _locate(place)
+    place.save(update_fields=["h3_cell", "territory", "insee_code", "city", "updated_at"])
+    _activities_follow(place)
+    return place
+
+
+def _activities_follow(place: Place) -> None:
+    """Copy the place's location onto its activities; the matcher hears of the published ones."""
     for activity in place.activities.all():
         copy_location(activity, place)
         activity.save(update_fields=["lat", "lng", "h3_cell", "territory", "updated_at"])
         if activity.status == choices.ActivityStatus.PUBLISHED:
             send_after_commit(signals.activity_changed, activity=activity)
-    return place
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices, recurrence, signals
@@ -96,15 +97,31 @@ def schedule_delete(*, schedule: Schedule, by: User) -> None:
         send_after_commit(signals.activity_changed, activity=activity)
 
 
-def _as_dates(values: Dates) -> list[str]:
-    return sorted({v if isinstance(v, str) else v.isoformat() for v in values})
+def _as_dates(values: Dates, *, field: str) -> list[str]:
+    # The API gives dates; the admin's JSON field may hold anything.
+    try:
+        return sorted(
+            {
+                datetime.date.fromisoformat(v).isoformat() if isinstance(v, str) else v.isoformat()
+                for v in values
+            }
+        )
+    except (AttributeError, TypeError, ValueError) as error:
+        raise validation_failed({field: [_("Give a list of dates as YYYY-MM-DD.")]}) from error
+
+
+def schedule_validate(*, schedule: Schedule) -> None:
+    """Normalize the schedule (dates sorted, the rule in its canonical form) and raise
+    `ValidationFailed` for what the services refuse in it, on the field at fault, without
+    saving it: for a form that edits schedules outside these services (the Django admin)."""
+    schedule.dates = _as_dates(schedule.dates or [], field="dates")
+    schedule.exdates = _as_dates(schedule.exdates or [], field="exdates")
+    full_clean(schedule, exclude=["activity"])
+    _check_recurrence(schedule)
 
 
 def _save_schedule(schedule: Schedule) -> Schedule:
-    schedule.dates = _as_dates(schedule.dates or [])
-    schedule.exdates = _as_dates(schedule.exdates or [])
-    full_clean(schedule, exclude=["activity"])
-    _check_recurrence(schedule)
+    schedule_validate(schedule=schedule)
     schedule.save()
     activity = schedule.activity
     occurrences_materialize(activity=activity)
