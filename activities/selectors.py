@@ -61,11 +61,6 @@ def category_tree() -> QuerySet[Category]:
     )
 
 
-def category_with_descendants(slugs: list[str]) -> QuerySet[Category]:
-    """The categories named and, for a top category, all its sub-categories."""
-    return Category.objects.filter(Q(slug__in=slugs) | Q(parent__slug__in=slugs))
-
-
 def territory_list() -> QuerySet[Territory]:
     return Territory.objects.defer("boundary").order_by("kind", "name")
 

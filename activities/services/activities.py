@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from activities import choices, signals
-from activities.models import Activity, Category, Organization, Place, Territory
+from activities import choices, signals, taxonomy
+from activities.models import Activity, Organization, Place, Territory
 from activities.selectors import user_can_moderate
 from activities.services.common import (
     UNCHANGED,
@@ -28,9 +28,9 @@ from backend.validation import full_clean, validation_failed
 Status = choices.ActivityStatus
 
 
-def _resolve_categories(slugs: Iterable[str]) -> list[Category]:
+def _resolve_categories(slugs: Iterable[str]) -> list[int]:
     slugs = list(dict.fromkeys(slugs))
-    found = {c.slug: c for c in Category.objects.filter(slug__in=slugs)}
+    found = taxonomy.current().id_of
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
         raise validation_failed(
