@@ -1,6 +1,6 @@
 """The search parameters of the directory: parsed and checked once, shared by both searches.
 
-`SearchParams.parse(query)` turns a query string into typed values or raises ValidationError
+`SearchParams.parse(query)` turns a query string into typed values or raises ValidationFailed
 naming each bad parameter. Each parameter is cleaned by a Django form field built once per
 process (so the messages are Django's own, translated) rather than by a form or FilterSet built
 per request: the search is the hottest read of the API, and the deep copies a FilterSet makes
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
 from activities import choices, taxonomy
+from backend.validation import validation_failed
 
 MAX_RADIUS_KM = 200.0
 DEFAULT_RADIUS_KM = 10.0
@@ -133,7 +134,7 @@ class SearchParams:
         params = cls(**values)
         errors.update(params._group_errors())
         if errors:
-            raise ValidationError(errors)
+            raise validation_failed(errors)
         return params
 
     def _group_errors(self) -> dict[str, list]:

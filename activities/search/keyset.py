@@ -11,7 +11,6 @@ import dataclasses
 import datetime
 import functools
 
-from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,8 @@ from activities.filters import SearchParams
 from activities.search.conditions import TYPOS_RELEVANCE, WORDS_RELEVANCE
 from activities.search.geo_sql import distance_sql, knn_sql
 from activities.search.sql import db_datetime, is_postgres
+from backend.errors import ValidationFailed
+from backend.validation import validation_failed
 
 ASC, DESC = "ASC", "DESC"
 
@@ -43,8 +44,8 @@ class SortKey:
         raise invalid_cursor()
 
 
-def invalid_cursor() -> ValidationError:
-    return ValidationError({"cursor": [_("Invalid cursor.")]})
+def invalid_cursor() -> ValidationFailed:
+    return validation_failed({"cursor": [_("Invalid cursor.")]})
 
 
 def decode_after(keys: list[SortKey], after: list) -> list:

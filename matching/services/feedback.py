@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import Activity
+from backend.validation import full_clean, validation_failed
 from matching import signals
 from matching.choices import FeedbackSignal
 from matching.models import Feedback, RecommendationSet
@@ -20,9 +20,9 @@ def feedback_record(
     """Record what the resident said. Dismissed leaves their list at once; dismissed,
     saved and joined recompute it."""
     if signal == FeedbackSignal.RATING and rating is None:
-        raise ValidationError({"rating": [_("Give a rating from 1 to 5.")]})
+        raise validation_failed({"rating": [_("Give a rating from 1 to 5.")]})
     feedback = Feedback(user=user, activity=activity, signal=signal, rating=rating)
-    feedback.full_clean()
+    full_clean(feedback)
     feedback.save()
     if signal == FeedbackSignal.DISMISSED:
         # Gone at once from what the resident sees; the recomputation fills the gap.

@@ -7,7 +7,6 @@ import decimal
 import enum
 
 import h3
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import choices as activity_choices
 from activities.territories import territory_for_point
+from backend.validation import full_clean, validation_failed
 from matching import engine, signals
 from matching.choices import TRANSPORT_MODES
 from matching.models import ResidentProfile
@@ -53,7 +53,7 @@ def _check_lists(
     if group_sizes is not UNSET and any(g not in sizes for g in group_sizes):
         errors["group_sizes"] = [_("Unknown group size.")]
     if errors:
-        raise ValidationError(errors)
+        raise validation_failed(errors)
 
 
 @transaction.atomic
@@ -113,7 +113,7 @@ def profile_update(
     giving_sensitive = audiences is not None or loneliness_score is not UNSET
     if giving_sensitive and profile.sensitive_consent_at is None:
         field = "audiences" if audiences is not None else "loneliness_score"
-        raise ValidationError(
+        raise validation_failed(
             {field: [_("This is sensitive: give your consent (sensitive_consent) first.")]}
         )
     if audiences is not None:
@@ -126,7 +126,7 @@ def profile_update(
     elif home is not UNSET:
         profile.home_lat, profile.home_lng, profile.home_cell = coarsen(*home)
         profile.home_territory = territory_for_point(lat=home[0], lng=home[1])
-    profile.full_clean(exclude=["user", "home_territory"])
+    full_clean(profile, exclude=["user", "home_territory"])
     profile.save()
     signals.residents_changed.send(sender=ResidentProfile, user_ids=[user.pk])
     return profile
