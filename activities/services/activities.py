@@ -16,6 +16,7 @@ from activities.services.common import (
     assign,
     given,
     require_editor,
+    require_not_archived,
     send_after_commit,
 )
 from activities.services.occurrences import occurrences_materialize
@@ -189,8 +190,7 @@ def activity_update(
     group_size: str | Unchanged = UNCHANGED,
 ) -> Activity:
     require_editor(activity.organization, by)
-    if activity.status == Status.ARCHIVED:
-        raise Conflict(_("An archived activity cannot be edited."))
+    require_not_archived(activity)
     assign(
         activity,
         given(

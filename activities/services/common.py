@@ -9,9 +9,10 @@ from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from activities import choices
 from activities.models import Activity, Organization
 from activities.selectors import user_can_edit, user_is_owner
-from backend.errors import PermissionDenied
+from backend.errors import Conflict, PermissionDenied
 
 
 class Unchanged(enum.Enum):
@@ -42,6 +43,13 @@ def require_editor(organization: Organization, by: User) -> None:
 def require_owner(organization: Organization, by: User) -> None:
     if not user_is_owner(user=by, organization=organization):
         raise PermissionDenied(_("Only owners of this organization can do this."))
+
+
+def require_not_archived(activity: Activity) -> None:
+    """An archived activity is withdrawn for good (`publication.TRANSITIONS`): its content,
+    schedules and sessions stay as they were when it left."""
+    if activity.status == choices.ActivityStatus.ARCHIVED:
+        raise Conflict(_("An archived activity cannot be edited."), code="archived")
 
 
 def send_after_commit(signal: Signal, **kwargs: Any) -> None:

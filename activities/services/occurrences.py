@@ -16,6 +16,7 @@ from activities.services.common import (
     assign,
     given,
     require_editor,
+    require_not_archived,
     send_after_commit,
 )
 from activities.text import refuse_markup
@@ -126,6 +127,7 @@ def occurrence_update(
 ) -> Occurrence:
     """Edit or cancel one session without touching its series."""
     require_editor(occurrence.activity.organization, by)
+    require_not_archived(occurrence.activity)
     if occurrence.end <= timezone.now():
         raise Conflict(_("A session that is over cannot be edited."))
     refuse_markup(note=note)

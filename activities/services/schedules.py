@@ -17,6 +17,7 @@ from activities.services.common import (
     assign,
     given,
     require_editor,
+    require_not_archived,
     send_after_commit,
 )
 from activities.services.occurrences import occurrences_materialize, schedule_sessions
@@ -42,6 +43,7 @@ def schedule_create(
     """A recurrence (`rrule`, RFC 5545) or one-off `dates`, at local wall-clock times in
     `timezone`."""
     require_editor(activity.organization, by)
+    require_not_archived(activity)
     schedule = Schedule(
         activity=activity,
         start_time=start_time,
@@ -71,6 +73,7 @@ def schedule_update(
     exdates: Dates | Unchanged = UNCHANGED,
 ) -> Schedule:
     require_editor(schedule.activity.organization, by)
+    require_not_archived(schedule.activity)
     assign(
         schedule,
         given(
@@ -91,6 +94,7 @@ def schedule_update(
 def schedule_delete(*, schedule: Schedule, by: User) -> None:
     activity = schedule.activity
     require_editor(activity.organization, by)
+    require_not_archived(activity)
     schedule.occurrences.filter(start__gte=django_timezone.now()).delete()
     schedule.delete()
     if activity.status == choices.ActivityStatus.PUBLISHED:

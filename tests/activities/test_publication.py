@@ -181,3 +181,36 @@ def test_a_refused_transition_reaches_the_api_as_a_conflict():
     error = response.json()["error"]
     assert error["code"] == "invalid_transition"
     assert set(error) == {"code", "message", "fields"}
+
+
+def test_an_archived_activity_keeps_its_schedules_and_sessions_as_they_were():
+    from tests.conftest import client_for
+
+    activity = ActivityFactory(status="published")
+    schedule = weekly_schedule(activity)
+    editor = editor_of(activity.organization)
+    directory.activity_archive(activity=activity, by=editor)
+    sessions = list(Occurrence.objects.filter(activity=activity).values_list("id", "status"))
+    client = client_for(editor)
+
+    added = client.post(
+        f"/api/v1/activities/{activity.pk}/schedules/",
+        {
+            "rrule": "FREQ=WEEKLY;BYDAY=WE",
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "valid_from": timezone.localdate().isoformat(),
+        },
+        format="json",
+    )
+    edited = client.patch(f"/api/v1/schedules/{schedule.pk}/", {"start_time": "09:00"})
+    removed = client.delete(f"/api/v1/schedules/{schedule.pk}/")
+    assert [added.status_code, edited.status_code, removed.status_code] == [409, 409, 409]
+    assert added.json()["error"]["code"] == "archived"
+    assert activity.schedules.count() == 1
+    assert list(Occurrence.objects.filter(activity=activity).values_list("id", "status")) == (
+        sessions
+    )
+    assert not Occurrence.objects.filter(
+        activity=activity, status=choices.OccurrenceStatus.SCHEDULED, start__gte=timezone.now()
+    ).exists()
