@@ -1,8 +1,8 @@
 """Tests of activities.recurrence: dateutil as an oracle, independent properties, examples.
 
-One file past the usual size, as the module it tests: the oracle, the hypothesis strategies
-for rules and the clock-change examples are shared by the tests of validation, expansion and
-description, and split apart they would be imported back and forth."""
+One file past the usual size, as the module it tests: the dateutil oracle, the hypothesis
+strategies of rules (`cases`) and the argument builders are shared by the tests of expansion
+and of validation; split apart, they would be imported back and forth."""
 
 from __future__ import annotations
 
