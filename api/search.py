@@ -181,19 +181,19 @@ def occurrence_card(row: dict, activity: dict) -> dict:
     }
 
 
-@extend_schema(
-    operation_id="occurrences_search",
-    tags=["occurrences"],
-    summary="Search sessions",
-    description=(
-        "Upcoming sessions, soonest first, of the activities matching the same parameters as "
-        "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
-        "starts_after, starts_before)."
-    ),
-    parameters=[p for p in SEARCH_PARAMETERS if p.name != "updated_since"],
-    responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
-)
 class OccurrenceSearchApi(APIView):
+    @extend_schema(
+        operation_id="occurrences_search",
+        tags=["occurrences"],
+        summary="Search sessions",
+        description=(
+            "Upcoming sessions, soonest first, of the activities matching the same parameters as "
+            "the activity search (for example the next 7 days near a point: lat, lng, radius_km, "
+            "starts_after, starts_before)."
+        ),
+        parameters=[p for p in SEARCH_PARAMETERS if p.name != "updated_since"],
+        responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
+    )
     def get(self, request: Request) -> Response:
         params = SearchParams.parse(request.query_params)
         cursor = KeysetCursor(request, "start")
