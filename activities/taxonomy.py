@@ -10,6 +10,7 @@ other processes (web workers, Celery workers) see the new generation within
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 
@@ -46,23 +47,37 @@ class Taxonomy:
         columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
         return cls(*(tuple(column) for column in columns))
 
-    @property
-    def slug_of(self) -> dict[int, str]:
-        return self._slug_of
-
-    @property
-    def id_of(self) -> dict[str, int]:
-        return self._id_of
-
-    @property
+    # Derived once per snapshot, on first use (a frozen dataclass still takes cached
+    # properties: they write to the instance's __dict__).
+    @functools.cached_property
     def column_of(self) -> dict[int, int]:
         """The matcher's column of each category id."""
-        return self._column_of
+        return {pk: n for n, pk in enumerate(self.ids)}
 
-    @property
+    @functools.cached_property
+    def slug_of(self) -> dict[int, str]:
+        return dict(zip(self.ids, self.slugs, strict=True))
+
+    @functools.cached_property
+    def id_of(self) -> dict[str, int]:
+        return dict(zip(self.slugs, self.ids, strict=True))
+
+    @functools.cached_property
     def top_column_of(self) -> dict[int, int]:
         """The column of each category's top category (itself for a top category)."""
-        return self._top_column_of
+        column_of = self.column_of
+        return {
+            pk: column_of.get(parent, column_of[pk]) if parent else column_of[pk]
+            for pk, parent in zip(self.ids, self.parent_ids, strict=True)
+        }
+
+    @functools.cached_property
+    def _ids_under(self) -> dict[str, tuple[int, ...]]:
+        found = {slug: [pk] for pk, slug in zip(self.ids, self.slugs, strict=True)}
+        for pk, parent in zip(self.ids, self.parent_ids, strict=True):
+            if parent in self.slug_of:
+                found[self.slug_of[parent]].append(pk)
+        return {slug: tuple(ids) for slug, ids in found.items()}
 
     def ids_under(self, slug: str) -> tuple[int, ...]:
         """The category's id and, for a top category, the ids of its sub-categories."""
@@ -71,30 +86,11 @@ class Taxonomy:
     def name(self, slug: str, language: str) -> str:
         """The category's name in `language` (English for "en...", else French); the slug
         itself for a category no longer there."""
-        pk = self._id_of.get(slug)
+        pk = self.id_of.get(slug)
         if pk is None:
             return slug
         names = self.names_en if language.startswith("en") else self.names_fr
-        return names[self._column_of[pk]]
-
-    def __post_init__(self) -> None:
-        column_of = {pk: n for n, pk in enumerate(self.ids)}
-        ids_under = {slug: [pk] for pk, slug in zip(self.ids, self.slugs, strict=True)}
-        for pk, parent in zip(self.ids, self.parent_ids, strict=True):
-            if parent is not None and parent in column_of:
-                ids_under[self.slugs[column_of[parent]]].append(pk)
-        derived = {
-            "_column_of": column_of,
-            "_slug_of": dict(zip(self.ids, self.slugs, strict=True)),
-            "_id_of": dict(zip(self.slugs, self.ids, strict=True)),
-            "_top_column_of": {
-                pk: column_of.get(parent, column_of[pk]) if parent else column_of[pk]
-                for pk, parent in zip(self.ids, self.parent_ids, strict=True)
-            },
-            "_ids_under": {slug: tuple(found) for slug, found in ids_under.items()},
-        }
-        for name, value in derived.items():
-            object.__setattr__(self, name, value)
+        return names[self.column_of[pk]]
 
 
 class _Snapshot:
