@@ -79,6 +79,22 @@ def _iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def server_environment(database_url: str) -> dict[str, str]:
+    """The settings the benchmark serves the API with (no REDIS_URL: throttle counters in
+    process memory): debug off, a throwaway key, the floor's URLconf."""
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": THROWAWAY_SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        # Throttling out of the way: the load comes from one address.
+        "THROTTLE_ANON": "100000000/s",
+        "THROTTLE_USER": "100000000/s",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def search_paths(
     count: int,
     *,
@@ -201,18 +217,7 @@ class Server:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.config = {"workers": workers, "threads": threads, "worker_class": worker_class}
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": THROWAWAY_SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            # Throttling out of the way: the load comes from one address.
-            "THROTTLE_ANON": "100000000/s",
-            "THROTTLE_USER": "100000000/s",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = {**os.environ, **server_environment(database_url)}
         env.pop("REDIS_URL", None)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [

@@ -26,27 +26,19 @@ import statistics
 import sys
 import time
 
-from bench.load_search_dataset import THROWAWAY_SECRET_KEY
-
 DEFAULT_BASE_URL = "postgres://postgres@127.0.0.1:5432"
 FLOOR_SHARE = 4  # one floor request for every four search paths
 COUNTED = 100  # paths of each template whose queries are counted
 
 
 def configure(database_url: str) -> None:
-    """The environment `bench.search` gives its server, for this process."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": THROWAWAY_SECRET_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "THROTTLE_ANON": "100000000/s",
-            "THROTTLE_USER": "100000000/s",
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-        }
-    )
+    """The environment `bench.search` gives its server, for this process (whose test client
+    calls itself "testserver")."""
+    from bench.search import server_environment
+
+    environment = server_environment(database_url)
+    environment["ALLOWED_HOSTS"] += ",testserver"
+    os.environ.update(environment)
     os.environ.pop("REDIS_URL", None)
 
 
