@@ -58,16 +58,46 @@ def activity_cards(ids: list[int], *, now: datetime.datetime) -> list[dict]:
     (`distance_km` None, `serves_point` False: `locate` sets them). A constant number of
     queries, whatever the ids."""
     found = cards_by_id(ids, now)
-    cards = []
-    for pk in dict.fromkeys(ids):
-        if pk in found:
-            card = dict(zip(_CARD_NAMES, found[pk], strict=True))
+    return cards_of_rows([found[pk] for pk in dict.fromkeys(ids) if pk in found], now=now)
+
+
+def cards_of_rows(rows: list[tuple], *, now: datetime.datetime) -> list[dict]:
+    """Cards from rows of the card's columns (`card_columns`), once per activity, in the order
+    of the rows; on SQLite, their categories and next sessions are read here, in one query
+    each."""
+    cards = {}
+    for row in rows:
+        if row[0] not in cards:
+            card = dict(zip(_CARD_NAMES, row, strict=True))
             card["updated_at"] = read_datetime(card["updated_at"])
             locate(card, None, serves_point=False)
-            cards.append(card)
-    _attach_categories(cards)
-    _attach_sessions(cards, now=now)
-    return cards
+            cards[row[0]] = card
+    _attach_categories(list(cards.values()))
+    _attach_sessions(list(cards.values()), now=now)
+    return list(cards.values())
+
+
+def card_columns(now: datetime.datetime) -> tuple[str, list]:
+    """The card's select list over `a` joined by CARD_JOINS, with its arguments: the columns
+    of CARD_COLUMNS then, on PostgreSQL, the category ids and the next sessions from `now` as
+    one JSON array from the (activity, start) index (NULLs on SQLite, read by
+    `cards_of_rows`). A search selects it with its own rows to read its cards in the same
+    query."""
+    columns = ", ".join(CARD_COLUMNS)
+    if not is_postgres():
+        return f"{columns}, NULL, NULL", []
+    sessions = (
+        'SELECT coalesce(json_agg(json_build_array(n.id, n.start, n."end", n.status) '
+        "ORDER BY n.start, n.id), '[]') FROM ("
+        f'SELECT id, start, "end", status FROM "{OCCURRENCE}" '
+        "WHERE activity_id = a.id AND start >= %s AND status <> %s "
+        "ORDER BY start, id LIMIT %s) n"
+    )
+    return f"{columns}, a.category_ids, ({sessions})", [
+        db_datetime(now),
+        CANCELLED,
+        NEXT_SESSIONS,
+    ]
 
 
 def locate(card: dict, point: tuple[float, float] | None, *, serves_point: bool) -> None:
@@ -81,30 +111,20 @@ def locate(card: dict, point: tuple[float, float] | None, *, serves_point: bool)
 
 
 def cards_by_id(ids: list[int], now: datetime.datetime) -> dict[int, tuple]:
-    """The card rows of these activities, by id: the columns of CARD_COLUMNS, then, on
-    PostgreSQL, the category ids and the next sessions (None on SQLite)."""
+    """The card rows (`card_columns`) of these activities, by id."""
     if not ids:
         return {}
-    columns = ", ".join(CARD_COLUMNS)
+    columns, args = card_columns(now)
     if not is_postgres():
         rows = fetch(
-            f'SELECT {columns}, NULL, NULL FROM "{ACTIVITY}" a {CARD_JOINS} '
-            f"WHERE a.id IN {placeholders(ids)}",
-            ids,
+            f'SELECT {columns} FROM "{ACTIVITY}" a {CARD_JOINS} WHERE a.id IN {placeholders(ids)}',
+            [*args, *ids],
         )
     else:
-        sessions = (
-            'SELECT coalesce(json_agg(json_build_array(o.id, o.start, o."end", o.status) '
-            "ORDER BY o.start, o.id), '[]') FROM ("
-            f'SELECT id, start, "end", status FROM "{OCCURRENCE}" '
-            "WHERE activity_id = a.id AND start >= %s AND status <> %s "
-            "ORDER BY start, id LIMIT %s) o"
-        )
         rows = fetch_prepared(
-            f"SELECT {columns}, a.category_ids, ({sessions}) "
-            f'FROM unnest(%s::bigint[]) AS k(id) JOIN "{ACTIVITY}" a ON a.id = k.id '
-            f"{CARD_JOINS}",
-            [db_datetime(now), CANCELLED, NEXT_SESSIONS, ids],
+            f'SELECT {columns} FROM unnest(%s::bigint[]) AS k(id) JOIN "{ACTIVITY}" a '
+            f"ON a.id = k.id {CARD_JOINS}",
+            [*args, ids],
         )
     return {row[0]: row for row in rows}
 

@@ -4,8 +4,9 @@ parameters, soonest first, each with its activity's card.
 The sessions are found by one of three ways, depending on where and how many: on PostgreSQL
 around a point, cell by cell from the index of sessions by map cell and start; where few
 activities match, each activity's own first sessions; where many do, walking the sessions of
-the window soonest first. The cards of the page's activities are then read by id, once each
-(activities.search.cards).
+the window soonest first. Each way reads its sessions' cards in the same query (the card's
+columns of activities.search.cards): a query of their own would cost a round trip and a
+query's fixed cost on every page.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import math
 
 from activities import geo
 from activities.filters import SearchParams
-from activities.search.cards import activity_cards, locate
+from activities.search.cards import CARD_JOINS, card_columns, cards_of_rows, locate
 from activities.search.conditions import Query, activity_conditions, remote_serving
 from activities.search.geo_sql import BOX_MARGIN, distance_sql
 from activities.search.keyset import ASC, SortKey, decode_after, key_value, keyset_sql
 from activities.search.page import Page
 from activities.search.sql import (
+    ACTIVITY,
     CANCELLED,
     OCCURRENCE,
     db_datetime,
@@ -34,8 +36,9 @@ from activities.search.sql import (
 )
 
 SESSION_COLUMNS = (
-    "o.id", "o.start", 'o."end"', "o.status", "o.capacity", "o.seats_taken", "o.activity_id",
+    "o.id", "o.start", 'o."end"', "o.status", "o.capacity", "o.seats_taken",
 )  # fmt: skip
+CARD_AT = len(SESSION_COLUMNS)  # a row's card columns start here
 # Up to this many matching activities, their sessions are read by activity; beyond, the sessions
 # of the window are walked soonest first (dense areas find a page within a few hundred).
 SPARSE_ACTIVITIES = 3000
@@ -65,14 +68,15 @@ def occurrence_page(
     if after:
         keyset, keyset_args = keyset_sql(keys, decode_after(keys, after))
         sessions.add(keyset, *keyset_args)
+    card = card_columns(now)
     cells = session_cells(*params.point, params.radius) if params.point else None
     if is_postgres() and cells:
-        rows = _sessions_by_cell(activities, sessions, cells, remote, size + 1)
+        rows = _sessions_by_cell(activities, sessions, card, cells, remote, size + 1)
     else:
         conditions = activity_conditions(activities, remote_ids=remote)
-        rows = _sessions_by_activity(conditions, sessions, size + 1)
+        rows = _sessions_by_activity(conditions, sessions, card, size + 1)
     page = rows[:size]
-    cards = {card["id"]: card for card in activity_cards([row[6] for row in page], now=now)}
+    cards = {card["id"]: card for card in cards_of_rows([row[CARD_AT:] for row in page], now=now)}
     for card in cards.values():
         locate(card, params.point, serves_point=card["id"] in remote)
     found = [
@@ -83,10 +87,9 @@ def occurrence_page(
             "status": row[3],
             "capacity": row[4],
             "seats_taken": row[5],
-            "activity": cards[row[6]],
+            "activity": cards[row[CARD_AT]],
         }
         for row in page
-        if row[6] in cards  # else deleted since the search read it
     ]
     more = len(rows) > size
     return Page(found, [key_value(read_datetime(page[-1][1])), page[-1][0]] if more else None)
@@ -108,7 +111,12 @@ def session_cells(lat: float, lng: float, radius: float) -> list[int] | None:
 
 
 def _sessions_by_cell(
-    activities: SearchParams, sessions: Query, cells: list[int], remote: tuple[int, ...], limit: int
+    activities: SearchParams,
+    sessions: Query,
+    card: tuple[str, list],
+    cells: list[int],
+    remote: tuple[int, ...],
+    limit: int,
 ) -> list[tuple]:
     """PostgreSQL: the first `limit` sessions of each cell the circle touches, read in order
     from the cell's index and tested there for the distance, then of each activity serving
@@ -150,50 +158,59 @@ def _sessions_by_cell(
     found_rows = fetch_prepared(
         f"SELECT id FROM ({found}) f ORDER BY start, id LIMIT %s", [*args, limit]
     )
-    return _sessions_by_id([row[0] for row in found_rows])
+    return _sessions_by_id([row[0] for row in found_rows], card)
 
 
-def _sessions_by_id(ids: list[int]) -> list[tuple]:
-    """PostgreSQL: the rows (SESSION_COLUMNS) of these sessions, soonest first, in a query
-    of their own prepared once per connection (as the cards)."""
+def _sessions_by_id(ids: list[int], card: tuple[str, list]) -> list[tuple]:
+    """PostgreSQL: the rows (SESSION_COLUMNS, then the card's) of these sessions, soonest
+    first, in a query of their own prepared once per connection (as the cards)."""
     if not ids:
         return []
+    card_sql, card_args = card
     rows = fetch_prepared(
-        f"SELECT {', '.join(SESSION_COLUMNS)} FROM unnest(%s::bigint[]) AS k(id) "
-        f'JOIN "{OCCURRENCE}" o ON o.id = k.id',
-        [ids],
+        f"SELECT {', '.join(SESSION_COLUMNS)}, {card_sql} FROM unnest(%s::bigint[]) AS k(id) "
+        f'JOIN "{OCCURRENCE}" o ON o.id = k.id JOIN "{ACTIVITY}" a ON a.id = o.activity_id '
+        f"{CARD_JOINS}",
+        [*card_args, ids],
     )
     return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
-def _sessions_by_activity(conditions: Query, sessions: Query, limit: int) -> list[tuple]:
-    """The first `limit` sessions of the activities matching `conditions`: read by activity
-    when few match, else walking the sessions soonest first."""
-    columns = ", ".join(SESSION_COLUMNS)
+def _sessions_by_activity(
+    conditions: Query, sessions: Query, card: tuple[str, list], limit: int
+) -> list[tuple]:
+    """The first `limit` sessions of the activities matching `conditions`, with their cards:
+    read by activity when few match, else walking the sessions soonest first."""
+    card_sql, card_args = card
+    columns = f"{', '.join(SESSION_COLUMNS)}, {card_sql}"
     found = fetch(
         f"SELECT a.id FROM {conditions.tables} WHERE {conditions.where_sql} LIMIT %s",
         [*conditions.args, SPARSE_ACTIVITIES + 1],
     )
     if len(found) > SPARSE_ACTIVITIES:
+        # The card's joins in place of those the conditions would make (same aliases).
+        carded = dataclasses.replace(conditions, needs_organization=False, needs_place=False)
         return walk_index(
-            f'SELECT {columns} FROM {conditions.tables} JOIN "{OCCURRENCE}" o '
+            f'SELECT {columns} FROM {carded.tables} {CARD_JOINS} JOIN "{OCCURRENCE}" o '
             f"ON o.activity_id = a.id WHERE {sessions.where_sql} AND {conditions.where_sql} "
             "ORDER BY o.start, o.id LIMIT %s",
-            [*sessions.args, *conditions.args, limit],
+            [*card_args, *sessions.args, *conditions.args, limit],
         )
+    with_card = f'JOIN "{ACTIVITY}" a ON a.id = o.activity_id {CARD_JOINS}'
     if is_postgres():
         # Each activity's own first sessions through its (activity, start) index: told only
         # "these activities", the planner walks the whole window by start instead.
         return fetch(
-            f"SELECT {columns} FROM unnest(%s::bigint[]) AS m(id) CROSS JOIN LATERAL ("
-            f'SELECT * FROM "{OCCURRENCE}" o WHERE o.activity_id = m.id AND {sessions.where_sql} '
-            "ORDER BY o.start, o.id LIMIT %s) o ORDER BY o.start, o.id LIMIT %s",
-            [[row[0] for row in found], *sessions.args, limit, limit],
+            f"SELECT {columns} FROM (SELECT o.* FROM unnest(%s::bigint[]) AS m(id) "
+            f'CROSS JOIN LATERAL (SELECT * FROM "{OCCURRENCE}" o WHERE o.activity_id = m.id '
+            f"AND {sessions.where_sql} ORDER BY o.start, o.id LIMIT %s) o "
+            f"ORDER BY o.start, o.id LIMIT %s) o {with_card} ORDER BY o.start, o.id",
+            [*card_args, [row[0] for row in found], *sessions.args, limit, limit],
         )
     ids = [row[0] for row in found] or [0]
     return fetch(
-        f'SELECT {columns} FROM "{OCCURRENCE}" o '
+        f'SELECT {columns} FROM "{OCCURRENCE}" o {with_card} '
         f"WHERE o.activity_id IN {placeholders(ids)} AND {sessions.where_sql} "
         "ORDER BY o.start, o.id LIMIT %s",
-        [*ids, *sessions.args, limit],
+        [*card_args, *ids, *sessions.args, limit],
     )

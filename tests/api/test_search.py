@@ -471,16 +471,18 @@ def test_cards_and_sessions_by_id_are_read_through_prepared_statements():
     rows = cards.cards_by_id(ids, now)
     assert sorted(rows) == sorted(ids)
     assert all(len(row[-1]) == 2 for row in rows.values())  # the next sessions, read with it
-    found = session_search._sessions_by_id(sessions)
+    found = session_search._sessions_by_id(sessions, cards.card_columns(now))
     assert sorted(row[0] for row in found) == sorted(sessions)
     assert [row[1] for row in found] == sorted(row[1] for row in found)  # soonest first
+    card_at = session_search.CARD_AT  # each session with its activity's card row
+    assert all(row[card_at:] == rows[row[card_at]] for row in found)
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("unnest" in text and "activities_activity" in text for text in prepared)
     with CaptureQueriesContext(connection) as logged:  # logged: the plain query, same rows
         assert cards.cards_by_id(ids, now) == rows
-        assert session_search._sessions_by_id(sessions) == found
+        assert session_search._sessions_by_id(sessions, cards.card_columns(now)) == found
     assert all(query["sql"] for query in logged.captured_queries)
 
 
