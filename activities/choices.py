@@ -4,6 +4,7 @@ Values follow the standards where one exists (OpenActive attendance modes, OpenA
 accessibility codes, HSDS service statuses); labels are translatable.
 """
 
+import functools
 from collections.abc import Iterable
 
 from django.db import models
@@ -135,7 +136,14 @@ def mask_of(values: Iterable[str], vocabulary: tuple[str, ...]) -> int:
 
 
 def values_of(mask: int, vocabulary: tuple[str, ...]) -> list[str]:
-    return [value for bit, value in enumerate(vocabulary) if mask >> bit & 1]
+    """The vocabulary values of a bit mask, in declaration order."""
+    return list(_values_of(mask, vocabulary))
+
+
+@functools.lru_cache(maxsize=4096)
+def _values_of(mask: int, vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: every card of a page decodes two masks, and few distinct masks exist.
+    return tuple(value for bit, value in enumerate(vocabulary) if mask >> bit & 1)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

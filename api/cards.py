@@ -71,20 +71,26 @@ _PRICE = serializers.DecimalField(max_digits=8, decimal_places=2)
 _ZONE = timezone.get_default_timezone()
 
 
-@functools.lru_cache(maxsize=8192)
 def render_datetime(value: datetime.datetime | None) -> str | None:
     """An aware datetime as DRF's DateTimeField renders it: ISO 8601 in the project's zone (no
     request activates another one), "Z" for UTC. Every datetime of a card or a list built by
     hand goes through here, so the app reads one format. Written out because a page holds up
     to 140 datetimes and the field's own path looks up its settings and zone on each value;
     cached because sessions start at few distinct times."""
-    if value is None:
-        return None
+    # Keyed by zone and fold too: within a zone, the two times of the hour when clocks go back
+    # compare (and hash) equal, and across zones equal instants may be written apart.
+    return None if value is None else _render(value, value.tzinfo, value.fold)
+
+
+@functools.lru_cache(maxsize=8192)
+def _render(value: datetime.datetime, zone: datetime.tzinfo, fold: int) -> str:
     text = value.astimezone(_ZONE).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+@functools.lru_cache(maxsize=4096)
 def _price(value) -> str | None:
+    # Cached: DRF's rendering looks up its settings on each value, and prices repeat.
     return None if value is None else _PRICE.to_representation(value)
 
 

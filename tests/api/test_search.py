@@ -435,6 +435,15 @@ def test_card_datetimes_are_rendered_as_drf_renders_them(moment):
     assert render_datetime(moment) == serializers.DateTimeField().to_representation(moment)
 
 
+def test_the_two_times_of_the_hour_when_clocks_go_back_are_rendered_apart():
+    from api.cards import render_datetime
+
+    first = datetime.datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    second = first.replace(fold=1)  # equal to the first within the zone, an hour later
+    assert render_datetime(first) == "2026-10-25T02:30:00+02:00"
+    assert render_datetime(second) == "2026-10-25T02:30:00+01:00"
+
+
 @pytest.mark.postgres
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
