@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
-from backend.errors import invalid_cursor
+from activities.search.keyset import invalid_cursor
 
 
 def page_size_of(request: Request) -> int:

@@ -6,8 +6,6 @@ Celery tasks and the management commands.
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 # The key of the messages that concern no single input field (Django's `__all__`).
 NON_FIELD_KEY = "non_field_errors"
 
@@ -56,10 +54,3 @@ class NotFound(ApplicationError):
 class Conflict(ApplicationError):
     status_code = 409
     default_code = "conflict"
-
-
-def invalid_cursor() -> ValidationFailed:
-    """A page cursor the server did not make (tampered, truncated, from another ordering):
-    the same 400 on every paginated list."""
-    message = _("Invalid cursor: follow the next link of the previous page.")
-    return ValidationFailed(message, code="invalid_cursor", fields={"cursor": [message]})

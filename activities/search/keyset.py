@@ -13,12 +13,13 @@ import functools
 import math
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from activities.filters import SearchParams
 from activities.search.conditions import TYPOS_RELEVANCE, WORDS_RELEVANCE
 from activities.search.geo_sql import distance_sql, knn_sql
 from activities.search.sql import db_datetime, is_postgres
-from backend.errors import invalid_cursor
+from backend.errors import ValidationFailed
 
 # The range of the ids a cursor may carry (64-bit keys): larger numbers are not ours.
 _MAX_ID = 2**63 - 1
@@ -50,6 +51,13 @@ class SortKey:
         elif self.kind is float and isinstance(value, int | float) and math.isfinite(value):
             return float(value)
         raise invalid_cursor()
+
+
+def invalid_cursor() -> ValidationFailed:
+    """A page cursor the server did not make (tampered, truncated, from another ordering):
+    the same 400 on every paginated list, the searches' and the others' (api.pagination)."""
+    message = _("Invalid cursor: follow the next link of the previous page.")
+    return ValidationFailed(message, code="invalid_cursor", fields={"cursor": [message]})
 
 
 def decode_after(keys: list[SortKey], after: list) -> list:
