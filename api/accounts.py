@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer
+from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
@@ -90,17 +90,19 @@ class RegisterApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TokenObtainInputSerializer(TokenObtainPairSerializer):
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """simplejwt's sign-in input, with the lengths the API reads (same schema name)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.username_field] = serializers.CharField(
             max_length=EMAIL_MAX_LENGTH, write_only=True
         )
-        self.fields["password"] = PasswordField(max_length=PASSWORD_MAX_LENGTH)
+        self.fields["password"] = jwt_serializers.PasswordField(max_length=PASSWORD_MAX_LENGTH)
 
 
 class TokenObtainApi(TokenObtainPairView):
-    serializer_class = TokenObtainInputSerializer
+    serializer_class = TokenObtainPairSerializer
     throttle_classes = [AuthIPThrottle, AuthEmailThrottle]
 
     @extend_schema(
