@@ -33,6 +33,22 @@ ORDERINGS = {
 }
 
 
+class DateTimeParameter(IsoDateTimeField):
+    """An ISO 8601 time, returned in UTC: a time that has no UTC equivalent within Python's
+    years 1 to 9999 (`0001-01-01T00:00:00+01:00`, or a naive one read in Paris time) is a 400
+    naming the parameter, where the database would otherwise fail on it."""
+
+    default_error_messages = {"out_of_range": _("This time is out of the supported range.")}
+
+    def clean(self, value):
+        try:
+            moment = super().clean(value)
+            return None if moment is None else moment.astimezone(datetime.UTC)
+        except OverflowError as error:
+            message = self.error_messages["out_of_range"]
+            raise ValidationError(message, code="out_of_range") from error
+
+
 def _pairs(values) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
@@ -60,8 +76,8 @@ def _fields() -> dict[str, tuple[forms.Field, bool]]:
         "attendance_mode": (multi(choices=choices.AttendanceMode.choices, required=False), True),
         "day": (multi(choices=_pairs(choices.WEEKDAYS), required=False), True),
         "part_of_day": (multi(choices=choices.PartOfDay.choices, required=False), True),
-        "starts_after": (IsoDateTimeField(required=False), False),
-        "starts_before": (IsoDateTimeField(required=False), False),
+        "starts_after": (DateTimeParameter(required=False), False),
+        "starts_before": (DateTimeParameter(required=False), False),
         "free": (forms.NullBooleanField(required=False), False),
         "wheelchair": (
             forms.ChoiceField(choices=_pairs(("partial", "full")), required=False),
@@ -72,7 +88,7 @@ def _fields() -> dict[str, tuple[forms.Field, bool]]:
         "age": (forms.IntegerField(min_value=0, max_value=120, required=False), False),
         "organization": (forms.SlugField(max_length=80, required=False), False),
         "territory": (forms.CharField(max_length=9, required=False), False),
-        "updated_since": (IsoDateTimeField(required=False), False),
+        "updated_since": (DateTimeParameter(required=False), False),
         "ordering": (forms.ChoiceField(choices=list(ORDERINGS.items()), required=False), False),
     }
 

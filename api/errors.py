@@ -10,12 +10,17 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from api.parsers import RequestTooLarge
 from backend.errors import NON_FIELD_KEY, ApplicationError
 from backend.validation import from_django, validation_failed
 
@@ -54,7 +59,8 @@ def _first_code(detail: Any, default: str) -> str:
     return codes if isinstance(codes, str) else default
 
 
-def exception_handler(exc: Exception, context: dict) -> Response:
+def _error_of(exc: Exception, request: Any = None) -> tuple[int, dict, dict[str, str]]:
+    """Any exception as (status, body in the one shape, headers)."""
     headers: dict[str, str] = {}
     if isinstance(exc, DjangoValidationError):
         exc = from_django(exc)
@@ -64,11 +70,15 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many query parameters or form fields, a forged header: Django's own 400.
+        exc = exceptions.ParseError(_("The request is malformed."), code="bad_request")
 
     if isinstance(exc, ApplicationError):
-        return Response(
-            error_body(exc.code, exc.message, exc.fields) | exc.extra, status=exc.status_code
-        )
+        body = error_body(exc.code, exc.message, exc.fields) | exc.extra
+        return exc.status_code, body, headers
     if isinstance(exc, exceptions.APIException):
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
@@ -79,16 +89,25 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         code = exc.get_codes()
         if isinstance(code, dict):
             code = code.get("code") or code.get("detail") or exc.default_code
-        return Response(
-            error_body(str(code), str(message)), status=exc.status_code, headers=headers
-        )
+        return exc.status_code, error_body(str(code), str(message)), headers
 
-    request = context.get("request")
     logger.exception("Unhandled error on %s", getattr(request, "path", "?"), exc_info=exc)
-    return Response(
-        error_body("server_error", _("An unexpected error occurred. It has been logged.")),
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    message = _("An unexpected error occurred. It has been logged.")
+    return status.HTTP_500_INTERNAL_SERVER_ERROR, error_body("server_error", message), headers
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's exception handler: every error of a view, in the one shape."""
+    status_code, body, headers = _error_of(exc, context.get("request"))
+    return Response(body, status=status_code, headers=headers)
+
+
+def error_response(exc: Exception) -> JsonResponse:
+    """The same answer outside DRF's views (middleware, Django's own error handlers)."""
+    status_code, body, headers = _error_of(exc)
+    response = JsonResponse(body, status=status_code, headers=headers)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
@@ -97,9 +116,22 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return response
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """Django's handler404 and the API's catch-all route."""
+    """Django's handler404 and the API's catch-all route, whatever the method (the API takes
+    no cookie sessions, so no CSRF check: a POST to a wrong path is a 404, not a 403)."""
+    if not request.path.endswith("/") and _is_an_api_route(f"{request.path}/"):
+        message = _("Nothing is found at this address. The API's paths end with a slash: %(path)s")
+        return _json_error(404, "not_found", message % {"path": f"{request.path}/"})
     return _json_error(404, "not_found", _("Nothing is found at this address."))
+
+
+def _is_an_api_route(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.func is not not_found
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
@@ -107,8 +139,17 @@ def server_error(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(exception)
     return _json_error(400, "bad_request", _("The request is malformed."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return _json_error(403, "permission_denied", _("You are not allowed to do this."))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: in the error shape under /api/, Django's page elsewhere (the admin)."""
+    if request.path.startswith("/api/"):
+        return permission_denied(request)
+    return django_csrf_failure(request, reason=reason)

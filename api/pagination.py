@@ -3,11 +3,15 @@ import binascii
 import json
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
+
+from activities.search.keyset import invalid_cursor
 
 
 def page_size_of(request: Request) -> int:
@@ -51,6 +55,32 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request):
         return page_size_of(request)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's cursor, or 400 `invalid_cursor` (DRF answers 404) when it was not made by the
+        server: undecodable, or a position that is no value of the ordering's first field
+        (which the database would choke on)."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise invalid_cursor() from error
+        if cursor is not None and cursor.position is not None:
+            self._check_position(cursor.position)
+        return cursor
+
+    def _check_position(self, position: str) -> None:
+        try:
+            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+        except (AttributeError, FieldDoesNotExist):
+            return
+        try:
+            field.run_validators(field.to_python(position))
+        except (DjangoValidationError, ValueError, TypeError, OverflowError) as error:
+            raise invalid_cursor() from error
+
 
 class KeysetCursor:
     """Forward pages cut by the sort key of the last row (the search's `after`).
@@ -71,10 +101,10 @@ class KeysetCursor:
             return None
         try:
             ordering, after = json.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
-        except (ValueError, TypeError, UnicodeError, binascii.Error):
+        except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
             ordering, after = None, None
         if ordering != self.ordering or not isinstance(after, list) or not after:
-            raise ValidationError({self.param: [_("Invalid cursor.")]})
+            raise invalid_cursor()
         return after
 
     def next_link(self, after: list | None) -> str | None:

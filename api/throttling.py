@@ -1,3 +1,5 @@
+import hashlib
+
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
 
@@ -19,4 +21,7 @@ class AuthEmailThrottle(SimpleRateThrottle):
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+        # A digest: the key stays short whatever the client sends (the body's limits still
+        # apply), and cache backends cap key lengths.
+        ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

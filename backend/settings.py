@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "api.middleware.VaryOnAuthorizationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # API bodies over the size limit refused before anything reads them, in the reader's
+    # language; chunked bodies read within the same limit.
+    "api.middleware.ApiRequestMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,8 +101,20 @@ if IS_POSTGRES:
     # cursors bind on the client and never prepare, whatever this number.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 else:
-    # SQLite: wait for a writer instead of failing at once under concurrent requests.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite: writers wait for each other instead of failing. A deferred transaction (SQLite's
+    # default) reads first and asks for the write lock only at its first write, when waiting
+    # can no longer help: SQLite fails it at once with "database is locked" if another writer
+    # committed since it read. IMMEDIATE takes the write lock when the transaction begins, so
+    # the busy timeout applies and concurrent writers queue; with ATOMIC_REQUESTS this
+    # serializes requests on the embedded default, which serves one city's demo. WAL lets
+    # readers outside a transaction (management commands, tasks) go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -210,6 +225,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- API ------------------------------------------------------------------------------------
+# The largest request body, in bytes (API JSON bodies and admin forms alike): past it, 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 2_621_440)
+# The API takes no cookie sessions; a CSRF failure (the admin's forms) under /api/ still
+# answers in the error shape.
+CSRF_FAILURE_VIEW = "api.errors.csrf_failure"
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 20)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 100)
 
@@ -223,6 +243,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON bodies only, held to the limits of api/parsers.py; other media types get 415.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.FastJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_RATES": {

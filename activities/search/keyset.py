@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import math
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -19,7 +20,9 @@ from activities.search.conditions import TYPOS_RELEVANCE, WORDS_RELEVANCE
 from activities.search.geo_sql import distance_sql, knn_sql
 from activities.search.sql import db_datetime, is_postgres
 from backend.errors import ValidationFailed
-from backend.validation import validation_failed
+
+# The range of the ids a cursor may carry (64-bit keys): larger numbers are not ours.
+_MAX_ID = 2**63 - 1
 
 ASC, DESC = "ASC", "DESC"
 
@@ -33,19 +36,28 @@ class SortKey:
 
     def decode(self, value):
         """A cursor's value for this key, checked: a tampered cursor is a 400, not a 500."""
+        if isinstance(value, bool):
+            raise invalid_cursor()
         if self.kind is datetime.datetime and isinstance(value, str):
-            moment = parse_datetime(value.replace(" ", "T"))
-            if moment is not None:
-                return db_datetime(moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC))
-        elif self.kind is int and isinstance(value, int) and not isinstance(value, bool):
+            try:
+                moment = parse_datetime(value.replace(" ", "T"))
+                if moment is not None:
+                    aware = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+                    return db_datetime(aware)
+            except (ValueError, OverflowError):
+                pass
+        elif self.kind is int and isinstance(value, int) and abs(value) <= _MAX_ID:
             return value
-        elif self.kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        elif self.kind is float and isinstance(value, int | float) and math.isfinite(value):
             return float(value)
         raise invalid_cursor()
 
 
 def invalid_cursor() -> ValidationFailed:
-    return validation_failed({"cursor": [_("Invalid cursor.")]})
+    """A page cursor the server did not make (tampered, truncated, from another ordering):
+    the same 400 on every paginated list, the searches' and the others' (api.pagination)."""
+    message = _("Invalid cursor: follow the next link of the previous page.")
+    return ValidationFailed(message, code="invalid_cursor", fields={"cursor": [message]})
 
 
 def decode_after(keys: list[SortKey], after: list) -> list:

@@ -31,6 +31,14 @@ def given(**values: Any) -> dict[str, Any]:
 
 
 def assign(instance: models.Model, values: dict[str, Any]) -> None:
+    """Set the given fields on the row as it stands now. A saved row is read again and locked
+    until the transaction ends (PostgreSQL; SQLite's writers already take turns), so that two
+    concurrent edits of different fields apply one after the other, rather than the second
+    writing back the first's fields from its stale copy. Call it inside the update's
+    transaction, before any other change to the instance."""
+    if instance.pk is not None:
+        locked = type(instance)._default_manager.select_for_update()
+        instance.refresh_from_db(from_queryset=locked)
     for name, value in values.items():
         setattr(instance, name, value)
 
