@@ -12,6 +12,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import User
 from accounts.services import user_change_password, user_logout, user_register, user_update
+from api import serializers as api_serializers
 from api.throttling import AuthEmailThrottle, AuthIPThrottle
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -34,7 +35,7 @@ class RegisterApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthIPThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(
             write_only=True, max_length=128, style={"input_type": "password"}
@@ -117,7 +118,7 @@ class LogoutApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         refresh = serializers.CharField()
 
     @extend_schema(
@@ -137,7 +138,8 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class UpdateSerializer(serializers.Serializer):
+    class UpdateSerializer(api_serializers.InputSerializer):
+        output_serializer = UserSerializer
         display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
         preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
 
@@ -162,7 +164,7 @@ class PasswordChangeApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [AuthIPThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         current_password = serializers.CharField(max_length=128)
         new_password = serializers.CharField(max_length=128)
 

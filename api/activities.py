@@ -25,7 +25,7 @@ from activities.models import (
 from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
-from api.serializers import MaskListField
+from api.serializers import InputSerializer, MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -63,7 +63,9 @@ class ScheduleSerializer(serializers.ModelSerializer):
         return schedule_describe(schedule)
 
 
-class ScheduleInputSerializer(serializers.Serializer):
+class ScheduleInputSerializer(InputSerializer):
+    output_serializer = ScheduleSerializer
+
     rrule = serializers.CharField(
         max_length=300,
         required=False,
@@ -111,7 +113,10 @@ class ActivityDetailSerializer(ActivitySerializer):
         fields = [*ActivitySerializer.Meta.fields, "schedules"]
 
 
-class ActivityInputSerializer(serializers.Serializer):
+class ActivityInputSerializer(InputSerializer):
+    output_serializer = ActivityDetailSerializer
+    create_only = ("organization",)
+
     organization = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organization.objects.all()
     )
@@ -168,7 +173,15 @@ class ActivityInputSerializer(serializers.Serializer):
         return fields
 
 
-class OccurrenceInputSerializer(serializers.Serializer):
+class SubmitInputSerializer(InputSerializer):
+    """Submitting takes no field: the status moves through the workflow, never by value."""
+
+    output_serializer = ActivityDetailSerializer
+
+
+class OccurrenceInputSerializer(InputSerializer):
+    output_serializer = OccurrenceSerializer
+
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=choices.OccurrenceStatus.choices, required=False)
@@ -234,6 +247,7 @@ class ActivityDetailApi(APIView):
 )
 class ActivitySubmitApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
+        SubmitInputSerializer(data=request.data).is_valid(raise_exception=True)
         services.activity_submit(activity=_activity_for_write(pk), by=request.user)
         return Response(ActivityDetailSerializer(_activity_for_read(request, pk)).data)
 
