@@ -92,11 +92,15 @@ def schedule_update(
 
 @transaction.atomic
 def schedule_delete(*, schedule: Schedule, by: User) -> None:
+    """Delete the schedule and its future sessions. The activity's timing (next start, weekly
+    slots) follows, so an activity left without upcoming sessions leaves the search, and the
+    listeners (the matcher) hear of it."""
     activity = schedule.activity
     require_editor(activity.organization, by)
     require_not_archived(activity)
     schedule.occurrences.filter(start__gte=django_timezone.now()).delete()
     schedule.delete()
+    occurrences_materialize(activity=activity)
     if activity.status == choices.ActivityStatus.PUBLISHED:
         send_after_commit(signals.activity_changed, activity=activity)
 
@@ -138,6 +142,7 @@ def _check_recurrence(schedule: Schedule) -> None:
     """Normalize the rule and refuse what `recurrence` refuses, on the field at fault."""
     try:
         recurrence.validate_timezone(schedule.timezone)
+        recurrence.validate_start(schedule.valid_from, today=django_timezone.localdate())
         if schedule.rrule:
             schedule.rrule = recurrence.normalize_rrule(
                 schedule.rrule, dtstart=schedule.valid_from, timezone=schedule.timezone
