@@ -29,6 +29,9 @@ from api.serializers import InputSerializer, MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
 
+# Seats per session, the same bound on every database (SQLite would store any integer).
+MAX_CAPACITY = 100_000
+
 
 class OccurrenceSerializer(serializers.ModelSerializer):
     activity = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -163,7 +166,9 @@ class ActivityInputSerializer(InputSerializer):
     registration_url = serializers.URLField(required=False, allow_blank=True)
     registration_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     registration_email = serializers.EmailField(required=False, allow_blank=True)
-    capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, required=False, allow_null=True
+    )
     intensity = serializers.ChoiceField(choices=choices.Intensity.choices, required=False)
     group_size = serializers.ChoiceField(choices=choices.GroupSize.choices, required=False)
 
@@ -185,7 +190,9 @@ class OccurrenceInputSerializer(InputSerializer):
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=choices.OccurrenceStatus.choices, required=False)
-    capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, required=False, allow_null=True
+    )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
