@@ -169,6 +169,8 @@ def _check_move(occurrence: Occurrence, *, now: datetime.datetime, started_again
             code="session_in_past",
             fields={"start": [_("Choose a start in the future.")]},
         )
+    # Two sessions moved at once onto one time: the second waits for the first, then sees it.
+    Activity.objects.select_for_update().only("pk").get(pk=occurrence.activity_id)
     overlapping = (
         Occurrence.objects.filter(
             activity_id=occurrence.activity_id, start__lt=occurrence.end, end__gt=occurrence.start
