@@ -152,3 +152,17 @@ def _check_recurrence(schedule: Schedule) -> None:
         schedule_sessions(schedule, window_start=now, window_end=now)
     except recurrence.RecurrenceError as error:
         raise validation_failed({error.field: [recurrence_error_message(error)]}) from error
+    if schedule.valid_to is not None and not _sessions_within_validity(schedule):
+        field = "rrule" if schedule.rrule else "dates"
+        raise validation_failed(
+            {field: [_("This schedule has no session between its start and its end of validity.")]}
+        )
+
+
+def _sessions_within_validity(schedule: Schedule) -> bool:
+    """Whether a schedule with an end of validity has any session at all (a rule such as
+    the 30th of the month, valid for February only, has none). At most five years of days."""
+    margin = datetime.timedelta(days=2)  # wider than any UTC offset
+    start = datetime.datetime.combine(schedule.valid_from - margin, datetime.time(), datetime.UTC)
+    end = datetime.datetime.combine(schedule.valid_to + margin, datetime.time(), datetime.UTC)
+    return bool(schedule_sessions(schedule, window_start=start, window_end=end))

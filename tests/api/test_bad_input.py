@@ -27,6 +27,8 @@ REGISTER = {"email": "new@example.org", "password": "un mot de passe solide"}
 PLACE = {"organization": "{org}", "name": "Salle", "lat": 47.2, "lng": -1.55}
 SCHEDULE = {"rrule": "FREQ=WEEKLY", "start_time": "14:00", "end_time": "16:00"}
 SCHEDULE["valid_from"] = TODAY.isoformat()
+# February of next year, which has no 30th.
+FEBRUARY = {"valid_from": f"{TODAY.year + 1}-02-01", "valid_to": f"{TODAY.year + 1}-02-20"}
 RLO, ZWSP, NUL = "\u202e", "\u200b", "\x00"
 
 
@@ -166,6 +168,8 @@ CASES = [
          {**SCHEDULE, "valid_from": "9999-12-31"}, field="valid_from"),
     case("schedule-valid-from-ancient", "patch", "schedules/{schedule}/",
          {"valid_from": "0001-01-01"}, field="valid_from"),
+    case("schedule-never-in-validity", "post", "activities/{activity}/schedules/",
+         {**SCHEDULE, "rrule": "FREQ=MONTHLY;BYMONTHDAY=30", **FEBRUARY}, field="rrule"),
     case("schedule-ends-before-start", "post", "activities/{activity}/schedules/",
          {**SCHEDULE, "valid_to": "2000-01-01"}, field="valid_to"),
     case("schedule-description", "post", "activities/{activity}/schedules/",
