@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from backend.errors import NotAuthenticated, ValidationFailed
+from backend.text import require_plain_text
 from backend.validation import full_clean
 
 
@@ -26,6 +27,7 @@ def _validate_password(password: str, *, user: User, field: str) -> None:
 def user_register(
     *, email: str, password: str, display_name: str = "", preferred_language: str = "fr"
 ) -> User:
+    require_plain_text(email=email, display_name=display_name)
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed(
@@ -45,6 +47,7 @@ def user_register(
 def user_update(
     *, user: User, display_name: str | None = None, preferred_language: str | None = None
 ) -> User:
+    require_plain_text(display_name=display_name)
     if display_name is not None:
         user.display_name = display_name
     if preferred_language is not None:

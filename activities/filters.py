@@ -78,7 +78,16 @@ def _fields() -> dict[str, tuple[forms.Field, bool]]:
         "part_of_day": (multi(choices=choices.PartOfDay.choices, required=False), True),
         "starts_after": (DateTimeParameter(required=False), False),
         "starts_before": (DateTimeParameter(required=False), False),
-        "free": (forms.NullBooleanField(required=False), False),
+        # "true" or "false" only: a NullBooleanField would read "maybe" as "not asked".
+        "free": (
+            forms.TypedChoiceField(
+                choices=_pairs(("true", "false")),
+                coerce=lambda value: value == "true",
+                empty_value=None,
+                required=False,
+            ),
+            False,
+        ),
         "wheelchair": (
             forms.ChoiceField(choices=_pairs(("partial", "full")), required=False),
             False,

@@ -25,6 +25,7 @@ from dateutil import rrule as du
 __all__ = [
     "ALLOWED_FREQS",
     "ALLOWED_PARTS",
+    "EARLIEST_START",
     "MAX_COUNT",
     "MAX_INTERVAL",
     "MAX_ONE_OFF_DATES",
@@ -35,6 +36,7 @@ __all__ = [
     "describe",
     "expand",
     "normalize_rrule",
+    "validate_start",
     "validate_timezone",
 ]
 
@@ -42,6 +44,12 @@ MAX_COUNT = 730
 MAX_SPAN_DAYS = 366 * 5
 MAX_INTERVAL = 52
 MAX_ONE_OFF_DATES = 366
+# The earliest first day of a schedule: anything before is a typing error, not a club's
+# founding date. The latest is at most MAX_SPAN_DAYS ahead (`validate_start`).
+EARLIEST_START = datetime.date(1900, 1, 1)
+# Whatever the caller's today: the last start from which a whole series (MAX_SPAN_DAYS, and
+# the day around a window) still fits in the calendar, so no computation overflows.
+_LATEST_POSSIBLE_START = datetime.date.max - datetime.timedelta(days=MAX_SPAN_DAYS + 7)
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY")
 ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST")
 
@@ -162,6 +170,20 @@ def validate_timezone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def validate_start(dtstart: datetime.date, *, today: datetime.date | None = None) -> None:
+    """Refuse a first day before EARLIEST_START or, given `today`, more than MAX_SPAN_DAYS
+    after it (nothing of such a schedule could be shown for years)."""
+    latest = _LATEST_POSSIBLE_START
+    if today is not None:
+        latest = min(latest, today + datetime.timedelta(days=MAX_SPAN_DAYS))
+    if not EARLIEST_START <= dtstart <= latest:
+        raise RecurrenceError(
+            gettext_noop("The start of validity must be between %(earliest)s and %(latest)s."),
+            field="valid_from",
+            params={"earliest": EARLIEST_START.isoformat(), "latest": latest.isoformat()},
+        )
+
+
 def normalize_rrule(rrule: str, *, dtstart: datetime.date, timezone: str | None = None) -> str:
     """Validate an RFC 5545 RRULE value and return it normalised.
 
@@ -174,6 +196,7 @@ def normalize_rrule(rrule: str, *, dtstart: datetime.date, timezone: str | None 
 
 
 def _parse_rrule(rrule: str, *, dtstart: datetime.date, zone: ZoneInfo | None) -> _Rule:
+    validate_start(dtstart)
     raw_parts = _split_parts(rrule)
     freq = _parse_freq(raw_parts)
     interval = _parse_bounded_int(raw_parts.get("INTERVAL"), "INTERVAL", 1, MAX_INTERVAL)
@@ -197,6 +220,7 @@ def _parse_rrule(rrule: str, *, dtstart: datetime.date, zone: ZoneInfo | None) -
         wkst=wkst,
     )
     _check_until_span(rule, dtstart=dtstart, zone=zone)
+    _check_count_span(rule, dtstart=dtstart)
     _check_has_occurrence(rule, dtstart=dtstart, zone=zone)
     return rule
 
@@ -210,7 +234,13 @@ def _split_parts(rrule: str) -> dict[str, str]:
     if len(text) > _MAX_RRULE_LENGTH:
         raise RecurrenceError(gettext_noop("The recurrence rule is too long."))
     parts: dict[str, str] = {}
-    for chunk in text.rstrip(";").split(";"):
+    # One closing semicolon is a common habit and harmless; an empty part anywhere else
+    # ("FREQ=WEEKLY;;") is a malformed rule.
+    for chunk in text.removesuffix(";").split(";"):
+        if not chunk.strip():
+            raise RecurrenceError(
+                gettext_noop("The rule has an empty part (two semicolons in a row?).")
+            )
         name, equals, value = (piece.strip() for piece in chunk.partition("="))
         if not equals or not name or not value:
             raise RecurrenceError(
@@ -393,6 +423,29 @@ def _check_until_span(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo | N
         )
 
 
+def _check_count_span(rule: _Rule, *, dtstart: datetime.date) -> None:
+    """COUNT is bounded like UNTIL: its last occurrence at most MAX_SPAN_DAYS after the start
+    (COUNT=730 every 52 weeks would reach 700 years ahead)."""
+    if rule.count is None:
+        return
+    last_day = dtstart + datetime.timedelta(days=MAX_SPAN_DAYS)
+    series = _dateutil_rule(
+        rule,
+        first=datetime.datetime.combine(dtstart, datetime.time.min),
+        series_start=dtstart,
+        until=None,
+        count=rule.count,
+    )
+    # At most COUNT (730) steps, and fewer: the walk stops at the first day past the span.
+    if any(moment.date() > last_day for moment in series):
+        raise RecurrenceError(
+            gettext_noop(
+                "COUNT=%(count)d goes on more than %(days)d days after the start of the series."
+            ),
+            params={"count": rule.count, "days": MAX_SPAN_DAYS},
+        )
+
+
 def _check_has_occurrence(rule: _Rule, *, dtstart: datetime.date, zone: ZoneInfo | None) -> None:
     # Checked day by day over the longest span a series may have: enough to catch rules such as
     # BYMONTHDAY=31 in February only, without iterating towards year 9999.
@@ -529,6 +582,7 @@ def _check_inputs(
     dates: set[datetime.date],
     valid_to: datetime.date | None,
 ) -> None:
+    validate_start(dtstart)
     if end_time <= start_time:
         raise RecurrenceError(
             gettext_noop("The end time must be after the start time."), field="end_time"

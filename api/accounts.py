@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import User
 from accounts.services import user_change_password, user_logout, user_register, user_update
+from api import serializers as api_serializers
 from api.throttling import AuthEmailThrottle, AuthIPThrottle
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -40,7 +41,7 @@ class RegisterApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthIPThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         password = serializers.CharField(
             write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
@@ -135,7 +136,7 @@ class LogoutApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         refresh = serializers.CharField()
 
     @extend_schema(
@@ -155,7 +156,8 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class UpdateSerializer(serializers.Serializer):
+    class UpdateSerializer(api_serializers.InputSerializer):
+        output_serializer = UserSerializer
         display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
         preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
 
@@ -180,7 +182,7 @@ class PasswordChangeApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [AuthIPThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(api_serializers.InputSerializer):
         current_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH)
         new_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH)
 

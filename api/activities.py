@@ -25,9 +25,12 @@ from activities.models import (
 from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
-from api.serializers import MaskListField
+from api.serializers import InputSerializer, MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
+
+# Seats per session, the same bound on every database (SQLite would store any integer).
+MAX_CAPACITY = 100_000
 
 
 class OccurrenceSerializer(serializers.ModelSerializer):
@@ -63,7 +66,9 @@ class ScheduleSerializer(serializers.ModelSerializer):
         return schedule_describe(schedule)
 
 
-class ScheduleInputSerializer(serializers.Serializer):
+class ScheduleInputSerializer(InputSerializer):
+    output_serializer = ScheduleSerializer
+
     rrule = serializers.CharField(
         max_length=300,
         required=False,
@@ -111,7 +116,10 @@ class ActivityDetailSerializer(ActivitySerializer):
         fields = [*ActivitySerializer.Meta.fields, "schedules"]
 
 
-class ActivityInputSerializer(serializers.Serializer):
+class ActivityInputSerializer(InputSerializer):
+    output_serializer = ActivityDetailSerializer
+    create_only = ("organization",)
+
     organization = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organization.objects.all()
     )
@@ -158,7 +166,9 @@ class ActivityInputSerializer(serializers.Serializer):
     registration_url = serializers.URLField(required=False, allow_blank=True)
     registration_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     registration_email = serializers.EmailField(required=False, allow_blank=True)
-    capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, required=False, allow_null=True
+    )
     intensity = serializers.ChoiceField(choices=choices.Intensity.choices, required=False)
     group_size = serializers.ChoiceField(choices=choices.GroupSize.choices, required=False)
 
@@ -168,11 +178,21 @@ class ActivityInputSerializer(serializers.Serializer):
         return fields
 
 
-class OccurrenceInputSerializer(serializers.Serializer):
+class SubmitInputSerializer(InputSerializer):
+    """Submitting takes no field: the status moves through the workflow, never by value."""
+
+    output_serializer = ActivityDetailSerializer
+
+
+class OccurrenceInputSerializer(InputSerializer):
+    output_serializer = OccurrenceSerializer
+
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     status = serializers.ChoiceField(choices=choices.OccurrenceStatus.choices, required=False)
-    capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, required=False, allow_null=True
+    )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
@@ -234,6 +254,7 @@ class ActivityDetailApi(APIView):
 )
 class ActivitySubmitApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
+        SubmitInputSerializer(data=request.data).is_valid(raise_exception=True)
         services.activity_submit(activity=_activity_for_write(pk), by=request.user)
         return Response(ActivityDetailSerializer(_activity_for_read(request, pk)).data)
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from activities import choices, selectors, services
 from api.activities import ActivityDetailSerializer, ActivityInputSerializer, ActivitySerializer
+from api.serializers import query_choice
 
 BACK_OFFICE_PARAMETERS = [
     OpenApiParameter("organization", description="Organization slug."),
@@ -36,7 +37,7 @@ class MyActivityListApi(generics.ListAPIView):
         params = self.request.query_params
         if organization := params.get("organization"):
             activities = activities.filter(organization__slug=organization)
-        if activity_status := params.get("status"):
+        if activity_status := query_choice(params, "status", choices.ActivityStatus.values):
             activities = activities.filter(status=activity_status)
         return activities
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from activities import choices, selectors, services
 from activities.models import Category, Membership, Organization, Place, Territory
 from api.permissions import IsOrganizationEditor
+from api.serializers import InputSerializer, ModelInputSerializer, query_choice
 
 # --- categories -----------------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ class TerritoryListApi(generics.ListAPIView):
     def get_queryset(self):
         territories = selectors.territory_list().select_related("parent")
         params = self.request.query_params
-        if kind := params.get("kind"):
+        if kind := query_choice(params, "kind", choices.TerritoryKind.values):
             territories = territories.filter(kind=kind)
         if q := params.get("q"):
             territories = territories.filter(name__icontains=q)
@@ -121,7 +122,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug", "verified", "created_at", "updated_at"]
 
 
-class OrganizationInputSerializer(serializers.ModelSerializer):
+class OrganizationInputSerializer(ModelInputSerializer):
+    output_serializer = OrganizationSerializer
+
     class Meta:
         model = Organization
         fields = ["name", "kind", "description", "email", "phone", "website", "rna", "siren"]
@@ -148,7 +151,7 @@ class OrganizationListApi(generics.ListCreateAPIView):
     def get_queryset(self):
         organizations = selectors.organization_list()
         params = self.request.query_params
-        if kind := params.get("kind"):
+        if kind := query_choice(params, "kind", choices.OrganizationKind.values):
             organizations = organizations.filter(kind=kind)
         if params.get("mine") in ("1", "true") and self.request.user.is_authenticated:
             organizations = organizations.filter(memberships__user=self.request.user)
@@ -193,8 +196,10 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "display_name", "role", "created_at"]
 
 
-class MembershipInputSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+class MembershipInputSerializer(InputSerializer):
+    output_serializer = MembershipSerializer
+
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(
         choices=choices.MembershipRole.choices, default=choices.MembershipRole.EDITOR
     )
@@ -273,7 +278,10 @@ class PlaceSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class PlaceInputSerializer(serializers.Serializer):
+class PlaceInputSerializer(InputSerializer):
+    output_serializer = PlaceSerializer
+    create_only = ("organization",)
+
     organization = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Organization.objects.all(),

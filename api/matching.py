@@ -20,7 +20,7 @@ from api.cards import (
     activity_card,
     render_datetime,
 )
-from api.serializers import MaskListField
+from api.serializers import InputSerializer, MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
 from matching.models import ResidentProfile
@@ -44,7 +44,7 @@ class SlotsField(serializers.ListField):
         return sum(1 << SLOTS.index(slot) for slot in set(super().to_internal_value(data)))
 
 
-class PointSerializer(serializers.Serializer):
+class PointSerializer(InputSerializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
 
@@ -84,7 +84,9 @@ class ProfileSerializer(serializers.ModelSerializer):
         return {"lat": profile.home_lat, "lng": profile.home_lng}
 
 
-class ProfileInputSerializer(serializers.Serializer):
+class ProfileInputSerializer(InputSerializer):
+    output_serializer = ProfileSerializer
+
     home = PointSerializer(
         required=False, allow_null=True, help_text="Coarsened before it is stored."
     )
@@ -244,7 +246,7 @@ class RecommendationRefreshApi(APIView):
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
-class FeedbackInputSerializer(serializers.Serializer):
+class FeedbackInputSerializer(InputSerializer):
     activity = serializers.IntegerField()
     signal = serializers.ChoiceField(choices=FeedbackSignal.choices)
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)

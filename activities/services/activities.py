@@ -22,8 +22,8 @@ from activities.services.common import (
 from activities.services.occurrences import occurrences_materialize
 from activities.services.places import copy_location
 from activities.services.publication import activity_transition, transition_allowed
-from activities.text import refuse_markup
 from backend.errors import Conflict, PermissionDenied, ValidationFailed
+from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
 
 Status = choices.ActivityStatus
@@ -231,7 +231,13 @@ def activity_validate(*, activity: Activity) -> None:
     """Raise `ValidationFailed` for what the services refuse in the activity's own fields as
     they stand (plain text, the model's rules), without saving it: for a form that edits
     activities outside these services (the Django admin) to show on its fields."""
-    refuse_markup(title=activity.title, summary=activity.summary, description=activity.description)
+    require_plain_text(
+        multiline=("description",),
+        title=activity.title,
+        summary=activity.summary,
+        description=activity.description,
+        registration_phone=activity.registration_phone,
+    )
     full_clean(activity)
 
 

@@ -19,8 +19,8 @@ from activities.services.common import (
     require_not_archived,
     send_after_commit,
 )
-from activities.text import refuse_markup
-from backend.errors import Conflict
+from backend.errors import Conflict, ValidationFailed
+from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
 
 
@@ -125,15 +125,31 @@ def occurrence_update(
     capacity: int | Unchanged | None = UNCHANGED,
     note: str | Unchanged = UNCHANGED,
 ) -> Occurrence:
-    """Edit or cancel one session without touching its series."""
+    """Edit or cancel one session without touching its series.
+
+    Only a real change marks the session as edited on its own (it then keeps its edits when
+    the series changes): an empty or same-value edit leaves it following its series. A session
+    is not moved into the past, nor onto the time of another session of the activity."""
     require_editor(occurrence.activity.organization, by)
     require_not_archived(occurrence.activity)
-    if occurrence.end <= timezone.now():
+    now = timezone.now()
+    if occurrence.end <= now:
         raise Conflict(_("A session that is over cannot be edited."))
-    refuse_markup(note=note)
-    assign(occurrence, given(start=start, end=end, status=status, capacity=capacity, note=note))
+    require_plain_text(multiline=("note",), note=note)
+    changes = {
+        name: value
+        for name, value in given(
+            start=start, end=end, status=status, capacity=capacity, note=note
+        ).items()
+        if value != getattr(occurrence, name)
+    }
+    if not changes:
+        return occurrence
+    assign(occurrence, changes)
     if occurrence.end <= occurrence.start:
         raise validation_failed({"end": [_("The end must be after the start.")]})
+    if "start" in changes or "end" in changes:
+        _check_move(occurrence, now=now, started_again="start" in changes)
     occurrence.is_modified = True
     full_clean(occurrence)
     occurrence.save()
@@ -141,6 +157,33 @@ def occurrence_update(
     if occurrence.activity.status == choices.ActivityStatus.PUBLISHED:
         send_after_commit(signals.occurrence_changed, occurrence=occurrence)
     return occurrence
+
+
+def _check_move(occurrence: Occurrence, *, now: datetime.datetime, started_again: bool) -> None:
+    """A session given a new start starts in the future (a past one could never be edited
+    back); a session given new times does not overlap another session of the activity that
+    still takes place."""
+    if started_again and occurrence.start < now:
+        raise ValidationFailed(
+            _("A session cannot be moved into the past."),
+            code="session_in_past",
+            fields={"start": [_("Choose a start in the future.")]},
+        )
+    # Two sessions moved at once onto one time: the second waits for the first, then sees it.
+    Activity.objects.select_for_update().only("pk").get(pk=occurrence.activity_id)
+    overlapping = (
+        Occurrence.objects.filter(
+            activity_id=occurrence.activity_id, start__lt=occurrence.end, end__gt=occurrence.start
+        )
+        .exclude(pk=occurrence.pk)
+        .exclude(status=choices.OccurrenceStatus.CANCELLED)
+    )
+    if overlapping.exists():
+        raise ValidationFailed(
+            _("Another session of this activity already takes place at this time."),
+            code="session_overlap",
+            fields={"start": [_("Another session of this activity takes place at this time.")]},
+        )
 
 
 def occurrence_cancel(*, occurrence: Occurrence, by: User, note: str = "") -> Occurrence:

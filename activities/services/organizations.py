@@ -15,8 +15,8 @@ from activities.services.common import (
     require_editor,
     require_owner,
 )
-from activities.text import refuse_markup
 from backend.errors import Conflict, ValidationFailed
+from backend.text import require_plain_text
 from backend.validation import full_clean
 
 
@@ -43,7 +43,7 @@ def organization_create(
     siren: str = "",
 ) -> Organization:
     """Create an organization; its creator becomes its owner. Never verified at creation."""
-    refuse_markup(name=name, description=description)
+    require_plain_text(multiline=("description",), name=name, description=description, phone=phone)
     organization = Organization(
         name=name,
         kind=kind,
@@ -76,7 +76,7 @@ def organization_update(
     siren: str | Unchanged = UNCHANGED,
 ) -> Organization:
     require_editor(organization, by)
-    refuse_markup(name=name, description=description)
+    require_plain_text(multiline=("description",), name=name, description=description, phone=phone)
     assign(
         organization,
         given(

@@ -16,8 +16,8 @@ from activities.services.common import (
     send_after_commit,
 )
 from activities.territories import territory_for_point
-from activities.text import refuse_markup
 from backend.errors import Conflict
+from backend.text import require_plain_text
 from backend.validation import full_clean
 
 
@@ -131,7 +131,8 @@ def place_validate(*, place: Place) -> None:
     """Raise `ValidationFailed` for what the services refuse in the place as it stands
     (plain text, the model's rules), without saving it: for a form that edits places outside
     these services (the Django admin) to show on its fields."""
-    refuse_markup(
+    require_plain_text(
+        multiline=("transport_access",),
         name=place.name,
         address=place.address,
         city=place.city,

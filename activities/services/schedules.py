@@ -92,11 +92,15 @@ def schedule_update(
 
 @transaction.atomic
 def schedule_delete(*, schedule: Schedule, by: User) -> None:
+    """Delete the schedule and its future sessions. The activity's timing (next start, weekly
+    slots) follows, so an activity left without upcoming sessions leaves the search, and the
+    listeners (the matcher) hear of it."""
     activity = schedule.activity
     require_editor(activity.organization, by)
     require_not_archived(activity)
     schedule.occurrences.filter(start__gte=django_timezone.now()).delete()
     schedule.delete()
+    occurrences_materialize(activity=activity)
     if activity.status == choices.ActivityStatus.PUBLISHED:
         send_after_commit(signals.activity_changed, activity=activity)
 
@@ -138,6 +142,7 @@ def _check_recurrence(schedule: Schedule) -> None:
     """Normalize the rule and refuse what `recurrence` refuses, on the field at fault."""
     try:
         recurrence.validate_timezone(schedule.timezone)
+        recurrence.validate_start(schedule.valid_from, today=django_timezone.localdate())
         if schedule.rrule:
             schedule.rrule = recurrence.normalize_rrule(
                 schedule.rrule, dtstart=schedule.valid_from, timezone=schedule.timezone
@@ -147,3 +152,17 @@ def _check_recurrence(schedule: Schedule) -> None:
         schedule_sessions(schedule, window_start=now, window_end=now)
     except recurrence.RecurrenceError as error:
         raise validation_failed({error.field: [recurrence_error_message(error)]}) from error
+    if schedule.valid_to is not None and not _sessions_within_validity(schedule):
+        field = "rrule" if schedule.rrule else "dates"
+        raise validation_failed(
+            {field: [_("This schedule has no session between its start and its end of validity.")]}
+        )
+
+
+def _sessions_within_validity(schedule: Schedule) -> bool:
+    """Whether a schedule with an end of validity has any session at all (a rule such as
+    the 30th of the month, valid for February only, has none). At most five years of days."""
+    margin = datetime.timedelta(days=2)  # wider than any UTC offset
+    start = datetime.datetime.combine(schedule.valid_from - margin, datetime.time(), datetime.UTC)
+    end = datetime.datetime.combine(schedule.valid_to + margin, datetime.time(), datetime.UTC)
+    return bool(schedule_sessions(schedule, window_start=start, window_end=end))

@@ -26,6 +26,7 @@ from activities.recurrence import (
     describe,
     expand,
     normalize_rrule,
+    validate_start,
     validate_timezone,
 )
 
@@ -196,7 +197,10 @@ def cases(
     until_day = until_utc = count = None
     limit = draw(st.sampled_from(("none", "count", "until_day", "until_utc")))
     if limit == "count":
-        count = draw(st.integers(1, 60))
+        # COUNT is bounded like UNTIL: its last occurrence within MAX_SPAN_DAYS of the start.
+        span_end = datetime.combine(dtstart + timedelta(days=MAX_SPAN_DAYS), time.max)
+        within_span = itertools.islice(unbounded.between(first, span_end, inc=True), 60)
+        count = draw(st.integers(1, max(1, len(list(within_span)))))
         parts.append(("COUNT", str(count)))
         oracle_parts.append(("COUNT", str(count)))
     elif limit == "until_day":
@@ -513,7 +517,12 @@ def test_last_friday_rule_gives_the_last_friday_of_each_month(
 def test_count_counts_from_dtstart_before_exdates(
     dtstart: date, count: int, parts: list[tuple[str, str]]
 ) -> None:
-    rule = ";".join(f"{name}={value}" for name, value in parts) + f";COUNT={count}"
+    unbounded = ";".join(f"{name}={value}" for name, value in parts)
+    first = datetime.combine(dtstart, time(10, 0))
+    span_end = datetime.combine(dtstart + timedelta(days=MAX_SPAN_DAYS), time.max)
+    # COUNT is bounded like UNTIL: at most the occurrences within MAX_SPAN_DAYS of the start.
+    count = min(count, len(rrulestr(unbounded, dtstart=first).between(first, span_end, inc=True)))
+    rule = f"{unbounded};COUNT={count}"
     arguments = {
         "rrule": rule,
         "dtstart": dtstart,
@@ -521,9 +530,9 @@ def test_count_counts_from_dtstart_before_exdates(
         "end_time": time(11, 0),
         "timezone": "UTC",
         "window_start": datetime.combine(dtstart, time(0), tzinfo=UTC),
-        # COUNT is at most 40 and the sparsest rule (a fifth weekday every 4 months) has one at
-        # least every 3 years.
-        "window_end": datetime.combine(dtstart + timedelta(days=366 * 150), time(0), tzinfo=UTC),
+        "window_end": datetime.combine(
+            dtstart + timedelta(days=MAX_SPAN_DAYS + 1), time(0), tzinfo=UTC
+        ),
     }
     everything = expand(**arguments)
     assert len(everything) == count
@@ -763,6 +772,7 @@ START = date(2026, 1, 1)
         ("FREQ=DAILY;UNTIL=20270630", "FREQ=DAILY;UNTIL=20270630"),
         (f"FREQ=DAILY;COUNT={MAX_COUNT}", f"FREQ=DAILY;COUNT={MAX_COUNT}"),
         (f"FREQ=DAILY;INTERVAL={MAX_INTERVAL}", f"FREQ=DAILY;INTERVAL={MAX_INTERVAL}"),
+        ("FREQ=WEEKLY;", "FREQ=WEEKLY"),
     ],
 )
 def test_normalize_rrule(rule: str, expected: str) -> None:
@@ -774,6 +784,37 @@ def test_until_may_be_exactly_the_longest_span() -> None:
     assert normalize_rrule(f"FREQ=DAILY;UNTIL={last:%Y%m%d}", dtstart=START)
     with pytest.raises(RecurrenceError):
         normalize_rrule(f"FREQ=DAILY;UNTIL={last + timedelta(days=1):%Y%m%d}", dtstart=START)
+
+
+def test_count_may_reach_exactly_the_longest_span() -> None:
+    # Every 30 days, the 62nd session falls on day 61 * 30 = 1830, the longest span.
+    assert MAX_SPAN_DAYS == 61 * 30
+    assert normalize_rrule("FREQ=DAILY;INTERVAL=30;COUNT=62", dtstart=START)
+    with pytest.raises(RecurrenceError) as refused:
+        normalize_rrule("FREQ=DAILY;INTERVAL=30;COUNT=63", dtstart=START)
+    assert refused.value.field == "rrule"
+    assert refused.value.params == {"count": 63, "days": MAX_SPAN_DAYS}
+
+
+@pytest.mark.parametrize("dtstart", [date(1, 1, 1), date(1899, 12, 31), date(9999, 12, 31)])
+def test_a_start_outside_the_calendar_is_refused_on_valid_from(dtstart: date) -> None:
+    for check in (
+        lambda: normalize_rrule("FREQ=WEEKLY", dtstart=dtstart),
+        lambda: expand(**valid_expand_arguments(dtstart=dtstart)),
+        lambda: expand(**valid_expand_arguments(rrule=None, dates=[dtstart], dtstart=dtstart)),
+    ):
+        with pytest.raises(RecurrenceError) as refused:
+            check()
+        assert refused.value.field == "valid_from"
+
+
+def test_a_start_more_than_the_longest_span_ahead_is_refused() -> None:
+    today = date(2026, 12, 7)
+    validate_start(today + timedelta(days=MAX_SPAN_DAYS), today=today)
+    validate_start(date(1990, 9, 1), today=today)
+    with pytest.raises(RecurrenceError) as refused:
+        validate_start(today + timedelta(days=MAX_SPAN_DAYS + 1), today=today)
+    assert refused.value.field == "valid_from"
 
 
 def test_utc_until_is_checked_exactly_once_the_time_zone_is_known() -> None:
@@ -837,6 +878,14 @@ TWENTY_YEARS_AHEAD = f"{START + timedelta(days=366 * 20):%Y%m%d}"
         "RRULE:",
         "every tuesday at 2pm",
         "FREQ=WEEKLY;BYDAY=TU" + ";X" * 2000,
+        "FREQ=WEEKLY;;",
+        "FREQ=WEEKLY;;BYDAY=TU",
+        ";FREQ=WEEKLY",
+        "FREQ=WEEKLY; ;BYDAY=TU",
+        # COUNT is bounded like UNTIL: the 730th session every 52 weeks is 700 years ahead.
+        "FREQ=WEEKLY;INTERVAL=52;COUNT=730",
+        "FREQ=MONTHLY;INTERVAL=12;COUNT=7",
+        "FREQ=DAILY;INTERVAL=3;COUNT=700",
     ],
 )
 def test_bad_rules_are_refused(rule: str) -> None:
