@@ -24,6 +24,17 @@ EVERYONE_BIT = activity_choices.mask_of(
     [activity_choices.Audience.EVERYONE], activity_choices.AUDIENCES
 )
 SOCIAL_KINDS = {"peer_support", "friendship", "visiting", "club"}
+
+
+def closed_peer_group(kind: str, registration: str) -> bool:
+    """A peer-support group one joins by registering (often after an interview): a grief
+    circle, a group for people living with an illness or caring for someone. It is for the
+    people its life situation concerns, so the matcher offers it only to a resident whose
+    interests name that situation (its category), never on nearness or popularity alone."""
+    return (
+        kind == activity_choices.ActivityKind.PEER_SUPPORT
+        and registration == activity_choices.Registration.REQUIRED
+    )
 FRESH_DAYS = 180
 
 
@@ -117,6 +128,10 @@ def build_candidates(
         low_threshold=low_threshold,
         service_territories=_service_areas(ids, chosen),
         free=is_free,
+        needs_interest=_flags(
+            closed_peer_group(k, r)
+            for k, r in zip(kind, values["registration"], strict=True)
+        ),
     )
     return candidates, slugs
 
