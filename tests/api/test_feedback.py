@@ -35,9 +35,7 @@ def resident():
 
 
 def rows(user) -> list[tuple]:
-    return sorted(
-        Feedback.objects.filter(user=user).values_list("activity_id", "signal", "rating")
-    )
+    return sorted(Feedback.objects.filter(user=user).values_list("activity_id", "signal", "rating"))
 
 
 def test_saving_twice_keeps_one_save_and_answers_200_with_the_same_item():
