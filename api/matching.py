@@ -38,6 +38,38 @@ SLOTS = [
 ]
 
 
+def error_response(description: str, codes: list[str]) -> OpenApiResponse:
+    """A documented 4xx: the one error shape, with the codes this response may carry."""
+    return OpenApiResponse(
+        response=ERROR,
+        description=f"{description} Codes: {', '.join(f'`{code}`' for code in codes)}.",
+    )
+
+
+ERROR = inline_serializer(
+    "Error",
+    fields={
+        "error": inline_serializer(
+            "ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(help_text="In the language of the request."),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()),
+                    help_text="Input field (dotted path) -> messages; empty when none is at fault.",
+                ),
+            },
+        )
+    },
+)
+NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
+NO_CONSENT = error_response(
+    "The resident has not consented to matching (`PATCH me/profile/` with "
+    "`matching_consent: true` gives it).",
+    ["consent_required"],
+)
+
+
 class SlotsField(serializers.ListField):
     """Weekly availability as ["tue_afternoon", ...], stored as a 21-bit mask."""
 
@@ -146,7 +178,11 @@ class ProfileInputSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["matching"], summary="My matching profile"),
+    get=extend_schema(
+        tags=["matching"],
+        summary="My matching profile",
+        responses={200: ProfileSerializer, 401: NOT_SIGNED_IN},
+    ),
     patch=extend_schema(
         tags=["matching"],
         summary="Change my matching profile",
@@ -158,7 +194,11 @@ class ProfileInputSerializer(serializers.Serializer):
             "recomputation of the recommendations."
         ),
         request=ProfileInputSerializer,
-        responses=ProfileSerializer,
+        responses={
+            200: ProfileSerializer,
+            400: error_response("Invalid input, named in `fields`.", ["invalid", "required"]),
+            401: NOT_SIGNED_IN,
+        },
     ),
 )
 class ProfileApi(APIView):
@@ -173,38 +213,6 @@ class ProfileApi(APIView):
         data.is_valid(raise_exception=True)
         profile = services.profile_update(user=request.user, **data.to_service_fields())
         return Response(ProfileSerializer(profile).data)
-
-
-def error_response(description: str, codes: list[str]) -> OpenApiResponse:
-    """A documented 4xx: the one error shape, with the codes this response may carry."""
-    return OpenApiResponse(
-        response=ERROR,
-        description=f"{description} Codes: {', '.join(f'`{code}`' for code in codes)}.",
-    )
-
-
-ERROR = inline_serializer(
-    "Error",
-    fields={
-        "error": inline_serializer(
-            "ErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(help_text="In the language of the request."),
-                "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()),
-                    help_text="Input field (dotted path) -> messages; empty when none is at fault.",
-                ),
-            },
-        )
-    },
-)
-NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
-NO_CONSENT = error_response(
-    "The resident has not consented to matching (`PATCH me/profile/` with "
-    "`matching_consent: true` gives it).",
-    ["consent_required"],
-)
 
 
 class ReasonSerializer(serializers.Serializer):
