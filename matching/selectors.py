@@ -35,7 +35,8 @@ def closed_peer_group(kind: str, registration: str) -> bool:
     """A peer-support group one joins by registering (often after an interview): a grief
     circle, a group for people living with an illness or caring for someone. It is for the
     people its life situation concerns, so the matcher offers it only to a resident whose
-    interests name that situation (its category), never on nearness or popularity alone."""
+    interests name that situation (its categories in the family of its main category, the
+    first given), never on nearness or popularity alone."""
     return (
         kind == activity_choices.ActivityKind.PEER_SUPPORT
         and registration == activity_choices.Registration.REQUIRED
@@ -98,12 +99,21 @@ def build_candidates(
     ids = np.array(values["id"], dtype=np.int64)
     chosen = activities.values("pk")
     matrix, top_category = _category_matrix(ids, chosen, len(slugs), column, top)
+    kind = values["kind"]
+    closed = _flags(
+        closed_peer_group(k, r) for k, r in zip(kind, values["registration"], strict=True)
+    )
+    if closed.any():
+        # A closed group's interest is its situation: its categories in the family of its main
+        # one (a caregivers' group held in a café is no group for someone who likes cafés).
+        column_top = np.zeros(len(slugs), dtype=np.int64)
+        column_top[list(column.values())] = [top[pk] for pk in column]
+        matrix[closed] *= column_top[None, :] == top_category[closed, None]
     xyz = np.nan_to_num(engine.unit_vectors(_floats(values["lat"]), _floats(values["lng"])))
     age_min, age_max = _floats(values["age_min"]), _floats(values["age_max"])
     is_free = np.array(values["is_free"], dtype=bool)
     cheapest = np.fmin(_floats(values["price_min"]), _floats(values["reduced_price"]))
     slots = np.array(values["weekly_slots"], dtype=np.int64)
-    kind = values["kind"]
     social = (
         0.4 * _flags(k in SOCIAL_KINDS for k in kind)
         + 0.3 * _flags(g in ("one_to_one", "small") for g in values["group_size"])
@@ -135,9 +145,7 @@ def build_candidates(
         low_threshold=low_threshold,
         service_territories=_service_areas(ids, chosen),
         free=is_free,
-        needs_interest=_flags(
-            closed_peer_group(k, r) for k, r in zip(kind, values["registration"], strict=True)
-        ),
+        needs_interest=closed,
     )
     return candidates, slugs
 

@@ -10,6 +10,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from activities import services as directory
+from activities.models import Category
 from matching import engine, services
 from matching.models import RecommendationSet
 from matching.selectors import closed_peer_group
@@ -75,9 +76,10 @@ def resident(**profile):
 
 
 def grief_circle(**fields):
+    fields.setdefault("categories", ["deuil"])
     return listed_activity(
         HOME[0] + 0.003, HOME[1], kind="peer_support", registration="required",
-        registration_email="contact@deuil.example", categories=["deuil"], **fields,
+        registration_email="contact@deuil.example", **fields,
     )  # fmt: skip
 
 
@@ -97,16 +99,24 @@ def test_a_grief_circle_next_door_is_offered_to_the_bereaved_not_to_a_board_game
     newcomer = resident()  # no interests yet: welcoming and popular activities near them
     bereaved = resident(interests={"deuil": 0.6, "jeux-de-societe": 1.0})
     caregiver = resident(interests={"aidants": 1.0})  # another situation of the same family
-    services.recommendations_compute(user_ids=[player.pk, newcomer.pk, bereaved.pk, caregiver.pk])
+    # A caregivers' group meeting in a café: for caregivers, not for someone who likes cafés.
+    caregivers_group = grief_circle(starts=[soon()], categories=["aidants"])
+    caregivers_group.categories.add(Category.objects.get(slug="cafe-rencontre"))  # not its main
+    cafe_lover = resident(interests={"cafe-rencontre": 1.0})
+    everyone = [player, newcomer, bereaved, caregiver, cafe_lover]
+    services.recommendations_compute(user_ids=[user.pk for user in everyone])
 
     def listed(user) -> list[int]:
         return RecommendationSet.objects.get(user=user).activity_ids
 
-    for user in (player, newcomer, caregiver):
+    for user in (player, newcomer, caregiver, cafe_lover):
         assert circle.pk not in listed(user)
         assert open_group.pk in listed(user)
     assert games.pk in listed(player)
     assert circle.pk in listed(bereaved)
+    assert caregivers_group.pk in listed(caregiver)
+    assert caregivers_group.pk not in listed(cafe_lover)
+    assert caregivers_group.pk not in listed(bereaved)
 
 
 @pytest.mark.django_db
