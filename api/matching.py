@@ -1,6 +1,5 @@
 """The matcher over HTTP: the resident's profile, recommendations, feedback."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -464,10 +463,7 @@ class FeedbackDetailApi(generics.GenericAPIView):
         return get_object_or_404(feedback_of(user=self.request.user), pk=self.kwargs["pk"])
 
     def get(self, request: Request, pk: int) -> Response:
-        items = _feedback_items([self.get_object()])
-        if not items:  # about an activity that is gone
-            raise Http404
-        return Response(items[0])
+        return Response(_feedback_items([self.get_object()])[0])
 
     def delete(self, request: Request, pk: int) -> Response:
         services.feedback_withdraw(feedback=self.get_object())
