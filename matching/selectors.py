@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
 from collections import defaultdict
 
 import numpy as np
@@ -20,7 +21,12 @@ from activities.models import Activity, Occurrence
 from activities.selectors import activity_cards
 from backend.validation import validation_failed
 from matching import engine, reasons
-from matching.choices import FeedbackSignal
+from matching.choices import (
+    REACHED_AT_A_VENUE,
+    REACHED_AT_HOME,
+    REACHED_EVERYWHERE,
+    FeedbackSignal,
+)
 from matching.errors import ConsentRequired
 from matching.filters import FeedbackFilterSet
 from matching.models import Feedback, RecommendationSet, ResidentProfile
@@ -446,42 +452,50 @@ def _shortfall(profile: ResidentProfile, row: RecommendationSet, *, user) -> Sho
         return Shortfall.NOT_COMPUTED_YET
     if profile.home_lat is None and not profile.homebound:
         return Shortfall.NO_HOME
-    dismissed = Feedback.objects.filter(user=user, signal=FeedbackSignal.DISMISSED).values(
-        "activity_id"
-    )
-    reachable = candidate_activities().exclude(pk__in=dismissed)
-    found: set[int] = set(
-        reachable.filter(attendance_mode__in=REMOTE_EVERYWHERE).values_list("pk", flat=True)[
+    dismissed = Feedback.objects.filter(user=user, signal=FeedbackSignal.DISMISSED)
+    reachable = candidate_activities().exclude(pk__in=dismissed.values("activity_id"))
+    found = set(
+        reachable.filter(attendance_mode__in=REACHED_EVERYWHERE).values_list("pk", flat=True)[
             : engine.TOP_K
         ]
     )
     if profile.home_territory_id is not None and len(found) < engine.TOP_K:
         served = reachable.filter(
-            attendance_mode__in=REMOTE_AT_HOME, service_area=profile.home_territory_id
+            attendance_mode__in=REACHED_AT_HOME, service_area=profile.home_territory_id
         )
         found.update(served.values_list("pk", flat=True)[: engine.TOP_K])
     if profile.home_lat is not None and not profile.homebound and len(found) < engine.TOP_K:
-        reach = profile.max_distance_km
-        min_lat, max_lat, min_lng, max_lng = geo.bounding_box(
-            profile.home_lat, profile.home_lng, reach
-        )
-        venues = reachable.filter(
-            attendance_mode__in=VENUE_MODES,
-            lat__range=(min_lat, max_lat),
-            lng__range=(min_lng, max_lng),
-        ).values_list("pk", "lat", "lng")
-        for pk, lat, lng in venues.iterator(chunk_size=500):
-            if geo.distance_km(profile.home_lat, profile.home_lng, lat, lng) <= reach:
-                found.add(pk)
-                if len(found) >= engine.TOP_K:
-                    break
+        found.update(_venues_within(reachable, profile, enough=engine.TOP_K - len(found)))
     return Shortfall.FEW_NEARBY if len(found) < engine.TOP_K else Shortfall.CONSTRAINTS
 
 
-# Reached from anywhere (a mixed one followed online); where the resident lives; at a venue.
-REMOTE_EVERYWHERE = (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED)
-REMOTE_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE)
-VENUE_MODES = (activity_choices.AttendanceMode.IN_PERSON,)
+def _venues_within(
+    activities: QuerySet[Activity], profile: ResidentProfile, *, enough: int
+) -> list[int]:
+    """Ids of these activities held at a venue within the resident's reach, as the engine
+    measures it, until `enough` are found: a box on the indexed coordinates, then the
+    distances, a chunk at a time."""
+    reach = profile.max_distance_km
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(profile.home_lat, profile.home_lng, reach)
+    rows = (
+        activities.filter(
+            attendance_mode__in=REACHED_AT_A_VENUE,
+            lat__range=(min_lat, max_lat),
+            lng__range=(min_lng, max_lng),
+        )
+        .values_list("pk", "lat", "lng")
+        .iterator(chunk_size=VENUE_CHUNK)
+    )
+    home = engine.unit_vectors(np.array([profile.home_lat]), np.array([profile.home_lng]))[0]
+    found: list[int] = []
+    while len(found) < enough and (chunk := list(itertools.islice(rows, VENUE_CHUNK))):
+        ids, lat, lng = (np.array(column) for column in zip(*chunk, strict=True))
+        within = engine.arc_km(engine.unit_vectors(lat, lng) @ home) <= reach
+        found.extend(ids[within].tolist())
+    return found[:enough]
+
+
+VENUE_CHUNK = 500
 
 
 def feedback_of(*, user) -> QuerySet[Feedback]:

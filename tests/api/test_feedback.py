@@ -54,7 +54,9 @@ def test_saving_twice_keeps_one_save_and_answers_200_with_the_same_item():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: the reference data (taxonomy, territories) is restored afterwards, and
+# the flush leaves the content types to it rather than re-creating them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_identical_posts_at_once_store_one_row():
     """A double tap: both requests find no row, both insert; the unique constraint fails
     the second, which answers with the first's row. On PostgreSQL: the tests' SQLite
@@ -173,6 +175,14 @@ def test_taking_back_deletes_my_row_only_and_twice_is_404():
     assert api.delete(f"{URL}{item['id']}/").status_code == 404
     assert api.get(f"{URL}{item['id']}/").status_code == 404
     assert api.get(URL, {"signal": "saved"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999"])
+def test_an_id_that_cannot_be_a_row_is_404(pk):
+    api = client_for(resident())
+    for response in (api.get(f"{URL}{pk}/"), api.delete(f"{URL}{pk}/")):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
 
 
 def test_another_resident_can_neither_see_nor_take_back_my_feedback():
