@@ -3,8 +3,14 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,13 +29,44 @@ from api.cards import (
 from api.serializers import InputSerializer, MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
-from matching.models import ResidentProfile
-from matching.scheduling import recommendations_schedule
-from matching.selectors import recommendation_list_for
+from matching.models import Feedback, ResidentProfile
+from matching.selectors import Shortfall, feedback_list, feedback_of, recommendation_list_for
 
 SLOTS = [
     f"{day}_{part}" for day in activity_choices.WEEKDAYS for part in activity_choices.PARTS_OF_DAY
 ]
+
+
+def error_response(description: str, codes: list[str]) -> OpenApiResponse:
+    """A documented 4xx: the one error shape, with the codes this response may carry."""
+    return OpenApiResponse(
+        response=ERROR,
+        description=f"{description} Codes: {', '.join(f'`{code}`' for code in codes)}.",
+    )
+
+
+ERROR = inline_serializer(
+    "Error",
+    fields={
+        "error": inline_serializer(
+            "ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(help_text="In the language of the request."),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()),
+                    help_text="Input field (dotted path) -> messages; empty when none is at fault.",
+                ),
+            },
+        )
+    },
+)
+NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
+NO_CONSENT = error_response(
+    "The resident has not consented to matching (`PATCH me/profile/` with "
+    "`matching_consent: true` gives it).",
+    ["consent_required"],
+)
 
 
 class SlotsField(serializers.ListField):
@@ -142,7 +179,11 @@ class ProfileInputSerializer(InputSerializer):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["matching"], summary="My matching profile"),
+    get=extend_schema(
+        tags=["matching"],
+        summary="My matching profile",
+        responses={200: ProfileSerializer, 401: NOT_SIGNED_IN},
+    ),
     patch=extend_schema(
         tags=["matching"],
         summary="Change my matching profile",
@@ -154,7 +195,11 @@ class ProfileInputSerializer(InputSerializer):
             "recomputation of the recommendations."
         ),
         request=ProfileInputSerializer,
-        responses=ProfileSerializer,
+        responses={
+            200: ProfileSerializer,
+            400: error_response("Invalid input, named in `fields`.", ["invalid", "required"]),
+            401: NOT_SIGNED_IN,
+        },
     ),
 )
 class ProfileApi(APIView):
@@ -182,14 +227,47 @@ class RecommendationSerializer(serializers.Serializer):
     score = serializers.FloatField()
     reasons = ReasonSerializer(many=True)
     next_occurrence = UpcomingSessionSerializer(
-        allow_null=True, help_text="The first of the card's next occurrences."
+        allow_null=True,
+        help_text=(
+            'The session to show beside the reasons: when `fits_availability` ("when you are '
+            'free") is one of them, the next session at a time the resident is free; '
+            "otherwise the card's first next session."
+        ),
     )
+
+
+class ShortfallSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=Shortfall.choices,
+        help_text=(
+            "`not_computed_yet`: the list is being computed (first time, or since the profile "
+            "changed); `no_home`: no home area in the profile, so only activities online, by "
+            "phone or at home; `few_nearby`: fewer than 20 activities within the resident's "
+            "reach at all; `constraints`: the resident's needs and preferences (availability, "
+            "budget, languages, access, attendance modes, age, audiences) leave only these."
+        ),
+    )
+    message = serializers.CharField(help_text="What to do about it, in the request's language.")
 
 
 class RecommendationListSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField(allow_null=True)
     engine_version = serializers.CharField(allow_null=True)
     results = RecommendationSerializer(many=True)
+    shortfall = ShortfallSerializer(
+        allow_null=True, help_text="Why fewer than 20 results came back; null for a full list."
+    )
+
+
+def _session(session: dict | None) -> dict | None:
+    if session is None:
+        return None
+    return {
+        "id": session["id"],
+        "start": render_datetime(session["start"]),
+        "end": render_datetime(session["end"]),
+        "status": session["status"],
+    }
 
 
 @extend_schema(
@@ -197,36 +275,34 @@ class RecommendationListSerializer(serializers.Serializer):
     summary="My recommendations",
     description=(
         "Up to 20 activities, best first, each with its reasons (rendered in the language of "
-        "the request) and its next session. Activities no longer published are left out."
+        "the request) and the session to show. Activities no longer published are left out. "
+        "When fewer than 20 come back, `shortfall` says why. Without consent to matching: "
+        "409 `consent_required`."
     ),
-    responses=RecommendationListSerializer,
+    responses={200: RecommendationListSerializer, 401: NOT_SIGNED_IN, 409: NO_CONSENT},
 )
 class RecommendationListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
         listing = recommendation_list_for(user=request.user, language=(get_language() or "fr")[:2])
-        rows = activity_cards(ids=[item.activity_id for item in listing.items], now=timezone.now())
-        cards = {row["id"]: activity_card(row) for row in rows}
-        results = []
-        for item in listing.items:
-            card = cards.get(item.activity_id)
-            if card is None:
-                continue
-            sessions = card["next_occurrences"]
-            results.append(
-                {
-                    "activity": card,
-                    "score": item.score,
-                    "reasons": item.reasons,
-                    "next_occurrence": sessions[0] if sessions else None,
-                }
-            )
+        shortfall = None
+        if listing.shortfall is not None:
+            shortfall = {"reason": listing.shortfall.value, "message": listing.shortfall_message}
         return Response(
             {
                 "computed_at": render_datetime(listing.computed_at),
                 "engine_version": listing.engine_version,
-                "results": results,
+                "results": [
+                    {
+                        "activity": activity_card(item.card),
+                        "score": item.score,
+                        "reasons": item.reasons,
+                        "next_occurrence": _session(item.next_occurrence),
+                    }
+                    for item in listing.items
+                ],
+                "shortfall": shortfall,
             }
         )
 
@@ -234,36 +310,115 @@ class RecommendationListApi(APIView):
 @extend_schema(
     tags=["matching"],
     summary="Recompute my recommendations",
-    description="Queued; answers 202 at once.",
+    description="Queued; answers 202 at once. Without consent to matching: 409 `consent_required`.",
     request=None,
-    responses={202: None},
+    responses={
+        202: inline_serializer(
+            "RefreshQueued", fields={"status": serializers.ChoiceField(choices=["queued"])}
+        ),
+        401: NOT_SIGNED_IN,
+        409: NO_CONSENT,
+    },
 )
 class RecommendationRefreshApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request) -> Response:
-        recommendations_schedule(user_ids=[request.user.pk])
+        services.recommendations_refresh(user=request.user)
         return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
 class FeedbackInputSerializer(InputSerializer):
-    activity = serializers.IntegerField()
+    activity = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     signal = serializers.ChoiceField(choices=FeedbackSignal.choices)
-    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    rating = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True,
+        help_text="1 to 5, with the signal `rating` only.",
+    )  # fmt: skip
 
 
-@extend_schema(
-    tags=["matching"],
-    summary="Tell the matcher what I think of an activity",
-    description=(
-        "`dismissed` removes it for good; `saved` and `joined` bring similar ones forward; "
-        "`rating` needs a rating from 1 to 5."
-    ),
-    request=FeedbackInputSerializer,
-    responses={201: None},
+class FeedbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="`DELETE feedback/{id}/` takes it back.")
+    activity = ActivityCardSerializer(help_text="The activity card, as search gives it.")
+    signal = serializers.ChoiceField(choices=FeedbackSignal.choices)
+    rating = serializers.IntegerField(allow_null=True, help_text="1 to 5 for `rating`, else null.")
+    created_at = serializers.DateTimeField()
+
+
+def _feedback_items(feedback: list[Feedback]) -> list[dict]:
+    """The items as FeedbackSerializer documents them, each with its activity's card."""
+    rows = activity_cards(ids=[item.activity_id for item in feedback], now=timezone.now())
+    cards = {row["id"]: activity_card(row) for row in rows}
+    return [
+        {
+            "id": item.pk,
+            "activity": cards[item.activity_id],
+            "signal": item.signal,
+            "rating": item.rating,
+            "created_at": render_datetime(item.created_at),
+        }
+        for item in feedback
+        if item.activity_id in cards
+    ]
+
+
+FEEDBACK_NOT_FOUND = error_response(
+    "No such feedback of the signed-in resident (another resident's is not found either).",
+    ["not_found"],
 )
-class FeedbackApi(APIView):
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["matching"],
+        summary="What I said of activities",
+        description=(
+            "The resident's own feedback on activities still published, newest first, each with "
+            "the activity's card: `?signal=saved` lists the saved activities."
+        ),
+        parameters=[
+            OpenApiParameter("signal", enum=FeedbackSignal.values, description="Only this signal."),
+            OpenApiParameter("activity", int, description="Only about this activity."),
+        ],
+        responses={
+            200: FeedbackSerializer(many=True),
+            400: error_response(
+                "A bad filter, page size or cursor.", ["invalid", "invalid_choice"]
+            ),
+            401: NOT_SIGNED_IN,
+        },
+    ),
+    post=extend_schema(
+        tags=["matching"],
+        summary="Tell the matcher what I think of an activity",
+        description=(
+            "One row per signal and activity: sending the same signal again returns the row "
+            "already there with 200 (a new `rating` replaces the old one); a new one is 201. "
+            "`dismissed` removes the activity from the recommendations until taken back; `saved` "
+            "and `joined` bring similar ones forward; `rating` (1 to 5) is only for an "
+            "activity the resident said they `attended` (409 `not_attended` otherwise)."
+        ),
+        request=FeedbackInputSerializer,
+        responses={
+            201: FeedbackSerializer,
+            200: OpenApiResponse(FeedbackSerializer, description="Already said: the same row."),
+            400: error_response("Invalid input.", ["invalid", "required", "invalid_choice"]),
+            401: NOT_SIGNED_IN,
+            404: error_response("No published activity with this id.", ["not_found"]),
+            409: error_response("A rating of an activity not attended.", ["not_attended"]),
+        },
+    ),
+)
+class FeedbackCollectionApi(generics.GenericAPIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = FeedbackSerializer
+    filter_backends: list = []  # the selector filters
+    cursor_ordering = "-id"
+
+    def get(self, request: Request) -> Response:
+        feedback = feedback_list(user=request.user, filters=request.query_params)
+        page = self.paginate_queryset(feedback)
+        return self.get_paginated_response(_feedback_items(page))
 
     def post(self, request: Request) -> Response:
         data = FeedbackInputSerializer(data=request.data)
@@ -273,10 +428,45 @@ class FeedbackApi(APIView):
             pk=data.validated_data["activity"],
             status=activity_choices.ActivityStatus.PUBLISHED,
         )
-        services.feedback_record(
+        feedback, created = services.feedback_record(
             user=request.user,
             activity=activity,
             signal=data.validated_data["signal"],
             rating=data.validated_data.get("rating"),
         )
-        return Response({"status": "recorded"}, status=status.HTTP_201_CREATED)
+        return Response(
+            _feedback_items([feedback])[0],
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["matching"],
+        summary="One thing I said of an activity",
+        responses={200: FeedbackSerializer, 401: NOT_SIGNED_IN, 404: FEEDBACK_NOT_FOUND},
+    ),
+    delete=extend_schema(
+        tags=["matching"],
+        summary="Take it back",
+        description=(
+            "Undo: a saved activity is no longer saved, a dismissed one may be recommended "
+            "again (the recommendations are recomputed). Taking back `attended` takes back the "
+            "rating too."
+        ),
+        responses={204: None, 401: NOT_SIGNED_IN, 404: FEEDBACK_NOT_FOUND},
+    ),
+)
+class FeedbackDetailApi(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = FeedbackSerializer
+
+    def get_object(self) -> Feedback:
+        return get_object_or_404(feedback_of(user=self.request.user), pk=self.kwargs["pk"])
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_feedback_items([self.get_object()])[0])
+
+    def delete(self, request: Request, pk: int) -> Response:
+        services.feedback_withdraw(feedback=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

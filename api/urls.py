@@ -20,7 +20,8 @@ urlpatterns = [
         matching.RecommendationRefreshApi.as_view(),
         name="recommendations-refresh",
     ),
-    path("feedback/", matching.FeedbackApi.as_view(), name="feedback"),
+    path("feedback/", matching.FeedbackCollectionApi.as_view(), name="feedback"),
+    path("feedback/<int:pk>/", matching.FeedbackDetailApi.as_view(), name="feedback-detail"),
     path("categories/", directory.CategoryListApi.as_view(), name="category-list"),
     path("territories/", directory.TerritoryListApi.as_view(), name="territory-list"),
     path(

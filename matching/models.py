@@ -130,6 +130,10 @@ class RecommendationSet(models.Model):
 
 
 class Feedback(models.Model):
+    """What a resident said of an activity: one row per signal and activity, so saving twice
+    keeps one save, and undoing it deletes that row. A `rating` needs an `attended` signal
+    for the same activity first: nothing else records that the resident went."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
     )
@@ -143,7 +147,12 @@ class Feedback(models.Model):
     class Meta:
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
-        indexes = [models.Index(fields=["user", "activity"])]
+        constraints = [
+            # Also what a double tap meets: the second insert fails and reads the first.
+            models.UniqueConstraint(
+                fields=["user", "activity", "signal"], name="feedback_one_per_signal"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.signal} {self.activity_id}"

@@ -2,6 +2,7 @@
 interest's category id named by the taxonomy's snapshot) and rendered in the reader's
 language, at read time. The one place that turns a stored key into what a resident reads."""
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -40,7 +41,9 @@ def _text(reason: dict, known: taxonomy.Taxonomy, language: str) -> str:
         category = params.get("category", "")
         return _("You like: %(category)s") % {"category": known.name(category, language)}
     if code == "near":
-        return _("%(distance)s km from home") % {"distance": params.get("distance_km")}
+        # Written as the reader's language writes decimals: "1,2 km" in French.
+        distance = number_format(params.get("distance_km", 0), use_l10n=True)
+        return _("%(distance)s km from home") % {"distance": distance}
     texts = {
         "step_free": _("Step-free access"),
         "at_home": _("Comes to your home"),

@@ -7,7 +7,8 @@ scoring them against one activity. So each process keeps the table of every cons
 when the residents' version has moved, rebuilds only the rows of the residents who changed since:
 - profiles saved since the table was built (`updated_at`, which every profile change and
   every consent given or withdrawn moves), and profiles created since;
-- residents who gave feedback since (dismissed, saved, joined change their rows);
+- residents who gave feedback since (dismissed, saved, joined change their rows); feedback
+  taken back moves the profile's `updated_at` (a deletion moves no feedback id);
 - the day: ages are counted from the current year; a new day rebuilds the whole table.
 A resident deleted since keeps a row until then: harmless, as nothing is written for a
 resident without a profile (the services reload the profiles of the sets they write).

@@ -4,26 +4,51 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
 from collections import defaultdict
 
 import numpy as np
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from activities import choices as activity_choices
-from activities import taxonomy
-from activities.models import Activity
+from activities import geo, taxonomy
+from activities.models import Activity, Occurrence
+from activities.selectors import activity_cards
+from backend.validation import validation_failed
 from matching import engine, reasons
-from matching.choices import FeedbackSignal
+from matching.choices import (
+    REACHED_AT_A_VENUE,
+    REACHED_AT_HOME,
+    REACHED_EVERYWHERE,
+    FeedbackSignal,
+)
+from matching.errors import ConsentRequired
+from matching.filters import FeedbackFilterSet
 from matching.models import Feedback, RecommendationSet, ResidentProfile
 
 EVERYONE_BIT = activity_choices.mask_of(
     [activity_choices.Audience.EVERYONE], activity_choices.AUDIENCES
 )
 SOCIAL_KINDS = {"peer_support", "friendship", "visiting", "club"}
+
+
+def closed_peer_group(kind: str, registration: str) -> bool:
+    """A peer-support group one joins by registering (often after an interview): a grief
+    circle, a group for people living with an illness or caring for someone. It is for the
+    people its life situation concerns, so the matcher offers it only to a resident whose
+    interests name that situation (its categories in the family of its main category, the
+    first given), never on nearness or popularity alone."""
+    return (
+        kind == activity_choices.ActivityKind.PEER_SUPPORT
+        and registration == activity_choices.Registration.REQUIRED
+    )
+
+
 FRESH_DAYS = 180
 
 
@@ -80,12 +105,21 @@ def build_candidates(
     ids = np.array(values["id"], dtype=np.int64)
     chosen = activities.values("pk")
     matrix, top_category = _category_matrix(ids, chosen, len(slugs), column, top)
+    kind = values["kind"]
+    closed = _flags(
+        closed_peer_group(k, r) for k, r in zip(kind, values["registration"], strict=True)
+    )
+    if closed.any():
+        # A closed group's interest is its situation: its categories in the family of its main
+        # one (a caregivers' group held in a café is no group for someone who likes cafés).
+        column_top = np.zeros(len(slugs), dtype=np.int64)
+        column_top[list(column.values())] = [top[pk] for pk in column]
+        matrix[closed] *= column_top[None, :] == top_category[closed, None]
     xyz = np.nan_to_num(engine.unit_vectors(_floats(values["lat"]), _floats(values["lng"])))
     age_min, age_max = _floats(values["age_min"]), _floats(values["age_max"])
     is_free = np.array(values["is_free"], dtype=bool)
     cheapest = np.fmin(_floats(values["price_min"]), _floats(values["reduced_price"]))
     slots = np.array(values["weekly_slots"], dtype=np.int64)
-    kind = values["kind"]
     social = (
         0.4 * _flags(k in SOCIAL_KINDS for k in kind)
         + 0.3 * _flags(g in ("one_to_one", "small") for g in values["group_size"])
@@ -117,6 +151,7 @@ def build_candidates(
         low_threshold=low_threshold,
         service_territories=_service_areas(ids, chosen),
         free=is_free,
+        needs_interest=closed,
     )
     return candidates, slugs
 
@@ -262,11 +297,52 @@ def _modes_mask(profile: ResidentProfile) -> int:
     return sum(1 << engine.MODES.index(m) for m in modes)
 
 
+def consenting_profile_of(*, user) -> ResidentProfile:
+    """The resident's profile when they consent to matching; else `ConsentRequired`, whose
+    message says how to give it."""
+    profile = consenting_profiles().filter(user=user).first()
+    if profile is None:
+        raise ConsentRequired()
+    return profile
+
+
 @dataclasses.dataclass(frozen=True)
 class RecommendationItem:
     activity_id: int
     score: float
     reasons: list[dict]  # [{"code", "params", "text"}], rendered in the reader's language
+    card: dict  # the activity's card row (activities.selectors.activity_cards)
+    # The session shown beside it, {"id", "start", "end", "status"}: the next one that fits
+    # the resident's availability when "fits_availability" is a reason, else the next one.
+    next_occurrence: dict | None
+
+
+class Shortfall(models.TextChoices):
+    """Why a list holds fewer than TOP_K items (the first that applies)."""
+
+    NOT_COMPUTED_YET = "not_computed_yet", _("Not computed yet")
+    NO_HOME = "no_home", _("No home area")
+    FEW_NEARBY = "few_nearby", _("Few activities within reach")
+    CONSTRAINTS = "constraints", _("Your needs and preferences")
+
+
+SHORTFALL_MESSAGES = {
+    Shortfall.NOT_COMPUTED_YET: _(
+        "Your recommendations are being computed: come back in a moment."
+    ),
+    Shortfall.NO_HOME: _(
+        "Give your home area in your profile (me/profile/) to see the activities near you: "
+        "without it, only activities online, by phone or at home are recommended."
+    ),
+    Shortfall.FEW_NEARBY: _(
+        "Few activities are within your reach. Going a little further (max_distance_km in "
+        "your profile) or accepting online activities would find more."
+    ),
+    Shortfall.CONSTRAINTS: _(
+        "Your needs and preferences (times when you are free, budget, languages, access, "
+        "ways of attending) leave only these. Loosening one in your profile would find more."
+    ),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,16 +350,27 @@ class RecommendationList:
     computed_at: datetime.datetime | None  # None: no list computed yet
     engine_version: str | None
     items: list[RecommendationItem]  # best first
+    shortfall: Shortfall | None  # why fewer than TOP_K items; None for a full list
+
+    @property
+    def shortfall_message(self) -> str | None:
+        return None if self.shortfall is None else str(SHORTFALL_MESSAGES[self.shortfall])
 
 
-def recommendation_list_for(*, user, language: str) -> RecommendationList:
+def recommendation_list_for(
+    *, user, language: str, now: datetime.datetime | None = None
+) -> RecommendationList:
     """The resident's list as they read it: the activities still published, best first, each
-    with its score and its reasons rendered in `language`. Two queries (the set, which of its
-    activities are still published), and the taxonomy's snapshot for the categories the
-    reasons name, whatever the list holds."""
+    with its score, its reasons rendered in `language`, its card and the session to show;
+    and, when the list is short, why. `ConsentRequired` without consent to matching.
+
+    A constant number of queries, whatever the list holds (the taxonomy's snapshot names the
+    categories of the reasons); a short list takes a few more, to tell why."""
+    now = now or timezone.now()
+    profile = consenting_profile_of(user=user)
     row = RecommendationSet.objects.filter(user=user).first()
     if row is None:
-        return RecommendationList(None, None, [])
+        return RecommendationList(None, None, [], Shortfall.NOT_COMPUTED_YET)
     published = set(
         Activity.objects.filter(
             pk__in=row.activity_ids, status=activity_choices.ActivityStatus.PUBLISHED
@@ -291,8 +378,143 @@ def recommendation_list_for(*, user, language: str) -> RecommendationList:
     )
     kept = [n for n, activity_id in enumerate(row.activity_ids) if activity_id in published]
     rendered = reasons.render(reasons.decode([row.reasons[n] for n in kept]), language=language)
-    items = [
-        RecommendationItem(row.activity_ids[n], row.scores[n], item_reasons)
-        for n, item_reasons in zip(kept, rendered, strict=True)
-    ]
-    return RecommendationList(row.computed_at, row.engine_version, items)
+    cards = {
+        card["id"]: card
+        for card in activity_cards(ids=[row.activity_ids[n] for n in kept], now=now)
+    }
+    fitting = _sessions_when_free(
+        [
+            row.activity_ids[n]
+            for n, item_reasons in zip(kept, rendered, strict=True)
+            if _fits_availability(item_reasons)
+        ],
+        profile.availability_mask,
+        now=now,
+    )
+    items = []
+    for n, item_reasons in zip(kept, rendered, strict=True):
+        activity_id = row.activity_ids[n]
+        card = cards.get(activity_id)
+        if card is None:
+            continue
+        sessions = card["next_occurrences"]
+        session = sessions[0] if sessions else None
+        if _fits_availability(item_reasons):
+            session = fitting.get(activity_id)
+            if session is None:
+                # No upcoming session when they are free (the one that was has passed).
+                item_reasons = [r for r in item_reasons if r["code"] != AVAILABILITY_REASON]
+                session = sessions[0] if sessions else None
+        items.append(RecommendationItem(activity_id, row.scores[n], item_reasons, card, session))
+    shortfall = None
+    if len(items) < engine.TOP_K:
+        shortfall = _shortfall(profile, row, user=user)
+    return RecommendationList(row.computed_at, row.engine_version, items, shortfall)
+
+
+AVAILABILITY_REASON = "fits_availability"
+
+
+def _fits_availability(item_reasons: list[dict]) -> bool:
+    return any(reason["code"] == AVAILABILITY_REASON for reason in item_reasons)
+
+
+def _sessions_when_free(
+    activity_ids: list[int], availability: int, *, now: datetime.datetime
+) -> dict[int, dict]:
+    """The next session of each activity (not cancelled) whose weekly slot, in local time as
+    the directory counts them (`activities.choices.slot_bit`), is one when the resident is
+    free. One query; sessions are materialized for a few weeks only."""
+    if not activity_ids:
+        return {}
+    sessions = (
+        Occurrence.objects.filter(activity_id__in=activity_ids, start__gte=now)
+        .exclude(status=activity_choices.OccurrenceStatus.CANCELLED)
+        .order_by("activity_id", "start", "id")
+        .values_list("activity_id", "id", "start", "end", "status")
+    )
+    found: dict[int, dict] = {}
+    for activity_id, pk, start, end, status in sessions.iterator(chunk_size=500):
+        if activity_id in found:
+            continue
+        local = timezone.localtime(start)
+        slot = activity_choices.slot_bit(local.weekday(), activity_choices.part_of_day(local.hour))
+        if slot & availability:
+            found[activity_id] = {"id": pk, "start": start, "end": end, "status": status}
+    return found
+
+
+def _shortfall(profile: ResidentProfile, row: RecommendationSet, *, user) -> Shortfall:
+    """Why this resident's list is short: not computed since their profile changed; no
+    home given; fewer than TOP_K activities within their reach at all (before the other
+    hard constraints, dismissed ones left out); else their other constraints."""
+    if row.computed_at < profile.updated_at:
+        return Shortfall.NOT_COMPUTED_YET
+    if profile.home_lat is None and not profile.homebound:
+        return Shortfall.NO_HOME
+    dismissed = Feedback.objects.filter(user=user, signal=FeedbackSignal.DISMISSED)
+    reachable = candidate_activities().exclude(pk__in=dismissed.values("activity_id"))
+    found = set(
+        reachable.filter(attendance_mode__in=REACHED_EVERYWHERE).values_list("pk", flat=True)[
+            : engine.TOP_K
+        ]
+    )
+    if profile.home_territory_id is not None and len(found) < engine.TOP_K:
+        served = reachable.filter(
+            attendance_mode__in=REACHED_AT_HOME, service_area=profile.home_territory_id
+        )
+        found.update(served.values_list("pk", flat=True)[: engine.TOP_K])
+    if profile.home_lat is not None and not profile.homebound and len(found) < engine.TOP_K:
+        found.update(_venues_within(reachable, profile, enough=engine.TOP_K - len(found)))
+    return Shortfall.FEW_NEARBY if len(found) < engine.TOP_K else Shortfall.CONSTRAINTS
+
+
+def _venues_within(
+    activities: QuerySet[Activity], profile: ResidentProfile, *, enough: int
+) -> list[int]:
+    """Ids of these activities held at a venue within the resident's reach, as the engine
+    measures it, until `enough` are found: a box on the indexed coordinates, then the
+    distances, a chunk at a time."""
+    reach = profile.max_distance_km
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(profile.home_lat, profile.home_lng, reach)
+    rows = (
+        activities.filter(
+            attendance_mode__in=REACHED_AT_A_VENUE,
+            lat__range=(min_lat, max_lat),
+            lng__range=(min_lng, max_lng),
+        )
+        .values_list("pk", "lat", "lng")
+        .iterator(chunk_size=VENUE_CHUNK)
+    )
+    home = engine.unit_vectors(np.array([profile.home_lat]), np.array([profile.home_lng]))[0]
+    found: list[int] = []
+    while len(found) < enough and (chunk := list(itertools.islice(rows, VENUE_CHUNK))):
+        ids, lat, lng = (np.array(column) for column in zip(*chunk, strict=True))
+        within = engine.arc_km(engine.unit_vectors(lat, lng) @ home) <= reach
+        found.extend(ids[within].tolist())
+    return found[:enough]
+
+
+VENUE_CHUNK = 500
+
+
+def feedback_of(*, user) -> QuerySet[Feedback]:
+    """Everything this resident said: the only feedback they may read or withdraw."""
+    return Feedback.objects.filter(user=user)
+
+
+def feedback_list(*, user, filters: dict | None = None) -> QuerySet[Feedback]:
+    """The resident's feedback on activities still published, filtered by `FeedbackFilterSet`
+    (`signal`, `activity`); invalid filters are a `ValidationFailed` naming them."""
+    feedback = feedback_of(user=user).filter(
+        activity__status=activity_choices.ActivityStatus.PUBLISHED
+    )
+    filterset = FeedbackFilterSet(filters or {}, queryset=feedback)
+    if not filterset.is_valid():
+        raise validation_failed(
+            {
+                name: [str(message) for message in messages]
+                for name, messages in filterset.errors.items()
+            }
+        )
+    return filterset.qs

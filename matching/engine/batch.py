@@ -114,6 +114,7 @@ class _Columns:
     xyz: np.ndarray
     languages: np.ndarray  # int64 masks
     price: np.ndarray
+    needs_interest: np.ndarray  # bool: feasible only for a resident sharing an interest
     # The distinct language and audience masks and age ranges (limited, lower, upper) that
     # the one-hots of `access` stand for, in order.
     vocabularies: tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -200,6 +201,7 @@ def _column_side(candidates: Candidates, order: np.ndarray, id_rank: np.ndarray)
         xyz=c.xyz.astype(np.float64, copy=False),
         languages=c.languages,
         price=c.price,
+        needs_interest=c.needs_interest,
         vocabularies=(languages, audiences, ranges),
     )
 
@@ -403,12 +405,17 @@ def _block_scores(
     categories = columns.categories[cols]
     score = rows_m.scaled_interests[rows] @ categories.T
     every = covered is not None and len(covered) == categories.shape[1]
-    shared = score > 0 if every else None  # any interest shared: the product says it
+    # Any interest shared: the product says it (a positive weight is at least 1e-30).
+    shared = score > 0 if every else None
+    needs_interest = columns.needs_interest[cols]
+    unshared = ~(score[:, needs_interest] > 0) if needs_interest.any() else None
     np.minimum(score, WEIGHTS["interest"], out=score)
     score += rows_m.rest[rows] @ columns.rest[cols].T
     access = np.concatenate([rows_m.access_codes[route][rows], rows_m.access[rows]], axis=1)
     bad = access @ columns.access[cols].T < _FEASIBLE_AT
     bad |= columns.price[cols] > rows_m.budget[rows, None]
+    if unshared is not None:
+        bad[:, needs_interest] |= unshared
     if every:
         bad |= shared
     elif covered is not None and len(covered):

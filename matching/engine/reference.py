@@ -76,12 +76,14 @@ def pair_scores(
     slots = c.slots[cols]
     overlap = slots & r.availability[rows]
     time_ok = (slots == 0) | (overlap != 0)
-    feasible = mode_ok & reach_ok & age_ok & audience_ok & language_ok & budget_ok & time_ok
-    feasible &= ~lookups.excluded.contains(rows, cols)
-
     shared = np.zeros(np.broadcast_shapes(np.shape(rows), np.shape(cols)))
     for n in range(lookups.category_columns.shape[1]):
         shared = shared + lookups.weights[rows, lookups.category_columns[cols, n]]
+    # Some activities are for residents who said they are concerned, never for the nearby.
+    interest_ok = ~c.needs_interest[cols] | (shared > 0)
+
+    feasible = mode_ok & reach_ok & age_ok & audience_ok & language_ok & budget_ok & time_ok
+    feasible &= interest_ok & ~lookups.excluded.contains(rows, cols)
     norm = lookups.interest_norm[rows]
     interest = np.minimum(2.0 * shared / norm, 1.0)
     decay = 0.5 * np.maximum(reach, MIN_DECAY_REACH_KM)

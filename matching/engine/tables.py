@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"
 TOP_K = 20
 DIVERSITY_TOP = 10
 DIVERSITY_DECAY = 0.8  # each earlier pick of the same top category multiplies the score by this
@@ -64,6 +64,14 @@ class Candidates:
     low_threshold: np.ndarray  # bool: free, low intensity, no registration needed
     service_territories: list[frozenset[int]]  # for at-home/phone: territory ids served
     free: np.ndarray  # bool
+    # bool: offered only to a resident sharing one of its interests, never on nearness alone
+    # (a closed peer-support group for a life situation: a grief circle, entered after an
+    # interview). None: no such activity (tables built before the rule, synthetic ones).
+    needs_interest: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.needs_interest is None:
+            self.needs_interest = np.zeros(len(self.ids), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -12,11 +12,11 @@ Recomputations are queued through `matching.signals.residents_changed` (received
 never the other way round.
 """
 
-from matching.services.feedback import feedback_record
+from matching.services.feedback import feedback_record, feedback_withdraw
 from matching.services.merge import recommendations_for_activity
 from matching.services.profiles import UNSET, coarsen, profile_update
 from matching.services.reach import residents_in_reach
-from matching.services.sets import recommendations_compute
+from matching.services.sets import recommendations_compute, recommendations_refresh
 from matching.services.sweep import (
     SweepPlan,
     recommendations_full_refresh_started,
@@ -29,10 +29,12 @@ __all__ = [
     "SweepPlan",
     "coarsen",
     "feedback_record",
+    "feedback_withdraw",
     "profile_update",
     "recommendations_compute",
     "recommendations_for_activity",
     "recommendations_full_refresh_started",
+    "recommendations_refresh",
     "recommendations_sweep_done",
     "recommendations_sweep_plan",
     "residents_in_reach",

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from activities import choices as activity_choices
 from activities.models import Activity
 from matching import engine
 from matching.arrays import take
+from matching.choices import REACHED_AT_HOME, REACHED_EVERYWHERE
 from matching.residents import current_residents
 
-# Followed from anywhere: a mixed activity too, online.
-EVERYWHERE = (activity_choices.AttendanceMode.ONLINE, activity_choices.AttendanceMode.MIXED)
-REACHED_AT_HOME = (activity_choices.AttendanceMode.AT_HOME, activity_choices.AttendanceMode.PHONE)
 REACH_MARGIN = 1.001  # the engine's own distances, give or take its float rounding
 
 
@@ -42,7 +39,7 @@ def residents_reached(residents: engine.Residents, activity: Activity) -> np.nda
     (distances as the engine measures them). A superset: the engine applies every
     constraint. Numpy over the residents' table: a few milliseconds for a million."""
     mode = activity.attendance_mode
-    if mode in EVERYWHERE:
+    if mode in REACHED_EVERYWHERE:
         return np.arange(len(residents))
     if mode in REACHED_AT_HOME:
         served = list(activity.service_area.values_list("id", flat=True))

@@ -13,12 +13,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from activities import taxonomy
-from matching import engine
+from matching import engine, signals
 from matching.arrays import rows_of, take
 from matching.candidates import current_candidates, prepared, with_ids
 from matching.models import RecommendationSet
 from matching.residents import current_residents, sets_written
-from matching.selectors import EVERYONE_BIT, consenting_profiles
+from matching.selectors import EVERYONE_BIT, consenting_profile_of, consenting_profiles
 from matching.services.reach import candidates_within_reach
 
 
@@ -174,3 +174,10 @@ def recommendations_compute(
 # after it (`candidates.prepared`, which costs time and memory once) rather than its region:
 # below it, preparing the region is cheaper than preparing everything.
 PREPARED_FROM = 500
+
+
+def recommendations_refresh(*, user) -> None:
+    """Queue the resident's recomputation (after commit, debounced). Refused with
+    `ConsentRequired` when they do not consent: nothing would be computed."""
+    consenting_profile_of(user=user)
+    signals.residents_changed.send(sender=RecommendationSet, user_ids=[user.pk])

@@ -30,6 +30,8 @@ def activity(draw, ident):
         "slots": draw(st.integers(0, ALL_SLOTS)),
         "category": draw(st.integers(0, 3)),
         "territories": frozenset(draw(st.sets(st.integers(1, 4), max_size=3))),
+        # A closed peer-support group: only for residents interested in its category.
+        "needs_interest": draw(st.booleans()),
     }
 
 
@@ -83,6 +85,7 @@ def build(activities, residents):
         low_threshold=np.array([a["price"] == 0 for a in activities]),
         service_territories=[a["territories"] for a in activities],
         free=np.array([a["price"] == 0 for a in activities]),
+        needs_interest=np.array([a.get("needs_interest", False) for a in activities], dtype=bool),
     )
     residents_arrays = engine.Residents(
         ids=np.array([r["id"] for r in residents], dtype=np.int64),
@@ -139,6 +142,8 @@ def violations(r, a) -> list[str]:
         broken.append("never free")
     if a["id"] in r["dismissed"]:
         broken.append("dismissed")
+    if a.get("needs_interest") and not np.float32(r["interests"][a["category"]]) > 0:
+        broken.append("not concerned")
     return broken
 
 
