@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable
 
 from activities.filters import SearchParams
+from activities.search.text import stems
 
 
 @dataclasses.dataclass
@@ -22,9 +23,10 @@ def with_typo_fallback(
     match nothing (trigram word similarity on PostgreSQL, the vocabulary's stems one edit away
     on SQLite: activities.search.text_sqlite): "jardinnage" finds "jardinage".
     Later pages of a forgiving search come back here, find nothing with the words either,
-    and so continue forgiving."""
+    and so continue forgiving. Words that are all stop words ("le la de") have nothing to
+    forgive: trigrams would find them in any text."""
     page = search(params, after=after, **kwargs)
-    if page.rows or not params.q:
+    if page.rows or not stems(params.q):
         return page
     if after and search(params, after=None, **{**kwargs, "size": 1}).rows:
         return page  # the words match: this is truly the end of their pages
