@@ -4,9 +4,9 @@ believable, and its relative dates resolved into valid schedules whatever the lo
 import csv
 import dataclasses
 import datetime
-import json
 import difflib
 import itertools
+import json
 import re
 import unicodedata
 from collections import Counter
