@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
+
+from activities.search.text_sqlite import ensure_index, register_functions
 
 
 class ActivitiesConfig(AppConfig):
@@ -6,3 +11,21 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from activities import taxonomy  # noqa: F401  (connects its cache's receivers)
+
+        connection_created.connect(_sqlite_functions, dispatch_uid="activities.sqlite_functions")
+        post_migrate.connect(_sqlite_text_index, sender=self, dispatch_uid="activities.fts")
+
+
+def _sqlite_functions(sender, connection, **kwargs) -> None:
+    """The embedded default's text-search triggers call Python (activities.search.text_sqlite)."""
+    if connection.vendor == "sqlite":
+        register_functions(connection.connection)
+
+
+def _sqlite_text_index(sender, using, **kwargs) -> None:
+    """A migration that rebuilds the activity table drops its triggers: put them back."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        ensure_index(cursor)

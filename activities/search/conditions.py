@@ -9,8 +9,9 @@ PostgreSQL matches words by full-text search with the French configuration and u
 (stored generated columns, migration 0006, indexed with GIN) and, only when they match
 nothing, by trigram word similarity (`with_typo_fallback` in activities.search.page): OR-ed
 with every query, the similarity's index scan would cost more than the rest of the search.
-SQLite, the embedded default, gets a plain substring match and a bounding-box prefilter on
-indexed coordinates.
+SQLite, the embedded default, matches the same stems in an FTS5 index, forgiving typos in the
+same second look (activities.search.text_sqlite), and gets a bounding-box prefilter on indexed
+coordinates.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from activities.search.sql import (
     is_postgres,
     placeholders,
 )
+from activities.search.text_sqlite import FTS_TABLE, match_expression
 from activities.territories import territories_at, territories_named
 
 _TSQUERY = "websearch_to_tsquery('french_unaccent'::regconfig, %s)"
@@ -41,11 +43,6 @@ _WORDS_MATCH = f"a.search_vector @@ {_TSQUERY}"
 _TYPOS_MATCH = "a.search_text %%> relier_unaccent(lower(%s))"
 WORDS_RELEVANCE = f"ts_rank(a.search_vector, {_TSQUERY})"
 TYPOS_RELEVANCE = "word_similarity(relier_unaccent(lower(%s)), a.search_text)"
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclasses.dataclass
@@ -92,14 +89,12 @@ def activity_conditions(
         if postgres:
             query.add(_TYPOS_MATCH if params.typos else _WORDS_MATCH, params.q)
         else:
-            for word in params.q.split():
-                pattern = _like(word)
+            match = match_expression(params.q, typos=params.typos, fetch=fetch)
+            if match is None:
+                query.add("FALSE")
+            else:
                 query.add(
-                    "(a.title LIKE %s ESCAPE '\\' OR a.summary LIKE %s ESCAPE '\\' "
-                    "OR a.description LIKE %s ESCAPE '\\')",
-                    pattern,
-                    pattern,
-                    pattern,
+                    f"a.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)", match
                 )
     if params.point:
         near = Query()

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 
 from activities.filters import SearchParams
-from activities.search.sql import is_postgres
+from activities.search.text import stems
 
 
 @dataclasses.dataclass
@@ -19,12 +19,14 @@ class Page:
 def with_typo_fallback(
     search: Callable[..., Page], params: SearchParams, *, after: list | None, **kwargs
 ) -> Page:
-    """`search(params, after=after, **kwargs)`, looking again with typos forgiven (trigram word
-    similarity, PostgreSQL) when the words match nothing: "jardinnage" finds "jardinage".
+    """`search(params, after=after, **kwargs)`, looking again with typos forgiven when the words
+    match nothing (trigram word similarity on PostgreSQL, the vocabulary's stems one edit away
+    on SQLite: activities.search.text_sqlite): "jardinnage" finds "jardinage".
     Later pages of a forgiving search come back here, find nothing with the words either,
-    and so continue forgiving."""
+    and so continue forgiving. Words that are all stop words ("le la de") have nothing to
+    forgive: trigrams would find them in any text."""
     page = search(params, after=after, **kwargs)
-    if page.rows or not params.q or not is_postgres():
+    if page.rows or not stems(params.q):
         return page
     if after and search(params, after=None, **{**kwargs, "size": 1}).rows:
         return page  # the words match: this is truly the end of their pages

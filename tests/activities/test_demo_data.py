@@ -4,8 +4,11 @@ believable, and its relative dates resolved into valid schedules whatever the lo
 import csv
 import dataclasses
 import datetime
+import difflib
+import itertools
 import json
 import re
+import unicodedata
 from collections import Counter
 from decimal import Decimal
 
@@ -114,7 +117,8 @@ def test_every_key_is_one_the_loader_reads(directory, organizations, activities,
 
 def test_counts(organizations, activities):
     assert len(organizations) == 70
-    assert len(activities) >= 300
+    # One activity per thing offered: its days and times are its schedules, not copies of it.
+    assert len(activities) >= 230
     assert sum(bool(o["activities"]) for o in organizations) >= 60
     kinds = Counter(o["kind"] for o in organizations)
     assert kinds["municipality"] >= 4 and kinds["association"] >= 40
@@ -191,6 +195,35 @@ def test_attendance_mode_and_place(activities):
             assert set(activity["service_area"]) <= set(NANTES_METROPOLE["communes"])
         else:
             assert "service_area" not in activity
+
+
+# Summaries this alike (difflib's ratio, 0..1) say the same thing in other words.
+NEAR_IDENTICAL = 0.9
+
+
+def _comparable(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join(
+        re.findall(r"\w+", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    )
+
+
+def test_no_published_activity_is_a_near_duplicate_of_another(activities):
+    """A resident is never shown the same thing twice: two published activities of one
+    organization at one place (or, without a venue, in one attendance mode) never share a
+    summary, even near-identical; another day, time or price is another schedule or price of
+    the one activity."""
+    where = {}
+    for organization, activity in activities:
+        if activity["status"] == "published":
+            spot = (organization["name"], activity.get("place") or activity["attendance_mode"])
+            where.setdefault(spot, []).append(activity)
+    for spot, offered in where.items():
+        for one, other in itertools.combinations(offered, 2):
+            ratio = difflib.SequenceMatcher(
+                None, _comparable(one["summary"]), _comparable(other["summary"])
+            ).ratio()
+            assert ratio < NEAR_IDENTICAL, (spot, one["external_id"], other["external_id"])
 
 
 def test_texts(activities):

@@ -318,11 +318,11 @@ def test_bad_search_input_is_400(client, params, field):
         assert field in response.json()["error"]["fields"]
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("query", "title"),
     [
         ("tricoter", "Atelier tricot"),
+        ("tricotons", "Atelier tricot"),
         ("theatre", "Atelier de théâtre amateur"),
         ("jardinnage", "Ateliers jardinage au jardin partagé"),
         ("Théâtre", "Atelier de théâtre amateur"),
