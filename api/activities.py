@@ -25,6 +25,7 @@ from activities.models import (
 from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
+from api.schema import error_responses
 from api.serializers import MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
@@ -191,18 +192,20 @@ def _activity_for_write(pk: int) -> Activity:
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["activities"], summary="One activity"),
+    get=extend_schema(
+        tags=["activities"], summary="One activity", responses=ActivityDetailSerializer
+    ),
     patch=extend_schema(
         tags=["activities"],
         summary="Edit an activity (editors)",
         request=ActivityInputSerializer,
-        responses=ActivityDetailSerializer,
+        responses={200: ActivityDetailSerializer, **error_responses(409)},
     ),
     delete=extend_schema(
         tags=["activities"],
         summary="Archive an activity (editors)",
         description="Archives it: it leaves search, its future sessions are cancelled.",
-        responses={204: None},
+        responses={204: None, **error_responses(409)},
     ),
 )
 class ActivityDetailApi(APIView):
@@ -230,7 +233,7 @@ class ActivityDetailApi(APIView):
         "other status."
     ),
     request=None,
-    responses=ActivityDetailSerializer,
+    responses={200: ActivityDetailSerializer, **error_responses(409)},
 )
 class ActivitySubmitApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
@@ -242,7 +245,11 @@ class ActivitySubmitApi(APIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["schedules"], summary="Schedules of an activity"),
+    get=extend_schema(
+        tags=["schedules"],
+        summary="Schedules of an activity",
+        responses=ScheduleSerializer(many=True),
+    ),
     post=extend_schema(
         tags=["schedules"],
         summary="Add a schedule (editors)",
@@ -252,7 +259,7 @@ class ActivitySubmitApi(APIView):
             "changes."
         ),
         request=ScheduleInputSerializer,
-        responses={201: ScheduleSerializer},
+        responses={201: ScheduleSerializer, **error_responses(409)},
     ),
 )
 class ScheduleListApi(APIView):
@@ -275,12 +282,12 @@ class ScheduleListApi(APIView):
         tags=["schedules"],
         summary="Edit a schedule (editors)",
         request=ScheduleInputSerializer,
-        responses=ScheduleSerializer,
+        responses={200: ScheduleSerializer, **error_responses(409)},
     ),
     delete=extend_schema(
         tags=["schedules"],
         summary="Delete a schedule and its future sessions (editors)",
-        responses={204: None},
+        responses={204: None, **error_responses(409)},
     ),
 )
 class ScheduleDetailApi(APIView):
@@ -319,6 +326,7 @@ class OccurrenceWindowSerializer(serializers.Serializer):
         "the offset of Europe/Paris at that date."
     ),
     parameters=[
+        OpenApiParameter("id", int, OpenApiParameter.PATH, description="The activity's id."),
         OpenApiParameter("start", datetime.datetime),
         OpenApiParameter("end", datetime.datetime),
     ],
@@ -326,6 +334,7 @@ class OccurrenceWindowSerializer(serializers.Serializer):
 )
 class ActivityOccurrenceListApi(generics.ListAPIView):
     serializer_class = OccurrenceSerializer
+    queryset = Occurrence.objects.none()  # names the model for the schema; see get_queryset
     cursor_ordering = ("start", "id")
 
     def get_queryset(self):
@@ -340,7 +349,7 @@ class ActivityOccurrenceListApi(generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["occurrences"], summary="One session"),
+    get=extend_schema(tags=["occurrences"], summary="One session", responses=OccurrenceSerializer),
     patch=extend_schema(
         tags=["occurrences"],
         summary="Edit or cancel one session (editors)",
@@ -350,7 +359,7 @@ class ActivityOccurrenceListApi(generics.ListAPIView):
             "survives later changes of the schedule while the slot stays in the series."
         ),
         request=OccurrenceInputSerializer,
-        responses=OccurrenceSerializer,
+        responses={200: OccurrenceSerializer, **error_responses(409)},
     ),
 )
 class OccurrenceDetailApi(APIView):

@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,6 +20,7 @@ from api.cards import (
     activity_card,
     render_datetime,
 )
+from api.schema import error_responses
 from api.serializers import MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -140,7 +141,9 @@ class ProfileInputSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["matching"], summary="My matching profile"),
+    get=extend_schema(
+        tags=["matching"], summary="My matching profile", responses=ProfileSerializer
+    ),
     patch=extend_schema(
         tags=["matching"],
         summary="Change my matching profile",
@@ -234,7 +237,12 @@ class RecommendationListApi(APIView):
     summary="Recompute my recommendations",
     description="Queued; answers 202 at once.",
     request=None,
-    responses={202: None},
+    responses={
+        202: inline_serializer(
+            "RecommendationRefreshQueued",
+            fields={"status": serializers.ChoiceField(choices=["queued"])},
+        )
+    },
 )
 class RecommendationRefreshApi(APIView):
     permission_classes = [IsAuthenticated]
@@ -258,7 +266,12 @@ class FeedbackInputSerializer(serializers.Serializer):
         "`rating` needs a rating from 1 to 5."
     ),
     request=FeedbackInputSerializer,
-    responses={201: None},
+    responses={
+        201: inline_serializer(
+            "FeedbackRecorded", fields={"status": serializers.ChoiceField(choices=["recorded"])}
+        ),
+        **error_responses(404),
+    },
 )
 class FeedbackApi(APIView):
     permission_classes = [IsAuthenticated]

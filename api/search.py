@@ -94,6 +94,7 @@ SEARCH_PARAMETERS = [
     OpenApiParameter(
         "cursor", description="The `next` link's cursor: the page after the last row seen."
     ),
+    OpenApiParameter("page_size", int),  # bounds and description: api.schema
 ]
 
 

@@ -273,6 +273,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The enum hook first (it names the enums), then the error answers (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
+    # Vocabularies that share a field name ("kind", "status") each get their own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "activities.choices.ActivityKind",
+        "OrganizationKindEnum": "activities.choices.OrganizationKind",
+        "TerritoryKindEnum": "activities.choices.TerritoryKind",
+        "ActivityStatusEnum": "activities.choices.ActivityStatus",
+        "OccurrenceStatusEnum": "activities.choices.OccurrenceStatus",
+        "PreferredLanguageEnum": "backend.settings.LANGUAGES",
+    },
 }
 
 LOGGING = {
