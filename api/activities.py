@@ -90,7 +90,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     audiences = MaskListField(vocabulary=choices.AUDIENCES, source="audiences_mask")
     languages = MaskListField(vocabulary=choices.LANGUAGES, source="languages_mask")
-    place = PlaceSerializer(read_only=True)
+    place = PlaceSerializer(read_only=True, allow_null=True)
     service_area = serializers.SlugRelatedField(slug_field="insee_code", many=True, read_only=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 their status, and create one."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,15 @@ BACK_OFFICE_PARAMETERS = [
 ]
 
 
+class MyActivityQuerySerializer(serializers.Serializer):
+    """The back office list's filters: documented and validated by the same fields."""
+
+    organization = serializers.CharField(
+        required=False, allow_blank=True, help_text="Organization slug."
+    )
+    status = serializers.ChoiceField(choices=choices.ActivityStatus.choices, required=False)
+
+
 @extend_schema(
     tags=["activities"],
     summary="My organizations' activities (editors)",
@@ -23,7 +32,7 @@ BACK_OFFICE_PARAMETERS = [
         "Every activity of the organizations the signed-in user edits, any status, most "
         "recently updated first."
     ),
-    parameters=BACK_OFFICE_PARAMETERS,
+    parameters=[MyActivityQuerySerializer],
 )
 class MyActivityListApi(generics.ListAPIView):
     serializer_class = ActivitySerializer
@@ -33,7 +42,9 @@ class MyActivityListApi(generics.ListAPIView):
         activities = selectors.activity_list(user=self.request.user).filter(
             organization__memberships__user_id=self.request.user.pk
         )
-        params = self.request.query_params
+        query = MyActivityQuerySerializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
         if organization := params.get("organization"):
             activities = activities.filter(organization__slug=organization)
         if activity_status := params.get("status"):

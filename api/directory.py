@@ -19,7 +19,7 @@ from api.schema import error_responses
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField(help_text="Name in the language of the request.")
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -54,7 +54,7 @@ class CategoryListApi(generics.ListAPIView):
 
 
 class TerritorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="insee_code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="insee_code", read_only=True, allow_null=True)
     bbox = serializers.SerializerMethodField(help_text="[min_lng, min_lat, max_lng, max_lat]")
 
     class Meta:
@@ -73,11 +73,14 @@ class TerritoryDetailSerializer(TerritorySerializer):
 
 
 class TerritoryQuerySerializer(serializers.Serializer):
-    """The territory list's filters: documented and validated by the same fields."""
+    """The territory list's filters: documented and validated by the same fields (read as
+    plain values, so an empty `kind=` is refused like any value outside the vocabulary)."""
 
     kind = serializers.ChoiceField(choices=choices.TerritoryKind.choices, required=False)
-    q = serializers.CharField(required=False, help_text="Part of the name.")
-    parent = serializers.CharField(required=False, help_text="INSEE code of the parent territory.")
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Part of the name.")
+    parent = serializers.CharField(
+        required=False, allow_blank=True, help_text="INSEE code of the parent territory."
+    )
 
 
 @extend_schema_view(
@@ -95,7 +98,7 @@ class TerritoryListApi(generics.ListAPIView):
 
     def get_queryset(self):
         territories = selectors.territory_list().select_related("parent")
-        query = TerritoryQuerySerializer(data=self.request.query_params)
+        query = TerritoryQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         params = query.validated_data
         if kind := params.get("kind"):
@@ -165,7 +168,7 @@ class OrganizationListApi(generics.ListCreateAPIView):
 
     def get_queryset(self):
         organizations = selectors.organization_list()
-        query = OrganizationQuerySerializer(data=self.request.query_params)
+        query = OrganizationQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         params = query.validated_data
         if kind := params.get("kind"):
@@ -281,7 +284,9 @@ class MembershipDetailApi(APIView):
 
 class PlaceSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    territory = serializers.SlugRelatedField(slug_field="insee_code", read_only=True)
+    territory = serializers.SlugRelatedField(
+        slug_field="insee_code", read_only=True, allow_null=True
+    )
     accessibility = serializers.ListField(
         child=serializers.ChoiceField(choices=choices.ACCESSIBILITY_FLAGS), read_only=True
     )

@@ -115,9 +115,69 @@ def _bound_page_size(parameters: list[dict]) -> None:
             )
 
 
+# DRF reads and writes times of day as "14:00" or "14:00:00" without an offset (the offset
+# comes from the schedule's time zone), which JSON Schema's "time" format does not accept.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+    "description": "Local wall-clock time, HH:MM or HH:MM:SS.",
+}
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        types = node.get("type")
+        if node.get("format") == "time" and "string" in (
+            types if isinstance(types, list) else [types]
+        ):
+            node.pop("format")
+            node.update({key: value for key, value in LOCAL_TIME.items() if key not in node})
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+def _unions_as_any_of(node: Any) -> None:
+    """drf-spectacular writes "either" as `oneOf`: a page of search cards or of back-office
+    activities (an empty page is both), a URL or a blank string (a validator that does not
+    check URLs finds "" is both). `oneOf` refuses a value that fits two branches; what is
+    meant is `anyOf`. Discriminated unions keep `oneOf`."""
+    if isinstance(node, dict):
+        if "oneOf" in node and "discriminator" not in node:
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _unions_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _unions_as_any_of(value)
+
+
+def _nullable_as_null_type(node: Any) -> None:
+    """OpenAPI 3.0's `nullable`, still written by DRF's pagination schemas, as 3.1 says it."""
+    if isinstance(node, dict):
+        if node.pop("nullable", False):
+            types = node.get("type")
+            if isinstance(types, str):
+                node["type"] = [types, "null"]
+            elif isinstance(types, list) and "null" not in types:
+                types.append("null")
+        for value in node.values():
+            _nullable_as_null_type(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_as_null_type(value)
+
+
 def document_errors(result: dict, generator, request, public: bool) -> dict:
-    """POSTPROCESSING_HOOKS: the error shape, each operation's shared 4xx, page size bounds."""
-    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    """POSTPROCESSING_HOOKS: the error shape, each operation's shared 4xx, page size bounds,
+    local times, unions."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(ERROR_SCHEMAS)
+    _unions_as_any_of(result)
+    _nullable_as_null_type(result)
+    _local_times(result)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             _bound_page_size(operation.get("parameters", []))
