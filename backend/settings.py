@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
     # reference), which validators and generators read alike; 3.0's `nullable` beside `allOf`
     # is read by some as "never null".
     "OAS_VERSION": "3.1.0",
+    # Bodies are JSON: nested objects, lists and null have no form encoding, so the document
+    # offers no form content types to generated clients.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
