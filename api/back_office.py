@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from activities import choices, selectors, services
 from api.activities import ActivityDetailSerializer, ActivityInputSerializer, ActivitySerializer
+from api.serializers import validated_query
 
 BACK_OFFICE_PARAMETERS = [
     OpenApiParameter("organization", description="Organization slug."),
@@ -42,9 +43,7 @@ class MyActivityListApi(generics.ListAPIView):
         activities = selectors.activity_list(user=self.request.user).filter(
             organization__memberships__user_id=self.request.user.pk
         )
-        query = MyActivityQuerySerializer(data=self.request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated_query(MyActivityQuerySerializer, self.request)
         if organization := params.get("organization"):
             activities = activities.filter(organization__slug=organization)
         if activity_status := params.get("status"):

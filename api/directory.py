@@ -13,6 +13,7 @@ from activities import choices, selectors, services
 from activities.models import Category, Membership, Organization, Place, Territory
 from api.permissions import IsOrganizationEditor
 from api.schema import error_responses
+from api.serializers import validated_query
 
 # --- categories -----------------------------------------------------------------------------
 
@@ -73,8 +74,7 @@ class TerritoryDetailSerializer(TerritorySerializer):
 
 
 class TerritoryQuerySerializer(serializers.Serializer):
-    """The territory list's filters: documented and validated by the same fields (read as
-    plain values, so an empty `kind=` is refused like any value outside the vocabulary)."""
+    """The territory list's filters: documented and validated by the same fields."""
 
     kind = serializers.ChoiceField(choices=choices.TerritoryKind.choices, required=False)
     q = serializers.CharField(required=False, allow_blank=True, help_text="Part of the name.")
@@ -98,9 +98,7 @@ class TerritoryListApi(generics.ListAPIView):
 
     def get_queryset(self):
         territories = selectors.territory_list().select_related("parent")
-        query = TerritoryQuerySerializer(data=self.request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated_query(TerritoryQuerySerializer, self.request)
         if kind := params.get("kind"):
             territories = territories.filter(kind=kind)
         if q := params.get("q"):
@@ -168,9 +166,7 @@ class OrganizationListApi(generics.ListCreateAPIView):
 
     def get_queryset(self):
         organizations = selectors.organization_list()
-        query = OrganizationQuerySerializer(data=self.request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = validated_query(OrganizationQuerySerializer, self.request)
         if kind := params.get("kind"):
             organizations = organizations.filter(kind=kind)
         if params.get("mine") and self.request.user.is_authenticated:

@@ -1,6 +1,7 @@
 """Field types shared by the API's serializers."""
 
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from activities import choices
 
@@ -16,3 +17,12 @@ class MaskListField(serializers.ListField):
 
     def to_representation(self, mask: int) -> list[str]:
         return choices.values_of(mask, self.vocabulary)
+
+
+def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    """A list's filters, validated by the serializer that also documents them
+    (`extend_schema(parameters=[serializer_class])`). Read as plain values, so an empty
+    `kind=` is refused like any value outside the vocabulary; a bad value is a 400."""
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
