@@ -54,6 +54,7 @@ def main(output: str) -> None:
     organization = services.organization_create(by=editor, name="Club du contrat")
     # Verifying is a curator's act; the fixture does it so that submitting publishes at once.
     Organization.objects.filter(pk=organization.pk).update(verified=True)
+    organization.refresh_from_db()
     membership = services.membership_add(
         organization=organization, by=editor, email=colleague.email
     )
