@@ -170,14 +170,31 @@ def _nullable_as_null_type(node: Any) -> None:
             _nullable_as_null_type(value)
 
 
+# Text inputs refuse the NUL character (DRF's CharField), which a client must know: the
+# pattern says it wherever a string in a request body has no finer rule.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _text_refuses_nul(schemas: dict[str, dict]) -> None:
+    for name, schema in schemas.items():
+        if not name.endswith("Request"):
+            continue
+        for prop in schema.get("properties", {}).values():
+            types = prop.get("type")
+            is_text = "string" in (types if isinstance(types, list) else [types])
+            if is_text and not {"format", "enum", "pattern"} & prop.keys():
+                prop["pattern"] = NO_NUL
+
+
 def document_errors(result: dict, generator, request, public: bool) -> dict:
     """POSTPROCESSING_HOOKS: the error shape, each operation's shared 4xx, page size bounds,
-    local times, unions."""
+    local times, unions, text without NUL."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(ERROR_SCHEMAS)
     _unions_as_any_of(result)
     _nullable_as_null_type(result)
     _local_times(result)
+    _text_refuses_nul(schemas)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             _bound_page_size(operation.get("parameters", []))

@@ -183,3 +183,12 @@ def test_write_answers_fit_the_documented_bodies(schema, user_client):
     refused = user_client.post("/api/v1/feedback/", {"activity": activity.pk, "signal": "meh"})
     assert refused.status_code == 400
     assert_documented(schema, "/api/v1/feedback/", "post", refused)
+
+
+def test_text_inputs_say_that_nul_is_refused(schema, user_client):
+    name = schema["components"]["schemas"]["OrganizationInputRequest"]["properties"]["name"]
+    assert name["pattern"] == "^[^\\u0000]*$"
+    refused = user_client.post("/api/v1/organizations/", {"name": "Club\x00"})
+    assert refused.status_code == 400
+    assert "name" in refused.json()["error"]["fields"]
+    assert_documented(schema, "/api/v1/organizations/", "post", refused)
