@@ -11,7 +11,7 @@ RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 # Tests run with debug off, as in production; the key is a throwaway.
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-not-for-production-use}
 
-.PHONY: install run test lint format worker beat migrate demo messages bench-search bench-matching clean
+.PHONY: install run test lint format worker beat migrate demo messages contract bench-search bench-matching clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+
+# The API contract (.ci/contract): gunicorn on PostgreSQL (CONTRACT_DB, dropped and created),
+# schemathesis over every operation of /api/schema/ as anonymous, resident and editor, then the
+# TypeScript client (clients/typescript) type-checked and run through the resident journey.
+contract: install
+	bash .ci/contract
 
 format: install
 	$(BIN)/ruff check --fix .

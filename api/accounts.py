@@ -1,7 +1,7 @@
 """Accounts over HTTP: registration, JWT tokens, logout, the signed-in user."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -14,9 +14,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from accounts.models import User
 from accounts.services import user_change_password, user_logout, user_register, user_update
 from api import serializers as api_serializers
+from api.schema import error_responses
 from api.throttling import AuthEmailThrottle, AuthIPThrottle
-
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 # The longest email (RFC 5321) and password the API reads: longer input is a 400 before any
 # lookup or hashing.
@@ -41,14 +40,16 @@ class RegisterApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthIPThrottle]
 
+    @extend_schema_serializer(component_name="Register")
     class InputSerializer(api_serializers.InputSerializer):
         email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         password = serializers.CharField(
             write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
         )
         display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+        preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
+    @extend_schema_serializer(component_name="RegisteredAccount")
     class OutputSerializer(serializers.Serializer):
         user = UserSerializer()
         tokens = TokenPairSerializer()
@@ -114,6 +115,7 @@ class TokenObtainApi(TokenObtainPairView):
             "token (about 30 days). Wrong credentials get 401. Attempts are throttled per "
             "client address and per account: past the limit, 429 with `Retry-After`."
         ),
+        responses={200: TokenPairSerializer, **error_responses(401)},
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
@@ -127,6 +129,7 @@ class TokenRefreshApi(TokenRefreshView):
             "Returns a new access token and a new refresh token; the refresh token sent is "
             "revoked at once, so it cannot be replayed (401 if it is)."
         ),
+        responses={200: TokenPairSerializer, **error_responses(401)},
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
@@ -136,6 +139,7 @@ class LogoutApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema_serializer(component_name="Logout")
     class InputSerializer(api_serializers.InputSerializer):
         refresh = serializers.CharField()
 
@@ -144,7 +148,7 @@ class LogoutApi(APIView):
         summary="Sign out: revoke a refresh token",
         description="Revokes the refresh token. Using it afterwards gets 401.",
         request=InputSerializer,
-        responses={204: None},
+        responses={204: None, **error_responses(401)},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -156,10 +160,11 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="AccountUpdate")
     class UpdateSerializer(api_serializers.InputSerializer):
         output_serializer = UserSerializer
         display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-        preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+        preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     @extend_schema(tags=["me"], summary="The signed-in account", responses=UserSerializer)
     def get(self, request: Request) -> Response:
@@ -182,6 +187,7 @@ class PasswordChangeApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [AuthIPThrottle]
 
+    @extend_schema_serializer(component_name="PasswordChange")
     class InputSerializer(api_serializers.InputSerializer):
         current_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH)
         new_password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH)

@@ -25,6 +25,7 @@ from activities.models import (
 from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
+from api.schema import error_responses
 from api.serializers import InputSerializer, MaskListField
 
 # --- serializers ----------------------------------------------------------------------------
@@ -94,7 +95,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     audiences = MaskListField(vocabulary=choices.AUDIENCES, source="audiences_mask")
     languages = MaskListField(vocabulary=choices.LANGUAGES, source="languages_mask")
-    place = PlaceSerializer(read_only=True)
+    place = PlaceSerializer(read_only=True, allow_null=True)
     service_area = serializers.SlugRelatedField(slug_field="insee_code", many=True, read_only=True)
 
     class Meta:
@@ -211,18 +212,20 @@ def _activity_for_write(pk: int) -> Activity:
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["activities"], summary="One activity"),
+    get=extend_schema(
+        tags=["activities"], summary="One activity", responses=ActivityDetailSerializer
+    ),
     patch=extend_schema(
         tags=["activities"],
         summary="Edit an activity (editors)",
         request=ActivityInputSerializer,
-        responses=ActivityDetailSerializer,
+        responses={200: ActivityDetailSerializer, **error_responses(409)},
     ),
     delete=extend_schema(
         tags=["activities"],
         summary="Archive an activity (editors)",
         description="Archives it: it leaves search, its future sessions are cancelled.",
-        responses={204: None},
+        responses={204: None, **error_responses(409)},
     ),
 )
 class ActivityDetailApi(APIView):
@@ -250,7 +253,7 @@ class ActivityDetailApi(APIView):
         "other status."
     ),
     request=None,
-    responses=ActivityDetailSerializer,
+    responses={200: ActivityDetailSerializer, **error_responses(409)},
 )
 class ActivitySubmitApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
@@ -263,7 +266,11 @@ class ActivitySubmitApi(APIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["schedules"], summary="Schedules of an activity"),
+    get=extend_schema(
+        tags=["schedules"],
+        summary="Schedules of an activity",
+        responses=ScheduleSerializer(many=True),
+    ),
     post=extend_schema(
         tags=["schedules"],
         summary="Add a schedule (editors)",
@@ -273,7 +280,7 @@ class ActivitySubmitApi(APIView):
             "changes."
         ),
         request=ScheduleInputSerializer,
-        responses={201: ScheduleSerializer},
+        responses={201: ScheduleSerializer, **error_responses(409)},
     ),
 )
 class ScheduleListApi(APIView):
@@ -296,12 +303,12 @@ class ScheduleListApi(APIView):
         tags=["schedules"],
         summary="Edit a schedule (editors)",
         request=ScheduleInputSerializer,
-        responses=ScheduleSerializer,
+        responses={200: ScheduleSerializer, **error_responses(409)},
     ),
     delete=extend_schema(
         tags=["schedules"],
         summary="Delete a schedule and its future sessions (editors)",
-        responses={204: None},
+        responses={204: None, **error_responses(409)},
     ),
 )
 class ScheduleDetailApi(APIView):
@@ -340,6 +347,7 @@ class OccurrenceWindowSerializer(serializers.Serializer):
         "the offset of Europe/Paris at that date."
     ),
     parameters=[
+        OpenApiParameter("id", int, OpenApiParameter.PATH, description="The activity's id."),
         OpenApiParameter("start", datetime.datetime),
         OpenApiParameter("end", datetime.datetime),
     ],
@@ -347,6 +355,7 @@ class OccurrenceWindowSerializer(serializers.Serializer):
 )
 class ActivityOccurrenceListApi(generics.ListAPIView):
     serializer_class = OccurrenceSerializer
+    queryset = Occurrence.objects.none()  # names the model for the schema; see get_queryset
     cursor_ordering = ("start", "id")
 
     def get_queryset(self):
@@ -361,7 +370,7 @@ class ActivityOccurrenceListApi(generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["occurrences"], summary="One session"),
+    get=extend_schema(tags=["occurrences"], summary="One session", responses=OccurrenceSerializer),
     patch=extend_schema(
         tags=["occurrences"],
         summary="Edit or cancel one session (editors)",
@@ -371,7 +380,7 @@ class ActivityOccurrenceListApi(generics.ListAPIView):
             "survives later changes of the schedule while the slot stays in the series."
         ),
         request=OccurrenceInputSerializer,
-        responses=OccurrenceSerializer,
+        responses={200: OccurrenceSerializer, **error_responses(409)},
     ),
 )
 class OccurrenceDetailApi(APIView):

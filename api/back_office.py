@@ -2,19 +2,28 @@
 their status, and create one."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities import choices, selectors, services
 from api.activities import ActivityDetailSerializer, ActivityInputSerializer, ActivitySerializer
-from api.serializers import query_choice
+from api.serializers import validated_query
 
 BACK_OFFICE_PARAMETERS = [
     OpenApiParameter("organization", description="Organization slug."),
     OpenApiParameter("status", enum=choices.ActivityStatus.values),
 ]
+
+
+class MyActivityQuerySerializer(serializers.Serializer):
+    """The back office list's filters: documented and validated by the same fields."""
+
+    organization = serializers.CharField(
+        required=False, allow_blank=True, help_text="Organization slug."
+    )
+    status = serializers.ChoiceField(choices=choices.ActivityStatus.choices, required=False)
 
 
 @extend_schema(
@@ -24,7 +33,7 @@ BACK_OFFICE_PARAMETERS = [
         "Every activity of the organizations the signed-in user edits, any status, most "
         "recently updated first."
     ),
-    parameters=BACK_OFFICE_PARAMETERS,
+    parameters=[MyActivityQuerySerializer],
 )
 class MyActivityListApi(generics.ListAPIView):
     serializer_class = ActivitySerializer
@@ -34,10 +43,10 @@ class MyActivityListApi(generics.ListAPIView):
         activities = selectors.activity_list(user=self.request.user).filter(
             organization__memberships__user_id=self.request.user.pk
         )
-        params = self.request.query_params
+        params = validated_query(MyActivityQuerySerializer, self.request)
         if organization := params.get("organization"):
             activities = activities.filter(organization__slug=organization)
-        if activity_status := query_choice(params, "status", choices.ActivityStatus.values):
+        if activity_status := params.get("status"):
             activities = activities.filter(status=activity_status)
         return activities
 

@@ -38,7 +38,7 @@ class ActivityCardSerializer(serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     audiences = MaskListField(vocabulary=choices.AUDIENCES, source="audiences_mask")
     languages = MaskListField(vocabulary=choices.LANGUAGES, source="languages_mask")
-    place = PlaceCardSerializer(read_only=True)
+    place = PlaceCardSerializer(read_only=True, allow_null=True)
     distance_km = serializers.SerializerMethodField(
         help_text="Great-circle distance from the point searched, when lat and lng are given."
     )

@@ -12,14 +12,15 @@ from rest_framework.views import APIView
 from activities import choices, selectors, services
 from activities.models import Category, Membership, Organization, Place, Territory
 from api.permissions import IsOrganizationEditor
-from api.serializers import InputSerializer, ModelInputSerializer, query_choice
+from api.schema import error_responses
+from api.serializers import InputSerializer, ModelInputSerializer, validated_query
 
 # --- categories -----------------------------------------------------------------------------
 
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField(help_text="Name in the language of the request.")
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -54,7 +55,7 @@ class CategoryListApi(generics.ListAPIView):
 
 
 class TerritorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="insee_code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="insee_code", read_only=True, allow_null=True)
     bbox = serializers.SerializerMethodField(help_text="[min_lng, min_lat, max_lng, max_lat]")
 
     class Meta:
@@ -72,16 +73,22 @@ class TerritoryDetailSerializer(TerritorySerializer):
         fields = [*TerritorySerializer.Meta.fields, "boundary"]
 
 
+class TerritoryQuerySerializer(serializers.Serializer):
+    """The territory list's filters: documented and validated by the same fields."""
+
+    kind = serializers.ChoiceField(choices=choices.TerritoryKind.choices, required=False)
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Part of the name.")
+    parent = serializers.CharField(
+        required=False, allow_blank=True, help_text="INSEE code of the parent territory."
+    )
+
+
 @extend_schema_view(
     get=extend_schema(
         tags=["reference"],
         summary="Territories",
         description="Communes, intercommunalities (EPCI) and départements, without outlines.",
-        parameters=[
-            OpenApiParameter("kind", enum=choices.TerritoryKind.values),
-            OpenApiParameter("q", description="Part of the name."),
-            OpenApiParameter("parent", description="INSEE code of the parent territory."),
-        ],
+        parameters=[TerritoryQuerySerializer],
     )
 )
 class TerritoryListApi(generics.ListAPIView):
@@ -91,8 +98,8 @@ class TerritoryListApi(generics.ListAPIView):
 
     def get_queryset(self):
         territories = selectors.territory_list().select_related("parent")
-        params = self.request.query_params
-        if kind := query_choice(params, "kind", choices.TerritoryKind.values):
+        params = validated_query(TerritoryQuerySerializer, self.request)
+        if kind := params.get("kind"):
             territories = territories.filter(kind=kind)
         if q := params.get("q"):
             territories = territories.filter(name__icontains=q)
@@ -131,8 +138,19 @@ class OrganizationInputSerializer(ModelInputSerializer):
         extra_kwargs = {"name": {"required": True}}
 
 
+class OrganizationQuerySerializer(serializers.Serializer):
+    """The organization list's filters: documented and validated by the same fields."""
+
+    kind = serializers.ChoiceField(choices=choices.OrganizationKind.choices, required=False)
+    mine = serializers.BooleanField(
+        required=False, help_text="Only the organizations I am a member of (signed in)."
+    )
+
+
 @extend_schema_view(
-    get=extend_schema(tags=["organizations"], summary="Organizations"),
+    get=extend_schema(
+        tags=["organizations"], summary="Organizations", parameters=[OrganizationQuerySerializer]
+    ),
     post=extend_schema(
         tags=["organizations"],
         summary="Create an organization",
@@ -150,10 +168,10 @@ class OrganizationListApi(generics.ListCreateAPIView):
 
     def get_queryset(self):
         organizations = selectors.organization_list()
-        params = self.request.query_params
-        if kind := query_choice(params, "kind", choices.OrganizationKind.values):
+        params = validated_query(OrganizationQuerySerializer, self.request)
+        if kind := params.get("kind"):
             organizations = organizations.filter(kind=kind)
-        if params.get("mine") in ("1", "true") and self.request.user.is_authenticated:
+        if params.get("mine") and self.request.user.is_authenticated:
             organizations = organizations.filter(memberships__user=self.request.user)
         return organizations
 
@@ -165,7 +183,9 @@ class OrganizationListApi(generics.ListCreateAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["organizations"], summary="One organization"),
+    get=extend_schema(
+        tags=["organizations"], summary="One organization", responses=OrganizationSerializer
+    ),
     patch=extend_schema(
         tags=["organizations"],
         summary="Edit an organization (its editors)",
@@ -209,14 +229,14 @@ class MembershipInputSerializer(InputSerializer):
     get=extend_schema(
         tags=["organizations"],
         summary="Members of an organization (its members only)",
-        responses=MembershipSerializer(many=True),
+        responses={200: MembershipSerializer(many=True), **error_responses(403)},
     ),
     post=extend_schema(
         tags=["organizations"],
         summary="Add an editor or an owner by email (owners only)",
         description="The person must already have an account. 409 if already a member.",
         request=MembershipInputSerializer,
-        responses={201: MembershipSerializer},
+        responses={201: MembershipSerializer, **error_responses(409)},
     ),
 )
 class MembershipListApi(APIView):
@@ -246,7 +266,7 @@ class MembershipListApi(APIView):
     tags=["organizations"],
     summary="Remove a member (owners; anyone may leave)",
     description="An organization keeps at least one owner (409).",
-    responses={204: None},
+    responses={204: None, **error_responses(409)},
 )
 class MembershipDetailApi(APIView):
     permission_classes = [IsAuthenticated]
@@ -264,7 +284,9 @@ class MembershipDetailApi(APIView):
 
 class PlaceSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    territory = serializers.SlugRelatedField(slug_field="insee_code", read_only=True)
+    territory = serializers.SlugRelatedField(
+        slug_field="insee_code", read_only=True, allow_null=True
+    )
     accessibility = serializers.ListField(
         child=serializers.ChoiceField(choices=choices.ACCESSIBILITY_FLAGS), read_only=True
     )
@@ -348,7 +370,7 @@ class PlaceListApi(generics.ListCreateAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["places"], summary="One place"),
+    get=extend_schema(tags=["places"], summary="One place", responses=PlaceSerializer),
     patch=extend_schema(
         tags=["places"],
         summary="Edit a place (editors)",
@@ -359,7 +381,7 @@ class PlaceListApi(generics.ListCreateAPIView):
         tags=["places"],
         summary="Delete a place (editors)",
         description="409 while activities that are not archived take place there.",
-        responses={204: None},
+        responses={204: None, **error_responses(409)},
     ),
 )
 class PlaceDetailApi(APIView):

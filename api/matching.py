@@ -26,6 +26,7 @@ from api.cards import (
     activity_card,
     render_datetime,
 )
+from api.schema import error_response
 from api.serializers import InputSerializer, MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -37,30 +38,6 @@ SLOTS = [
 ]
 
 
-def error_response(description: str, codes: list[str]) -> OpenApiResponse:
-    """A documented 4xx: the one error shape, with the codes this response may carry."""
-    return OpenApiResponse(
-        response=ERROR,
-        description=f"{description} Codes: {', '.join(f'`{code}`' for code in codes)}.",
-    )
-
-
-ERROR = inline_serializer(
-    "Error",
-    fields={
-        "error": inline_serializer(
-            "ErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(help_text="In the language of the request."),
-                "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()),
-                    help_text="Input field (dotted path) -> messages; empty when none is at fault.",
-                ),
-            },
-        )
-    },
-)
 NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
 NO_CONSENT = error_response(
     "The resident has not consented to matching (`PATCH me/profile/` with "
@@ -314,7 +291,8 @@ class RecommendationListApi(APIView):
     request=None,
     responses={
         202: inline_serializer(
-            "RefreshQueued", fields={"status": serializers.ChoiceField(choices=["queued"])}
+            "RecommendationRefreshQueued",
+            fields={"status": serializers.ChoiceField(choices=["queued"])},
         ),
         401: NOT_SIGNED_IN,
         409: NO_CONSENT,

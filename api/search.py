@@ -4,6 +4,7 @@ import datetime
 
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from activities import choices, selectors
 from activities.filters import ORDERINGS, SearchParams
 from activities.models import ActivityTombstone, Occurrence
+from api.activities import ActivitySerializer
 from api.back_office import BACK_OFFICE_PARAMETERS, ActivityCreateApi, MyActivityListApi
 from api.cards import ActivityCardSerializer, activity_card, render_datetime
 from api.pagination import KeysetCursor
@@ -94,7 +96,15 @@ SEARCH_PARAMETERS = [
     OpenApiParameter(
         "cursor", description="The `next` link's cursor: the page after the last row seen."
     ),
+    OpenApiParameter("page_size", int),  # bounds and description: api.schema
 ]
+
+
+ACTIVITY_SEARCH_PAGE = search_page(
+    "ActivitySearchPage",
+    ActivityCardSerializer(many=True),
+    tombstones=TombstoneSerializer(many=True, required=False),
+)
 
 
 class ActivitySearchApi(APIView):
@@ -110,11 +120,7 @@ class ActivitySearchApi(APIView):
             "match with `q`, otherwise most recently updated."
         ),
         parameters=SEARCH_PARAMETERS,
-        responses=search_page(
-            "ActivitySearchPage",
-            ActivityCardSerializer(many=True),
-            tombstones=TombstoneSerializer(many=True, required=False),
-        ),
+        responses=ACTIVITY_SEARCH_PAGE,
     )
     def get(self, request: Request) -> Response:
         params = SearchParams.parse(request.query_params)
@@ -144,7 +150,17 @@ _back_office = MyActivityListApi.as_view()
                 ),
             ),
             *(p for p in BACK_OFFICE_PARAMETERS if p.name == "status"),
-        ]
+        ],
+        # The search's page, or with `mine` the back office's (api.schema makes it anyOf:
+        # an empty page is both).
+        responses=PolymorphicProxySerializer(
+            component_name="ActivityCollectionPage",
+            serializers=[
+                ACTIVITY_SEARCH_PAGE,
+                search_page("MyActivityPage", ActivitySerializer(many=True)),
+            ],
+            resource_type_field_name=None,
+        ),
     )
 )
 class ActivityCollectionApi(ActivitySearchApi, ActivityCreateApi):

@@ -12,17 +12,17 @@ Every serializer that reads a write body derives from `InputSerializer` (or
 Form-encoded bodies carry only strings, so the type rules apply to JSON bodies.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from activities import choices
-from backend.validation import validation_failed
 
 
 class MaskListField(serializers.ListField):
@@ -154,10 +154,10 @@ class ModelInputSerializer(StrictInputMixin, serializers.ModelSerializer):
     """`InputSerializer` for inputs described by their model's fields."""
 
 
-def query_choice(params: Mapping[str, str], name: str, values: Iterable[str]) -> str:
-    """The query parameter `name` when it is one of `values`, "" when absent; 400 naming it
-    otherwise (a filter on an unknown value would silently match nothing)."""
-    value = params.get(name, "")
-    if value and value not in values:
-        raise validation_failed({name: [_("Unknown value: %(v)s.") % {"v": value}]})
-    return value
+def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
+    """A list's filters, validated by the serializer that also documents them
+    (`extend_schema(parameters=[serializer_class])`). Read as plain values, so an empty
+    `kind=` is refused like any value outside the vocabulary; a bad value is a 400."""
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
