@@ -81,7 +81,22 @@ async function main(): Promise<void> {
   const chosen = items[0]?.activity.id ?? found[0]!.id;
   const saved = await api.POST("/api/v1/feedback/", { body: { activity: chosen, signal: "saved" } });
   expect(saved.response.status === 201 && !!saved.data, "feedback", saved.error);
-  console.log(`feedback: activity ${chosen} ${saved.data.status}`);
+  console.log(`feedback: activity ${chosen} ${saved.data.signal} as item ${saved.data.id}`);
+
+  // Saved twice (a double tap): the same item, answered 200.
+  const again = await api.POST("/api/v1/feedback/", { body: { activity: chosen, signal: "saved" } });
+  expect(again.response.status === 200 && again.data?.id === saved.data.id, "feedback again", again.error);
+
+  const savedList = await api.GET("/api/v1/feedback/", { params: { query: { signal: "saved" } } });
+  expect(
+    !!savedList.data && savedList.data.results.some((item) => item.id === saved.data.id),
+    "saved list",
+    savedList.error,
+  );
+
+  const undone = await api.DELETE("/api/v1/feedback/{id}/", { params: { path: { id: saved.data.id } } });
+  expect(undone.response.status === 204, "feedback undo", undone.error);
+  console.log(`feedback: item ${saved.data.id} taken back`);
 }
 
 main().catch((error: unknown) => {
