@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -71,7 +72,9 @@ class InterestsField(serializers.DictField):
         known = set(taxonomy.slugs())
         unknown = sorted(set(value) - known)
         if unknown:
-            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown categories: %(slugs)s.") % {"slugs": ", ".join(unknown)}
+            )
         return value
 
 

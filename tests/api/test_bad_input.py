@@ -82,6 +82,8 @@ CASES = [
          field="updated_at", code="read_only_field"),
     case("profile-interest-weight-bool", "patch", "me/profile/",
          {"interests": {"tricot-couture": True}}, field="interests"),
+    case("profile-interest-unknown-category", "patch", "me/profile/",
+         {"interests": {"pas-une-categorie": 0.5}}, field="interests"),
     # --- organizations and members ----------------------------------------------------------
     case("organization-name-invisible", "post", "organizations/", {"name": RLO + ZWSP},
          field="name"),
