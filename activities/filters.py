@@ -38,9 +38,14 @@ class DateTimeParameter(IsoDateTimeField):
     years 1 to 9999 (`0001-01-01T00:00:00+01:00`, or a naive one read in Paris time) is a 400
     naming the parameter, where the database would otherwise fail on it."""
 
-    default_error_messages = {"out_of_range": _("This time is out of the supported range.")}
+    default_error_messages = {
+        "out_of_range": _("This time is out of the supported range."),
+        "empty": _("Give a time (ISO 8601), or leave the parameter out."),
+    }
 
     def clean(self, value):
+        if value in ("", None):  # present but empty: a client's bug, not "no filter"
+            raise ValidationError(self.error_messages["empty"], code="invalid")
         try:
             moment = super().clean(value)
             return None if moment is None else moment.astimezone(datetime.UTC)

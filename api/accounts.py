@@ -92,8 +92,11 @@ class RegisterApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
-    """simplejwt's sign-in input, with the lengths the API reads (same schema name)."""
+class TokenObtainPairSerializer(
+    api_serializers.StrictInputMixin, jwt_serializers.TokenObtainPairSerializer
+):
+    """simplejwt's sign-in input, read strictly, with the lengths the API reads (same schema
+    name)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +124,15 @@ class TokenObtainApi(TokenObtainPairView):
         return super().post(request, *args, **kwargs)
 
 
+class TokenRefreshSerializer(
+    api_serializers.StrictInputMixin, jwt_serializers.TokenRefreshSerializer
+):
+    """simplejwt's refresh input, read strictly (same schema name)."""
+
+
 class TokenRefreshApi(TokenRefreshView):
+    serializer_class = TokenRefreshSerializer
+
     @extend_schema(
         tags=["auth"],
         summary="Rotate the refresh token",

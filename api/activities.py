@@ -26,7 +26,7 @@ from activities.schedule_text import schedule_describe
 from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
 from api.schema import error_responses
-from api.serializers import InputSerializer, MaskListField
+from api.serializers import InputSerializer, MaskListField, validated_query
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -360,12 +360,9 @@ class ActivityOccurrenceListApi(generics.ListAPIView):
 
     def get_queryset(self):
         activity = _activity_for_read(self.request, self.kwargs["pk"])
-        window = OccurrenceWindowSerializer(data=self.request.query_params)
-        window.is_valid(raise_exception=True)
+        window = validated_query(OccurrenceWindowSerializer, self.request)
         return selectors.occurrence_list(
-            activity=activity,
-            start=window.validated_data.get("start", timezone.now()),
-            end=window.validated_data.get("end"),
+            activity=activity, start=window.get("start", timezone.now()), end=window.get("end")
         )
 
 

@@ -1,4 +1,5 @@
 import io
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 from api.errors import error_response
-from api.parsers import RequestTooLarge
+from api.parsers import RequestTooLarge, nul_refused
 
 API_PREFIX = "/api/"
 
@@ -49,10 +50,22 @@ class ApiRequestMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(API_PREFIX):
-            refused = self._refuse_body(request)
+            refused = self._refuse_query(request) or self._refuse_body(request)
             if refused is not None:
                 return refused
         return self.get_response(request)
+
+    def _refuse_query(self, request):
+        """A query parameter holding NUL is a 400 naming it, as in a body (api.parsers)."""
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" not in query and "\x00" not in query:
+            return None
+        names = [
+            key or "non_field_errors"
+            for key, value in parse_qsl(query, keep_blank_values=True)
+            if "\x00" in key or "\x00" in value
+        ]
+        return error_response(nul_refused(names)) if names else None
 
     def _refuse_body(self, request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -62,7 +62,10 @@ class CursorPagination(pagination.CursorPagination):
     def decode_cursor(self, request):
         """DRF's cursor, or 400 `invalid_cursor` (DRF answers 404) when it was not made by the
         server: undecodable, or a position that is no value of the ordering's first field
-        (which the database would choke on)."""
+        (which the database would choke on). An empty `cursor=` is the first page, as in the
+        search's lists."""
+        if not request.query_params.get(self.cursor_query_param):
+            return None
         try:
             cursor = super().decode_cursor(request)
         except NotFound as error:

@@ -6,7 +6,9 @@
 - syntax: malformed JSON and the non-JSON literals `NaN`, `Infinity` are 400 `parse_error`;
 - depth: objects and arrays nested deeper than `MAX_JSON_DEPTH` are 400 `parse_error`, also
   when Python's recursive decoder would overflow its stack first;
-- shape: the top level is an object, as every write of the API takes one.
+- shape: the top level is an object, as every write of the API takes one;
+- text: no string holds the NUL character (PostgreSQL's text cannot), 400 naming the field
+  (`nul_paths`; the query string is held to the same rule by `api.middleware`).
 """
 
 import codecs
@@ -65,7 +67,43 @@ def decode_json_object(raw: bytes, encoding: str = "utf-8") -> dict:
         raise _too_deep()
     if not isinstance(data, dict):
         raise exceptions.ParseError(_("The body must be a JSON object."))
+    if "\\u0000" in text:  # JSON holds NUL only as this escape
+        paths = nul_paths(data)
+        if paths:
+            raise nul_refused(paths)
     return data
+
+
+def nul_paths(value: Any, prefix: str = "") -> list[str]:
+    """The dotted paths of the keys and strings of a decoded body that hold NUL, without
+    recursion."""
+    found, stack = [], [(prefix, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                found.append(path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    found.append(path)
+                else:
+                    stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend(
+                (f"{path}.{index}" if path else str(index), child)
+                for index, child in enumerate(item)
+            )
+    return sorted(set(found))
+
+
+def nul_refused(paths: list[str]) -> exceptions.ValidationError:
+    """400 naming each field whose text holds NUL."""
+    message = _("Text cannot hold the NUL character (U+0000).")
+    return exceptions.ValidationError(
+        {path or "non_field_errors": [message] for path in paths} or [message], code="invalid_text"
+    )
 
 
 def _too_deep() -> exceptions.ParseError:

@@ -192,11 +192,20 @@ def _text_refuses_nul(schemas: dict[str, dict]) -> None:
                 prop["pattern"] = NO_NUL
 
 
+def _requests_are_closed(schemas: dict[str, dict]) -> None:
+    """Every request body is read strictly (api.serializers.StrictInputMixin): a field it does
+    not list is a 400, so its schema admits no other property."""
+    for name, schema in schemas.items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema.setdefault("additionalProperties", False)
+
+
 def document_errors(result: dict, generator, request, public: bool) -> dict:
     """POSTPROCESSING_HOOKS: the error shape, each operation's shared 4xx, page size bounds,
-    local times, unions, text without NUL."""
+    local times, unions, text without NUL, request bodies closed to unknown fields."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(ERROR_SCHEMAS)
+    _requests_are_closed(schemas)
     _unions_as_any_of(result)
     _nullable_as_null_type(result)
     _local_times(result)

@@ -173,6 +173,11 @@ def test_answers_fit_the_documented_bodies_with_their_nulls(schema, client, user
 
 
 def test_write_answers_fit_the_documented_bodies(schema, user_client):
+    refused = user_client.post("/api/v1/recommendations/refresh/")
+    assert refused.status_code == 409  # no consent yet
+    assert_documented(schema, "/api/v1/recommendations/refresh/", "post", refused)
+    consent = {"matching_consent": True}
+    assert user_client.patch("/api/v1/me/profile/", consent, format="json").status_code == 200
     refresh = user_client.post("/api/v1/recommendations/refresh/")
     assert refresh.status_code == 202
     assert_documented(schema, "/api/v1/recommendations/refresh/", "post", refresh)

@@ -327,3 +327,12 @@ def test_a_csrf_failure_under_the_api_is_in_the_shape():
     assert json.loads(response.content)["error"]["code"] == "permission_denied"
     request.path = "/admin/login/"
     assert b"CSRF" in csrf_failure(request, reason="no token").content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["places/", "organizations/", "territories/", "activities/"])
+def test_an_empty_cursor_is_the_first_page(api_client, path):
+    first = api_client.get(f"/api/v1/{path}")
+    empty = api_client.get(f"/api/v1/{path}?cursor=")
+    assert first.status_code == empty.status_code == 200
+    assert empty.json()["results"] == first.json()["results"]
