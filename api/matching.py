@@ -359,7 +359,11 @@ FEEDBACK_NOT_FOUND = error_response(
         ),
         parameters=[
             OpenApiParameter("signal", enum=FeedbackSignal.values, description="Only this signal."),
-            OpenApiParameter("activity", int, description="Only about this activity."),
+            OpenApiParameter(
+                "activity",
+                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                description="Only about this activity (an activity id).",
+            ),
         ],
         responses={
             200: FeedbackSerializer(many=True),
