@@ -15,6 +15,7 @@ from matching import services as matching
 from matching.models import RecommendationSet
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.pages import all_ids
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/activities/"
@@ -78,13 +79,7 @@ def demo(django_db_setup, django_db_blocker):
 def found(client, demo: dict[int, int], params: dict) -> set[int]:
     """The numbers of the activities found, every page followed."""
     number = {pk: n for n, pk in demo.items()}
-    ids, url, query = [], URL, {"page_size": 100, **params}
-    while url:
-        response = client.get(url, query)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        ids += [item["id"] for item in body["results"]]
-        url, query = body["next"], None
+    ids = all_ids(client, params, URL)
     assert len(ids) == len(set(ids)), params
     return {number[pk] for pk in ids}
 

@@ -18,6 +18,7 @@ from activities import services
 from activities.geo import distance_km
 from activities.models import Activity
 from tests.factories import editor_of, listed_activity
+from tests.pages import all_ids
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,18 +28,6 @@ URL = "/api/v1/activities/"
 def soon(days: int = 1, hour: int = 14) -> datetime.datetime:
     day = timezone.localdate() + datetime.timedelta(days=days)
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=PARIS)
-
-
-def all_ids(client, params: dict) -> list[int]:
-    """Every result id, following the cursor pages."""
-    ids, url, query = [], URL, {"page_size": 100, **params}
-    while url:
-        response = client.get(url, query)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        ids += [item["id"] for item in body["results"]]
-        url, query = body["next"], None
-    return ids
 
 
 @pytest.fixture
