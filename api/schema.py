@@ -130,50 +130,42 @@ LOCAL_TIME = {
 }
 
 
-def _local_times(node: Any) -> None:
-    if isinstance(node, dict):
-        types = node.get("type")
-        if node.get("format") == "time" and "string" in (
-            types if isinstance(types, list) else [types]
-        ):
-            node.pop("format")
-            node.update({key: value for key, value in LOCAL_TIME.items() if key not in node})
-        for value in node.values():
-            _local_times(value)
-    elif isinstance(node, list):
-        for value in node:
-            _local_times(value)
+def _each_object(node: Any):
+    """Every JSON object of the document, depth first."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
-def _unions_as_any_of(node: Any) -> None:
+def _local_times(node: dict) -> None:
+    types = node.get("type")
+    if node.get("format") == "time" and "string" in (types if isinstance(types, list) else [types]):
+        node.pop("format")
+        node.update({key: value for key, value in LOCAL_TIME.items() if key not in node})
+
+
+def _unions_as_any_of(node: dict) -> None:
     """drf-spectacular writes "either" as `oneOf`: a page of search cards or of back-office
     activities (an empty page is both), a URL or a blank string (a validator that does not
     check URLs finds "" is both). `oneOf` refuses a value that fits two branches; what is
     meant is `anyOf`. Discriminated unions keep `oneOf`."""
-    if isinstance(node, dict):
-        if "oneOf" in node and "discriminator" not in node:
-            node["anyOf"] = node.pop("oneOf")
-        for value in node.values():
-            _unions_as_any_of(value)
-    elif isinstance(node, list):
-        for value in node:
-            _unions_as_any_of(value)
+    if "oneOf" in node and "discriminator" not in node:
+        node["anyOf"] = node.pop("oneOf")
 
 
-def _nullable_as_null_type(node: Any) -> None:
+def _nullable_as_null_type(node: dict) -> None:
     """OpenAPI 3.0's `nullable`, still written by DRF's pagination schemas, as 3.1 says it."""
-    if isinstance(node, dict):
-        if node.pop("nullable", False):
-            types = node.get("type")
-            if isinstance(types, str):
-                node["type"] = [types, "null"]
-            elif isinstance(types, list) and "null" not in types:
-                types.append("null")
-        for value in node.values():
-            _nullable_as_null_type(value)
-    elif isinstance(node, list):
-        for value in node:
-            _nullable_as_null_type(value)
+    if node.pop("nullable", False):
+        types = node.get("type")
+        if isinstance(types, str):
+            node["type"] = [types, "null"]
+        elif isinstance(types, list) and "null" not in types:
+            types.append("null")
 
 
 # Text inputs refuse the NUL character (DRF's CharField), which a client must know: the
@@ -206,9 +198,10 @@ def document_errors(result: dict, generator, request, public: bool) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(ERROR_SCHEMAS)
     _requests_are_closed(schemas)
-    _unions_as_any_of(result)
-    _nullable_as_null_type(result)
-    _local_times(result)
+    for node in _each_object(result):
+        _unions_as_any_of(node)
+        _nullable_as_null_type(node)
+        _local_times(node)
     _text_refuses_nul(schemas)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
