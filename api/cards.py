@@ -94,6 +94,17 @@ def _price(value) -> str | None:
     return None if value is None else _PRICE.to_representation(value)
 
 
+def upcoming_session(session: dict) -> dict:
+    """A session as a card or a recommendation shows it, documented by
+    UpcomingSessionSerializer."""
+    return {
+        "id": session["id"],
+        "start": render_datetime(session["start"]),
+        "end": render_datetime(session["end"]),
+        "status": session["status"],
+    }
+
+
 def activity_card(row: dict) -> dict:
     """A card row (activities.selectors.activity_cards, or a search's rows) as the app gets it,
     documented by ActivityCardSerializer."""
@@ -136,14 +147,6 @@ def activity_card(row: dict) -> dict:
         "featured": bool(row["featured"]),
         "distance_km": None if distance is None else round(distance, 3),
         "serves_point": row["serves_point"],
-        "next_occurrences": [
-            {
-                "id": session["id"],
-                "start": render_datetime(session["start"]),
-                "end": render_datetime(session["end"]),
-                "status": session["status"],
-            }
-            for session in row["next_occurrences"]
-        ],
+        "next_occurrences": [upcoming_session(session) for session in row["next_occurrences"]],
         "updated_at": render_datetime(row["updated_at"]),
     }

@@ -26,6 +26,7 @@ from api.cards import (
     UpcomingSessionSerializer,
     activity_card,
     render_datetime,
+    upcoming_session,
 )
 from api.schema import error_response
 from api.serializers import InputSerializer, MaskListField
@@ -239,17 +240,6 @@ class RecommendationListSerializer(serializers.Serializer):
     )
 
 
-def _session(session: dict | None) -> dict | None:
-    if session is None:
-        return None
-    return {
-        "id": session["id"],
-        "start": render_datetime(session["start"]),
-        "end": render_datetime(session["end"]),
-        "status": session["status"],
-    }
-
-
 @extend_schema(
     tags=["matching"],
     summary="My recommendations",
@@ -278,7 +268,11 @@ class RecommendationListApi(APIView):
                         "activity": activity_card(item.card),
                         "score": item.score,
                         "reasons": item.reasons,
-                        "next_occurrence": _session(item.next_occurrence),
+                        "next_occurrence": (
+                            None
+                            if item.next_occurrence is None
+                            else upcoming_session(item.next_occurrence)
+                        ),
                     }
                     for item in listing.items
                 ],
