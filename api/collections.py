@@ -121,8 +121,8 @@ class CollectionItemInputSerializer(InputSerializer):
 
 
 class CollectionItemsInputSerializer(InputSerializer):
-    items = CollectionItemInputSerializer(
-        many=True,
+    items = serializers.ListField(
+        child=CollectionItemInputSerializer(),
         max_length=MAX_ITEMS,
         help_text="The whole list, in order; it replaces the one there was.",
     )
@@ -286,7 +286,9 @@ class CollectionDetailApi(_CollectionApi):
         collection = self.get_object()
         data = CollectionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        collection = collection_update(collection=collection, by=request.user, **data.validated_data)
+        collection = collection_update(
+            collection=collection, by=request.user, **data.validated_data
+        )
         return Response(_detail(collection, request.user))
 
     def delete(self, request: Request, slug: str) -> Response:
@@ -298,7 +300,7 @@ class CollectionDetailApi(_CollectionApi):
     tags=["curation"],
     summary="Set a collection's activities, in order (curators of the territory)",
     description=(
-        "The whole list `{\"items\": [{\"activity\", \"note\"}]}` replaces the one there was. "
+        'The whole list `{"items": [{"activity", "note"}]}` replaces the one there was. '
         f"At most {MAX_ITEMS}; each activity published, of the collection's territory (taking "
         "place in it or under it, or serving it from afar) and listed once: otherwise 400 "
         "naming the entry (`items.3.activity`), and the list stays as it was."

@@ -20,14 +20,15 @@ from rest_framework.views import APIView
 
 from activities import choices, selectors
 from activities.filters import ORDERINGS, SearchParams
-from backend.errors import ValidationFailed
-from backend.validation import validation_failed
-from curation.selectors.collections import COLLECTION_SLUG_MAX_LENGTH, collection_activity_ids
 from activities.models import ActivityTombstone, Occurrence
 from api.activities import ActivitySerializer
 from api.back_office import BACK_OFFICE_PARAMETERS, ActivityCreateApi, MyActivityListApi
 from api.cards import ActivityCardSerializer, activity_card, render_datetime
 from api.pagination import KeysetCursor
+from backend.errors import ValidationFailed
+from backend.validation import validation_failed
+from curation.models import Collection
+from curation.selectors.collections import collection_activity_ids
 
 
 class TombstoneSerializer(serializers.ModelSerializer):
@@ -115,7 +116,7 @@ SEARCH_PARAMETERS = [
 
 # Required when present: `collection=` empty is a client's bug, not "no collection".
 _COLLECTION = forms.SlugField(
-    max_length=COLLECTION_SLUG_MAX_LENGTH,
+    max_length=Collection._meta.get_field("slug").max_length,
     error_messages={"required": _("Give a collection's slug, or leave the parameter out.")},
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, search
+from api import accounts, activities, back_office, collections, directory, matching, reports, search
 from api.errors import not_found
 
 app_name = "api"
@@ -70,6 +70,20 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path("reports/", reports.ReportCollectionApi.as_view(), name="report-list"),
+    path("reports/<int:pk>/", reports.ReportDetailApi.as_view(), name="report-detail"),
+    path("reports/<int:pk>/triage/", reports.ReportTriageApi.as_view(), name="report-triage"),
+    path("collections/", collections.CollectionListApi.as_view(), name="collection-list"),
+    path(
+        "collections/<slug:slug>/",
+        collections.CollectionDetailApi.as_view(),
+        name="collection-detail",
+    ),
+    path(
+        "collections/<slug:slug>/items/",
+        collections.CollectionItemsApi.as_view(),
+        name="collection-items",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),

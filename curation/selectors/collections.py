@@ -31,9 +31,7 @@ def collection_list(*, user: User, territory: Territory | None = None) -> QueryS
         collections = collections.filter(territory__in=territory_and_above(territory))
     return (
         collections.select_related("territory", "organization")
-        .annotate(
-            items_count=Count("items", filter=Q(items__activity__status=PUBLISHED_ACTIVITY))
-        )
+        .annotate(items_count=Count("items", filter=Q(items__activity__status=PUBLISHED_ACTIVITY)))
         .order_by("title", "id")
     )
 
@@ -67,15 +65,11 @@ def collection_activity_ids(*, slug: str) -> list[int] | None:
     """The activities of the published collection `slug`, in its order; None when no published
     collection has this slug. Whether each is published is the search's business."""
     collection = (
-        Collection.objects.filter(slug=slug, status=CollectionStatus.PUBLISHED)
-        .only("pk")
-        .first()
+        Collection.objects.filter(slug=slug, status=CollectionStatus.PUBLISHED).only("pk").first()
     )
     if collection is None:
         return None
-    return list(
-        collection.items.order_by("position", "id").values_list("activity_id", flat=True)
-    )
+    return list(collection.items.order_by("position", "id").values_list("activity_id", flat=True))
 
 
 def activities_of_territory(*, territory: Territory) -> QuerySet[Activity]:

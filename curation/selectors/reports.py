@@ -40,9 +40,8 @@ def report_visible_to(*, user: User) -> QuerySet[Report]:
         curated = Value(False, output_field=BooleanField())
         return Report.objects.filter(reporter=user).annotate(curated=curated)
     in_scope = scope.activities(Activity.objects.filter(pk=OuterRef("activity_id")))
-    return (
-        Report.objects.annotate(curated=Exists(in_scope))
-        .filter(Q(reporter=user) | Q(curated=True))
+    return Report.objects.annotate(curated=Exists(in_scope)).filter(
+        Q(reporter=user) | Q(curated=True)
     )
 
 

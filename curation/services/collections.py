@@ -47,9 +47,7 @@ def _curating_organization(scope: CuratorScope, territory: Territory) -> Organiz
     if not scope.everything or scope.organization_ids:
         candidates = candidates.filter(pk__in=scope.organization_ids)
     by_territory = {}
-    for organization_id, territory_id in candidates.values_list("pk", "territories").order_by(
-        "pk"
-    ):
+    for organization_id, territory_id in candidates.values_list("pk", "territories").order_by("pk"):
         by_territory.setdefault(territory_id, organization_id)
     for territory_id in above:
         if territory_id in by_territory:
@@ -117,7 +115,8 @@ def collection_update(
     for name, value in (("title", title), ("description", description), ("status", status)):
         if value is not UNCHANGED:
             setattr(collection, name, value)
-    full_clean(collection)
+    # Its creator may have left (their account erased): the collection stays the territory's.
+    full_clean(collection, exclude=["created_by"])
     collection.save()
     return collection
 

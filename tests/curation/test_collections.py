@@ -133,9 +133,9 @@ def test_a_collection_shows_its_activities_in_order_as_cards(api_client, world):
     CollectionItem.objects.create(
         collection=world.nantes, activity=second, position=1, note="Pour commencer doucement."
     )
-    # The first in the list, but no longer published: residents do not see it.
+    # In the list, but no longer published: residents do not see it.
     withdrawn = activity_in(NANTES, status="archived")
-    CollectionItem.objects.create(collection=world.nantes, activity=withdrawn, position=-1)
+    CollectionItem.objects.create(collection=world.nantes, activity=withdrawn, position=2)
 
     resident = api_client.get(f"{COLLECTIONS}ete-seniors/").json()
     curator = client_for(world.nantes_curator).get(f"{COLLECTIONS}ete-seniors/").json()
@@ -148,9 +148,9 @@ def test_a_collection_shows_its_activities_in_order_as_cards(api_client, world):
     assert resident["items"][0]["activity"]["next_occurrences"]  # the search's card
     assert all(item["published"] for item in resident["items"])
     assert [(i["activity"]["id"], i["published"]) for i in curator["items"]] == [
-        (withdrawn.pk, False),
         (world.nantes_activity.pk, True),
         (second.pk, True),
+        (withdrawn.pk, False),
     ]
 
 
