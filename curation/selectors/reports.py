@@ -47,18 +47,22 @@ def report_visible_to(*, user: User) -> QuerySet[Report]:
 
 def report_list(*, user: User, filters: dict | None = None) -> QuerySet[Report]:
     """`report_visible_to`, filtered by `ReportFilterSet` (`status`, `reason`, `activity`);
-    invalid filters are a `ValidationFailed` naming them."""
+    invalid filters, empty ones included, are a `ValidationFailed` naming them."""
     reports = report_visible_to(user=user).select_related(
         "activity", "activity__organization", "reporter"
     )
-    filterset = ReportFilterSet(filters or {}, queryset=reports)
-    if not filterset.is_valid():
-        raise validation_failed(
-            {
-                name: [str(message) for message in messages]
-                for name, messages in filterset.errors.items()
-            }
-        )
+    filters = filters or {}
+    filterset = ReportFilterSet(filters, queryset=reports)
+    errors = {
+        name: [str(message) for message in messages]
+        for name, messages in filterset.errors.items()
+    }
+    for name in ReportFilterSet.base_filters:
+        # Present but empty (`?status=`) is a client's bug, not "no filter".
+        if name in filters and filters.get(name) == "" and name not in errors:
+            errors[name] = [str(forms.Field.default_error_messages["required"])]
+    if errors:
+        raise validation_failed(errors)
     return filterset.qs
 
 

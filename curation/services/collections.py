@@ -147,7 +147,7 @@ def collection_set_items(
         )
         for index, item in enumerate(items)
     ]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, tuple[list[str], str]] = {}  # field -> (messages, code)
     for index, row in enumerate(rows):
         try:
             require_plain_text(multiline=("note",), note=row.note)
@@ -155,7 +155,8 @@ def collection_set_items(
             # unique constraints on the collection), nor are the activities (below, together).
             full_clean(row, exclude=["collection", "activity"])
         except ValidationFailed as error:
-            errors.update({f"items.{index}.{name}": m for name, m in error.fields.items()})
+            for name, messages in error.fields.items():
+                errors[f"items.{index}.{name}"] = (messages, error.code)
     ids = [item.activity for item in items]
     published = set(
         Activity.objects.filter(
@@ -171,14 +172,19 @@ def collection_set_items(
     for index, activity_id in enumerate(ids):
         field = f"items.{index}.activity"
         if activity_id in seen:
-            errors[field] = [_("This activity is already in the list.")]
+            errors[field] = ([_("This activity is already in the list.")], "duplicate")
         elif activity_id not in published:
-            errors[field] = [_("No published activity has this id.")]
+            errors[field] = ([_("No published activity has this id.")], "not_found")
         elif activity_id not in in_territory:
-            errors[field] = [_("This activity is outside the collection's territory.")]
+            message = _("This activity is outside the collection's territory.")
+            errors[field] = ([message], "outside_territory")
         seen.add(activity_id)
     if errors:
-        raise validation_failed(dict(sorted(errors.items(), key=lambda e: _position(e[0]))))
+        ordered = sorted(errors.items(), key=lambda entry: _position(entry[0]))
+        # The code of the first entry at fault, as a single refusal would carry it.
+        raise validation_failed(
+            {field: messages for field, (messages, _code) in ordered}, code=ordered[0][1][1]
+        )
     collection.items.all().delete()
     CollectionItem.objects.bulk_create(rows)
     collection.save(update_fields=["updated_at"])

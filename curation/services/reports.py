@@ -34,12 +34,12 @@ def report_create(
     )
     if activity is None:
         raise NotFound(_("No published activity has this id."))
+    require_plain_text(multiline=("comment",), comment=comment)
     existing = Report.objects.filter(
         activity=activity, reporter=by, status=ReportStatus.OPEN
     ).first()
     if existing is not None:
         return existing, False
-    require_plain_text(multiline=("comment",), comment=comment)
     report = Report(
         activity=activity, reporter=by, reason=reason, comment=comment, status=ReportStatus.OPEN
     )
