@@ -54,8 +54,7 @@ def report_list(*, user: User, filters: dict | None = None) -> QuerySet[Report]:
     filters = filters or {}
     filterset = ReportFilterSet(filters, queryset=reports)
     errors = {
-        name: [str(message) for message in messages]
-        for name, messages in filterset.errors.items()
+        name: [str(message) for message in messages] for name, messages in filterset.errors.items()
     }
     for name in ReportFilterSet.base_filters:
         # Present but empty (`?status=`) is a client's bug, not "no filter".
