@@ -87,6 +87,8 @@ def _max_length(model, name: str) -> int:
 
 
 class CollectionInputSerializer(InputSerializer):
+    """A collection's own fields (its activities: `PUT collections/{slug}/items/`)."""
+
     output_serializer = CollectionDetailSerializer
     create_only = ("territory",)
 
@@ -110,6 +112,8 @@ class CollectionInputSerializer(InputSerializer):
 
 
 class CollectionItemInputSerializer(InputSerializer):
+    """One entry of a collection's list."""
+
     activity = serializers.IntegerField(
         min_value=1,
         max_value=2**63 - 1,
@@ -121,6 +125,8 @@ class CollectionItemInputSerializer(InputSerializer):
 
 
 class CollectionItemsInputSerializer(InputSerializer):
+    """A collection's whole list of activities, in order."""
+
     items = serializers.ListField(
         child=CollectionItemInputSerializer(),
         max_length=MAX_ITEMS,

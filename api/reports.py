@@ -73,6 +73,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportInputSerializer(InputSerializer):
+    """A report of a published activity."""
+
     output_serializer = ReportSerializer
 
     activity = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
@@ -86,6 +88,8 @@ class ReportInputSerializer(InputSerializer):
 
 
 class ReportTriageInputSerializer(InputSerializer):
+    """The outcome of an open report."""
+
     output_serializer = ReportSerializer
 
     status = serializers.ChoiceField(choices=[(value, value) for value in OUTCOMES])

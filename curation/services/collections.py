@@ -41,17 +41,23 @@ def _require_curates(scope: CuratorScope, territory_id: int) -> None:
 def _curating_organization(scope: CuratorScope, territory: Territory) -> Organization:
     """The organization the collection is made in the name of: the user's own curating
     organization nearest the territory (the commune's before its EPCI's); for staff curating
-    through no organization, the organization that curates the territory or one above it."""
+    through none of theirs, the organization nearest it that curates it."""
     above = territory_and_above(territory)
-    candidates = Organization.objects.filter(territories__in=above)
-    if not scope.everything or scope.organization_ids:
-        candidates = candidates.filter(pk__in=scope.organization_ids)
-    by_territory = {}
-    for organization_id, territory_id in candidates.values_list("pk", "territories").order_by("pk"):
-        by_territory.setdefault(territory_id, organization_id)
-    for territory_id in above:
-        if territory_id in by_territory:
-            return Organization.objects.get(pk=by_territory[territory_id])
+    pools: list[frozenset[int] | None] = [scope.organization_ids]
+    if scope.everything:
+        pools.append(None)  # any organization
+    for pool in pools:
+        candidates = Organization.objects.filter(territories__in=above)
+        if pool is not None:
+            candidates = candidates.filter(pk__in=pool)
+        nearest: dict[int, int] = {}  # territory -> the first organization curating it
+        for organization_id, territory_id in candidates.values_list("pk", "territories").order_by(
+            "pk"
+        ):
+            nearest.setdefault(territory_id, organization_id)
+        for territory_id in above:
+            if territory_id in nearest:
+                return Organization.objects.get(pk=nearest[territory_id])
     raise validation_failed({"territory": [_("No organization curates this territory.")]})
 
 

@@ -2,7 +2,7 @@
 inappropriate, unsafe); the curators of its territory triage the report, and the reporter
 reads the outcome on their report."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,14 @@ def report_create(
         activity=activity, reporter=by, reason=reason, comment=comment, status=ReportStatus.OPEN
     )
     full_clean(report)
-    report.save()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # Where the lock above does nothing (SQLite), the constraint of one open report per
+        # reporter and activity is what stops the second: it reads the first.
+        existing = Report.objects.get(activity=activity, reporter=by, status=ReportStatus.OPEN)
+        return existing, False
     return report, True
 
 

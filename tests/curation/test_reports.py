@@ -1,9 +1,16 @@
 """Reports through the API: who may report, who reads which reports, who triages them, and
 what the reporter learns of the outcome. A refused write changes nothing."""
 
-import pytest
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from django.db import connection
+
+from activities.models import Activity
 from curation.models import Report
+from curation.selectors.reports import open_report_counts
+from curation.services.reports import report_create
 from tests.conftest import client_for
 from tests.curation.factories import (
     CURATE_NANTES,
@@ -300,3 +307,35 @@ def test_a_remote_activity_is_curated_where_it_serves(api_client):
 
     assert nantes.status_code == 200 and nantes.json()["reporter"] is not None
     assert reze.status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_reports_at_once_by_one_resident_make_one():
+    """A double tap: two requests of the same resident about the same activity, at once."""
+    activity, resident = activity_in("44109"), UserFactory()
+    barrier = threading.Barrier(2)
+
+    def report() -> bool:
+        try:
+            barrier.wait(timeout=10)
+            return report_create(activity=activity, by=resident, reason="unsafe")[1]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        created = sorted(pool.map(lambda _: report(), range(2)))
+
+    assert created == [False, True]
+    assert Report.objects.filter(activity=activity, reporter=resident).count() == 1
+
+
+def test_open_reports_are_counted_per_activity(world):
+    """What raises an activity in the moderation queue: its open reports."""
+    ReportFactory(activity=world.nantes_activity)
+    ReportFactory(activity=world.nantes_activity, status="dismissed")
+
+    counts = dict(open_report_counts(Activity.objects.all()).values_list("pk", "open_reports"))
+
+    assert counts[world.nantes_activity.pk] == 2
+    assert counts[world.reze_activity.pk] == 1
