@@ -68,6 +68,11 @@ def activity_moderate(*, activity: Activity, action: str, by: User, reason: str 
         return _feature(
             activity=activity, featured=action == ModerationAction.FEATURE, by=by, reason=reason
         )
+    if action == ModerationAction.APPROVE and activity.status == Status.DRAFT:
+        # A draft is its organization's work in progress until they submit it.
+        raise Conflict(
+            _("This activity has not been submitted for review."), code="invalid_transition"
+        )
     _audited(activity, by=by, reason=reason)
     return services.activity_transition(activity=activity, to=_DESTINATION[action], by=by)
 
