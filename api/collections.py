@@ -137,13 +137,12 @@ class CollectionItemsInputSerializer(InputSerializer):
 class CollectionQuerySerializer(serializers.Serializer):
     """The collection list's filters: documented and validated by the same fields."""
 
-    territory = serializers.SlugRelatedField(
-        slug_field="insee_code",
-        queryset=Territory.objects.select_related("parent__parent"),
+    territory = serializers.CharField(
+        max_length=_max_length(Territory, "insee_code"),
         required=False,
         help_text=(
             "INSEE code: the collections of this territory and of those above it (a commune's "
-            "EPCI and département)."
+            "EPCI and département); none for a code that names no territory, as in search."
         ),
     )
 
@@ -202,8 +201,8 @@ def _detail(collection: Collection, user) -> dict:
         responses={
             200: CollectionSerializer(many=True),
             400: error_response(
-                "A bad filter (an unknown territory), page size or cursor.",
-                ["invalid", "does_not_exist", "invalid_cursor"],
+                "A bad filter (an empty or too long territory code), page size or cursor.",
+                ["invalid", "blank", "max_length", "invalid_cursor"],
             ),
         },
     ),
@@ -231,7 +230,7 @@ class CollectionListApi(generics.GenericAPIView):
 
     def get(self, request: Request) -> Response:
         params = validated_query(CollectionQuerySerializer, request)
-        collections = collection_list(user=request.user, territory=params.get("territory"))
+        collections = collection_list(user=request.user, territory=params.get("territory", ""))
         page = self.paginate_queryset(collections)
         return self.get_paginated_response(CollectionSerializer(page, many=True).data)
 

@@ -22,13 +22,18 @@ def collection_visible_to(*, user: User) -> QuerySet[Collection]:
     return Collection.objects.filter(visible)
 
 
-def collection_list(*, user: User, territory: Territory | None = None) -> QuerySet[Collection]:
+def collection_list(*, user: User, territory: str = "") -> QuerySet[Collection]:
     """The collections the user sees (`collection_visible_to`), by title, each with
-    `items_count`, the number of its activities that are published. With `territory`: the
-    collections of that territory and of those above it (a commune's EPCI and département)."""
+    `items_count`, the number of its activities that are published. With `territory` (an
+    INSEE code): the collections of that territory and of those above it (a commune's EPCI
+    and département); none when the code names no territory, as in search."""
     collections = collection_visible_to(user=user)
-    if territory is not None:
-        collections = collections.filter(territory__in=territory_and_above(territory))
+    if territory:
+        found = Territory.objects.select_related("parent__parent").filter(insee_code=territory)
+        named = found.first()
+        if named is None:
+            return collections.none()
+        collections = collections.filter(territory__in=territory_and_above(named))
     return (
         collections.select_related("territory", "organization")
         .annotate(items_count=Count("items", filter=Q(items__activity__status=PUBLISHED_ACTIVITY)))

@@ -107,11 +107,14 @@ def test_a_communes_collections_include_those_of_its_epci_and_departement(api_cl
     }
 
 
-def test_an_unknown_territory_is_a_bad_filter(api_client, world):
-    response = api_client.get(COLLECTIONS, {"territory": "99999"})
-
-    assert response.status_code == 400
-    assert "territory" in response.json()["error"]["fields"]
+def test_an_unknown_territory_has_no_collections_and_an_empty_one_is_a_bad_filter(
+    api_client, world
+):
+    assert slugs(api_client, territory="99999") == set()
+    for bad in ("", "1234567890"):
+        response = api_client.get(COLLECTIONS, {"territory": bad})
+        assert response.status_code == 400
+        assert "territory" in response.json()["error"]["fields"]
 
 
 def test_the_list_is_by_title_and_counts_published_activities(api_client, world):

@@ -132,7 +132,7 @@ CASES = [
          field="items.0.activity"),
     case("items-too-many", "put", ITEMS, {"items": [{"activity": n} for n in range(1, 102)]},
          field="items"),
-    case("collections-unknown-territory", "get", "collections/", {"territory": "99999"},
+    case("collections-empty-territory", "get", "collections/", {"territory": ""},
          field="territory", who="anonymous"),
     # --- the search's collection ------------------------------------------------------------
     case("search-collection-unknown", "get", "activities/", {"collection": "inconnue"},
