@@ -31,7 +31,8 @@ Status = choices.ActivityStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.PENDING, Status.PUBLISHED, Status.ARCHIVED}),
-    Status.PENDING: frozenset({Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED}),
+    # Back to draft: the curators asked for changes, the organization edits and submits again.
+    Status.PENDING: frozenset({Status.DRAFT, Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED}),
     Status.REJECTED: frozenset({Status.PENDING, Status.PUBLISHED, Status.ARCHIVED}),
     Status.PUBLISHED: frozenset({Status.REJECTED, Status.ARCHIVED}),
     # Withdrawn for good: its sessions are cancelled and offline clients were told it is gone.

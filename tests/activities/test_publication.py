@@ -24,6 +24,7 @@ ALLOWED = {
     (Status.DRAFT, Status.PENDING),
     (Status.DRAFT, Status.PUBLISHED),
     (Status.DRAFT, Status.ARCHIVED),
+    (Status.PENDING, Status.DRAFT),
     (Status.PENDING, Status.PUBLISHED),
     (Status.PENDING, Status.REJECTED),
     (Status.PENDING, Status.ARCHIVED),
