@@ -358,9 +358,16 @@ def cell_text(cells: np.ndarray) -> list[str]:
     return [format(int(cell), "x") for cell in cells]
 
 
-def cell_outlines(cells: Iterable[int]) -> list[list[tuple[float, float]]]:
-    """Each cell's outline as (lng, lat) vertices, for drawing."""
-    return [[(lng, lat) for lat, lng in h3n.cell_to_boundary(int(cell))] for cell in cells]
+def cells_outline(cells: np.ndarray) -> list[list[np.ndarray]]:
+    """The union of cells of one resolution as polygons, each a list of rings of (lng, lat)
+    vertices (the outer ring first, then its holes), for drawing."""
+    if len(cells) == 0:
+        return []
+    geometry = h3n.cells_to_geo(np.asarray(cells, dtype=np.uint64))
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    return [[np.asarray(ring, dtype=float)[:, :2] for ring in polygon] for polygon in polygons]
 
 
 def radius_label(radius: float) -> str:
