@@ -224,12 +224,10 @@ class CoverageSerializer(serializers.Serializer):
     gaps = GapGridSerializer()
 
 
-def coverage_body(result: dict, category: str | None) -> dict:
+def coverage_body(result: dict) -> dict:
     """The selector's result as `CoverageSerializer` describes it (built directly: a gap grid
     holds thousands of cells)."""
     territory = result["territory"]
-    key = category or coverage_grid.ANY
-    row = next(item for item in result["coverage"] if item["category"] == key)
     return {
         "territory": {
             "insee_code": territory.insee_code,
@@ -244,11 +242,9 @@ def coverage_body(result: dict, category: str | None) -> dict:
         "indicator": result["indicator"],
         "coverage": result["coverage"],
         "gaps": {
-            "category": key,
+            **result["gaps"],
             "resolution": result["resolution"],
             "radius_km": result["gap_radius_km"],
-            "population": row["gap_population"],
-            "cells": result["gaps"][key],
         },
     }
 
@@ -284,8 +280,12 @@ class CoverageApi(APIView):
         indicator = None
         if params.get("indicator"):
             indicator = _indicator(params["indicator"], territory, scope)
-        result = territory_coverage(territory=territory, indicator=indicator)
-        return Response(coverage_body(result, category))
+        result = territory_coverage(
+            territory=territory,
+            indicator=indicator,
+            gap_category=category or coverage_grid.ANY,
+        )
+        return Response(coverage_body(result))
 
 
 class AnyAcceptedNegotiation(BaseContentNegotiation):

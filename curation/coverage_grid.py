@@ -144,6 +144,10 @@ class _Reach:
         self.scale = float(self.cos.min()) if grid.size else 1.0
         stretch = float(self.cos.max()) / self.scale if grid.size else 1.0
         self.shortcut = stretch < math.sqrt(3)
+        # Two squares away along one axis and one along the other: at most sqrt(9 * stretch² +
+        # 4) quarters, under four while the stretch stays under 1.15 (a French département:
+        # about 1.02).
+        self.wide = stretch < 1.15
         bx, by = self._indexes(self.phi, self.lam)
         if not grid.size:
             bx = by = np.zeros(1, dtype=np.int64)
@@ -153,8 +157,9 @@ class _Reach:
         self.width = int(bx.max()) - self.x0 + margin + 1
         self.height = int(by.max()) - self.y0 + margin + 1
         self.square = (bx - self.x0) * self.height + (by - self.y0)
-        self.run_starts = np.array([dx * self.height - m for dx, m in _COLUMNS])
-        self.run_lengths = np.array([2 * m + 1 for _, m in _COLUMNS])
+        self.square = self.square.astype(np.int32)
+        self.run_starts = np.array([dx * self.height - m for dx, m in _COLUMNS], dtype=np.int32)
+        self.run_lengths = np.array([2 * m + 1 for _, m in _COLUMNS], dtype=np.int32)
 
     def _indexes(self, phi: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bx = np.floor(lam * self.scale / self.side).astype(np.int64)
@@ -169,29 +174,48 @@ class _Reach:
         inside = np.flatnonzero((bx >= 0) & (bx < self.width) & (by >= 0) & (by < self.height))
         squares = bx[inside] * self.height + by[inside]
         order = np.argsort(squares, kind="stable")
-        offsets = np.zeros(self.width * self.height + 1, dtype=np.int64)
-        np.cumsum(np.bincount(squares, minlength=self.width * self.height), out=offsets[1:])
+        offsets = np.zeros(self.width * self.height + 1, dtype=np.int32)
+        counts = np.bincount(squares, minlength=self.width * self.height)
+        np.cumsum(counts, out=offsets[1:], dtype=np.int32)
         return inside[order], offsets
 
-    def around(self, offsets: np.ndarray, squares: np.ndarray) -> np.ndarray:
-        """The number of points in the 9 x 9 squares centred on each of `squares`."""
-        counts = np.diff(offsets).reshape(self.width, self.height)
-        sums = np.zeros((self.width + 1, self.height + 1), dtype=np.int64)
-        np.cumsum(np.cumsum(counts, axis=0), axis=1, out=sums[1:, 1:])
-        x, y = np.divmod(squares, self.height)
-        low_x, high_x, low_y, high_y = x - _SPLIT, x + _SPLIT + 1, y - _SPLIT, y + _SPLIT + 1
-        return sums[high_x, high_y] - sums[low_x, high_y] - sums[high_x, low_y] + sums[low_x, low_y]
-
-    def near(self, offsets: np.ndarray) -> np.ndarray:
-        """Per square: whether it or one of the eight around it holds a point."""
+    def status(self, offsets: np.ndarray) -> np.ndarray:
+        """Per square: 2 when every place in it is within the radius of a point (a point in
+        the square or the eight around it; also two squares away along one axis when the
+        stretch allows), 1 when a point may be (one in the 9 x 9 squares around), 0 when none
+        can be."""
         full = (offsets[1:] > offsets[:-1]).reshape(self.width, self.height)
-        near = full.copy()
-        near[1:, :] |= full[:-1, :]
-        near[:-1, :] |= full[1:, :]
-        wide = near.copy()
-        near[:, 1:] |= wide[:, :-1]
-        near[:, :-1] |= wide[:, 1:]
-        return near.ravel()
+        certain = _dilate(full, 1, 1)
+        if self.wide:
+            certain |= _dilate(full, 2, 1) | _dilate(full, 1, 2)
+        status = _dilate(full, _SPLIT, _SPLIT).astype(np.int8)
+        status[certain] = 2
+        return status.ravel()
+
+
+def _dilate(full: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Whether a square within dx columns and dy rows of each square is set."""
+    out = full.copy()
+    for shift in range(1, dx + 1):
+        out[shift:, :] |= full[:-shift, :]
+        out[:-shift, :] |= full[shift:, :]
+    wide = out.copy()
+    for shift in range(1, dy + 1):
+        out[:, shift:] |= wide[:, :-shift]
+        out[:, :-shift] |= wide[:, shift:]
+    return out
+
+
+def _ragged_ranges(starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
+    """The ranges starts[i]:starts[i] + lengths[i] one after another, as one array (a cumulative
+    sum of steps: faster than repeating each start)."""
+    keep = lengths > 0
+    starts, lengths = starts[keep].astype(np.int64), lengths[keep].astype(np.int64)
+    steps = np.ones(total, dtype=np.int64)
+    steps[0] = starts[0]
+    firsts = np.cumsum(lengths)[:-1]
+    steps[firsts] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
+    return np.cumsum(steps)
 
 
 def _reached(reach: _Reach, lat: np.ndarray, lng: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -202,11 +226,10 @@ def _reached(reach: _Reach, lat: np.ndarray, lng: np.ndarray, rows: np.ndarray) 
     p_phi, p_lam = np.radians(lat), np.radians(lng)
     order, offsets = reach.table(p_phi, p_lam)
     squares = reach.square[rows]
+    status = reach.status(offsets)[squares]
     if reach.shortcut:
-        reached = reach.near(offsets)[squares]
-    todo = np.flatnonzero(~reached)
-    # Only the cells with a point somewhere in the 9 x 9 squares around theirs test pairs.
-    todo = todo[reach.around(offsets, squares[todo]) > 0]
+        reached = status == 2
+    todo = np.flatnonzero(status == 1) if reach.shortcut else np.flatnonzero(status > 0)
     if todo.size == 0:
         return reached
     p_phi, p_lam = p_phi[order], p_lam[order]
@@ -216,10 +239,10 @@ def _reached(reach: _Reach, lat: np.ndarray, lng: np.ndarray, rows: np.ndarray) 
     first = squares[:, None] + reach.run_starts[None, :]
     lo = offsets[first]
     counts = offsets[first + reach.run_lengths[None, :]] - lo
-    runs = len(_COLUMNS)
     c_phi, c_lam, c_cos = reach.phi[cells], reach.lam[cells], reach.cos[cells]
     found = np.zeros(cells.size, dtype=bool)
-    ends = np.cumsum(counts.sum(axis=1))
+    per_cell = counts.sum(axis=1)
+    ends = np.cumsum(per_cell)
     start = 0
     while start < cells.size:
         # As many cells as fit in a chunk of pairs (at least one).
@@ -229,10 +252,8 @@ def _reached(reach: _Reach, lat: np.ndarray, lng: np.ndarray, rows: np.ndarray) 
         chunk_counts = counts[start:stop].ravel()
         total = int(ends[stop - 1]) - done_pairs
         if total:
-            cell = np.repeat(np.repeat(np.arange(start, stop), runs), chunk_counts)
-            # The n-th pair of a run is the run's n-th point.
-            shift = lo[start:stop].ravel() - (np.cumsum(chunk_counts) - chunk_counts)
-            point = np.arange(total) + np.repeat(shift, chunk_counts)
+            cell = np.repeat(np.arange(start, stop), per_cell[start:stop])
+            point = _ragged_ranges(lo[start:stop].ravel(), chunk_counts, total)
             dx = (p_lam[point] - c_lam[cell]) * c_cos[cell]
             dy = p_phi[point] - c_phi[cell]
             found[cell[dx * dx + dy * dy <= reach.limit]] = True
@@ -250,19 +271,35 @@ class CategoryCoverage:
     reached: dict[float, np.ndarray] = field(repr=False)  # radius -> bool per grid row
 
 
+def _distinct_points(points: np.ndarray) -> np.ndarray:
+    """The distinct (lat, lng) rows (each pair seen as one complex number: a 1-D sort)."""
+    if points.size == 0:
+        return points
+    pairs = np.ascontiguousarray(points, dtype=np.float64).view(np.complex128).ravel()
+    return np.unique(pairs).view(np.float64).reshape(-1, 2)
+
+
 def category_coverage(
-    *, grid: PopulationGrid, points: Mapping[str, np.ndarray], radii: Sequence[float] = RADII_KM
+    *,
+    grid: PopulationGrid,
+    points: Mapping[str, np.ndarray],
+    radii: Sequence[float] = RADII_KM,
+    keys: Iterable[str] | None = None,
 ) -> list[CategoryCoverage]:
     """For each category of `points` (key -> array of (lat, lng) rows), then for ANY (every
-    point), which rows of the grid have a point within each radius. Radii in increasing order:
-    a row reached at one radius is reached at the larger ones without being tested again."""
+    point), which rows of the grid have a point within each radius; only the categories of
+    `keys` when given. A row reached at one radius is reached at the larger ones without being
+    tested again."""
     radii = sorted(radii)
     reaches = {radius: _Reach(grid, radius) for radius in radii}
     arrays = {key: np.asarray(value, dtype=float).reshape(-1, 2) for key, value in points.items()}
     arrays[ANY] = np.concatenate(list(arrays.values())) if arrays else np.empty((0, 2), dtype=float)
+    if keys is not None:
+        wanted = set(keys)
+        arrays = {key: array for key, array in arrays.items() if key in wanted}
     result = []
     for key, array in arrays.items():
-        unique = np.unique(array, axis=0) if array.size else array
+        unique = _distinct_points(array)
         reached: dict[float, np.ndarray] = {}
         done = np.zeros(grid.size, dtype=bool)
         for radius in radii:

@@ -85,7 +85,7 @@ def territory_coverage_png(
     gap cells shaded (darker where more people, or more of the indicator's weight, live),
     venues as points, commune outlines, legend, title and sources. 1200 x 1000 pixels."""
     key = category or grid_module.ANY
-    parts = coverage_parts(territory=territory)
+    parts = coverage_parts(territory=territory, category=key)
     grid = parts.grid
     reached = reached_by(parts, key)[grid_module.GAP_RADIUS_KM]
     weights = grid.population
@@ -102,7 +102,8 @@ def territory_coverage_png(
     for (low, high), alpha, members in _classes(cell_weights):
         # The cells of a class drawn as their union: a few polygons, not thousands of hexagons.
         path = _compound_path(grid_module.cells_outline(cells[members]))
-        axes.add_patch(PathPatch(path, facecolor=GAP_COLOR, alpha=alpha, edgecolor="none"))
+        # add_artist: the limits are set below; add_patch would walk every vertex for them.
+        axes.add_artist(PathPatch(path, facecolor=GAP_COLOR, alpha=alpha, edgecolor="none"))
         legend.append(Patch(facecolor=GAP_COLOR, alpha=alpha, label=f"{low:,.0f} – {high:,.0f}"))
 
     outlines = Territory.objects.filter(
@@ -159,7 +160,7 @@ def territory_coverage_png(
         ),
         Line2D([], [], color=OUTLINE_COLOR, linewidth=1, label=_("Commune boundary")),
     ]
-    axes.legend(handles=legend, loc="lower left", fontsize=10, framealpha=0.9)
+    axes.legend(handles=legend, loc="upper left", fontsize=10, framealpha=0.9)
     sources = _(
         "Population: Etalab decoupage-administratif. Outlines: IGN Admin Express via "
         "france-geojson (Licence Ouverte). H3 cells of resolution %(resolution)s; straight-line "

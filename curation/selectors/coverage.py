@@ -238,11 +238,15 @@ class CoverageParts:
     coverage: dict[str, grid_module.CategoryCoverage]  # per category with a venue, and "any"
 
 
-def coverage_parts(*, territory: Territory) -> CoverageParts:
+def coverage_parts(*, territory: Territory, category: str | None = None) -> CoverageParts:
+    """The grid, the activities and their reach: of every category, or of `category` alone
+    (a top category's slug, or "any")."""
     published = _published(territory)
     grid = population_grid(territory=territory)
     points = _points(published)
-    coverage = grid_module.category_coverage(grid=grid, points=points)
+    coverage = grid_module.category_coverage(
+        grid=grid, points=points, keys=None if category is None else [category]
+    )
     return CoverageParts(
         grid=grid,
         published=published,
@@ -258,14 +262,18 @@ def reached_by(parts: CoverageParts, key: str) -> dict[float, np.ndarray]:
     return item.reached if item else dict.fromkeys(grid_module.RADII_KM, nobody)
 
 
-def territory_coverage(*, territory: Territory, indicator: Indicator | None = None) -> dict:
+def territory_coverage(
+    *, territory: Territory, indicator: Indicator | None = None, gap_category: str = grid_module.ANY
+) -> dict:
     """What is published in the territory and how near its people live to it.
 
     Plain data: `activities` (counts by top category, audience, attendance mode, wheelchair
     access and support flags), `coverage` (per top category, then "any": venues, population
     within each radius and its share, the same weighted by the indicator when given, the
-    population in gaps), `gaps` (per category: the H3 cells, compacted, with people and no
-    venue within `gap_radius_km`, with their population), and the grid's parameters.
+    population in gaps), `gaps` (the gap grid of `gap_category`, a top category or "any":
+    the H3 cells, compacted, with people and no venue within `gap_radius_km`, with their
+    population; thousands of cells for a département, hence one category at a time), and the
+    grid's parameters.
     """
     top_slugs = top_category_slugs()
     parts = coverage_parts(territory=territory)
@@ -284,7 +292,8 @@ def territory_coverage(*, territory: Territory, indicator: Indicator | None = No
             "communes_without_value": len(communes - set(values)),
         }
     names = category_names()
-    rows, gaps = [], {}
+    rows: list[dict] = []
+    gaps = {"category": gap_category, "population": 0, "cells": []}
     for key in [*top_slugs, grid_module.ANY]:
         reached = reached_by(parts, key)
         venues = parts.coverage[key].points if key in parts.coverage else 0
@@ -300,15 +309,21 @@ def territory_coverage(*, territory: Territory, indicator: Indicator | None = No
             row[f"population_{label}"] = round(float(grid.population[reached[radius]].sum()))
             row[f"share_{label}"] = shares[radius]
             row[f"weighted_share_{label}"] = weighted[radius] if weighted else None
-        cells, population = grid_module.gap_cells(grid, reached[grid_module.GAP_RADIUS_KM])
-        row["gap_population"] = round(float(population.sum()))
-        cells, population = grid_module.compact(cells, population)
-        gaps[key] = [
-            {"cell": cell, "population": value}
-            for cell, value in zip(
-                grid_module.cell_text(cells), population.round(1).tolist(), strict=True
-            )
-        ]
+        out_of_reach = ~reached[grid_module.GAP_RADIUS_KM]
+        row["gap_population"] = round(float(grid.population[out_of_reach].sum()))
+        if key == gap_category:
+            cells, population = grid_module.gap_cells(grid, reached[grid_module.GAP_RADIUS_KM])
+            cells, population = grid_module.compact(cells, population)
+            gaps = {
+                "category": key,
+                "population": row["gap_population"],
+                "cells": [
+                    {"cell": cell, "population": value}
+                    for cell, value in zip(
+                        grid_module.cell_text(cells), population.round(1).tolist(), strict=True
+                    )
+                ],
+            }
         rows.append(row)
     return {
         "territory": territory,

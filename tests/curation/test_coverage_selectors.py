@@ -134,8 +134,10 @@ def test_the_figures_of_a_small_territory(land, activities):
     talk = row(result, "entraide-groupes-de-parole")
     assert talk["venues"] == 0 and talk["share_1km"] == 0 and talk["gap_population"] == 4500
     assert row(result, "any")["share_1km"] == pytest.approx(1500 / 4500)
-    gap_population = sum(cell["population"] for cell in result["gaps"]["bouger-sport"])
-    assert gap_population == pytest.approx(3000, abs=1)
+    assert result["gaps"]["category"] == "any"
+    gaps = territory_coverage(territory=land["98"], gap_category="bouger-sport")["gaps"]
+    assert gaps["category"] == "bouger-sport" and gaps["population"] == 3000
+    assert sum(cell["population"] for cell in gaps["cells"]) == pytest.approx(3000, abs=1)
     assert [item["category"] for item in result["coverage"]][-1] == "any"
 
 
