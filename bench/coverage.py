@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import statistics
 import sys
@@ -171,15 +172,21 @@ def load(n: int, *, seed: int = DEFAULT_SEED) -> int:
 
 
 def timed(function: Callable[[], object], runs: int, before: Callable[[], None] | None = None):
-    """Seconds per run: (median, minimum, maximum)."""
-    seconds = []
+    """Per run, wall and CPU seconds of this process: {"wall": (median, min, max), "cpu": ...}.
+    The CPU time leaves out what other processes take of a shared machine (and PostgreSQL's own
+    work)."""
+    wall, cpu = [], []
     for _ in range(runs):
         if before:
             before()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         function()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds), min(seconds), max(seconds)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return {
+        "wall": (statistics.median(wall), min(wall), max(wall)),
+        "cpu": (statistics.median(cpu), min(cpu), max(cpu)),
+    }
 
 
 def measure(*, runs: int, territories: Sequence[tuple[str, str]] = TERRITORIES) -> list[dict]:
@@ -231,9 +238,12 @@ def measure(*, runs: int, territories: Sequence[tuple[str, str]] = TERRITORIES) 
 
 
 def table(rows: list[dict]) -> str:
-    def cell(value: tuple[float, float, float]) -> str:
-        median, low, high = value
-        return f"{median * 1000:.0f} ms ({low * 1000:.0f}-{high * 1000:.0f})"
+    def cell(value: dict) -> str:
+        median, low, high = value["wall"]
+        return (
+            f"{median * 1000:.0f} ms ({low * 1000:.0f}-{high * 1000:.0f}), "
+            f"CPU {value['cpu'][0] * 1000:.0f} ms"
+        )
 
     lines = [
         "| territory | activities | venues | H3 cells | coverage cold | coverage warm | API (JSON) "
@@ -262,9 +272,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_database(args.database_url)
     migrate(args.database_url)
     setup_django(args.database_url)
-    import os
-
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -281,7 +288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             cursor.execute("ANALYZE")
     else:
         print(f"reusing {loaded:,} activities")
-    print(table(measure(runs=args.runs)))
+    load_before = os.getloadavg()[0]
+    rows = measure(runs=args.runs)
+    print(table(rows))
+    print(
+        f"median of {args.runs} runs (min-max); load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after"
+    )
     return 0
 
 

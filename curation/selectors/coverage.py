@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,24 +164,24 @@ def _published(territory: Territory) -> _Published:
 
 def _counts(published: _Published, top_slugs: list[str]) -> dict:
     by_category = dict.fromkeys(top_slugs, 0)
-    for slugs in published.tops.values():
-        for slug in slugs:
-            by_category[slug] = by_category.get(slug, 0) + 1
+    by_category.update(Counter(slug for slugs in published.tops.values() for slug in slugs))
+    columns = list(zip(*published.rows, strict=True)) or [()] * (6 + len(SUPPORT_FLAGS))
+    masks, modes, access, flags = columns[1], columns[2], columns[5], columns[6:]
     by_audience = dict.fromkeys(choices.AUDIENCES, 0)
+    # Few distinct masks: each is decoded once.
+    for mask, count in Counter(masks).items():
+        for audience in choices.values_of(mask, choices.AUDIENCES):
+            by_audience[audience] += count
     by_mode = dict.fromkeys(choices.AttendanceMode.values, 0)
+    by_mode.update(Counter(modes))
     wheelchair = dict.fromkeys(choices.WheelchairAccess.values, 0)
-    support = dict.fromkeys(SUPPORT_FLAGS, 0)
-    for _pk, audiences, mode, _lat, _lng, access, *flags in published.rows:
-        for audience in choices.values_of(audiences, choices.AUDIENCES):
-            by_audience[audience] += 1
-        by_mode[mode] = by_mode.get(mode, 0) + 1
-        if access is not None:
-            wheelchair[access] = wheelchair.get(access, 0) + 1
-        for flag, offered in zip(SUPPORT_FLAGS, flags, strict=True):
-            support[flag] += bool(offered)
+    wheelchair.update(Counter(value for value in access if value is not None))
+    support = {
+        flag: sum(map(bool, column)) for flag, column in zip(SUPPORT_FLAGS, flags, strict=True)
+    }
     return {
         "total": len(published.rows),
-        "with_venue": sum(row[5] is not None for row in published.rows),
+        "with_venue": sum(value is not None for value in access),
         "by_category": by_category,
         "by_audience": by_audience,
         "by_attendance_mode": by_mode,
