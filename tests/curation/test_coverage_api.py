@@ -180,3 +180,48 @@ def test_curators_upload_replace_list_and_delete_indicators(land):
     assert Indicator.objects.filter(pk=first["id"]).exists()
     assert client.delete(indicator_path(first["id"])).status_code == 204
     assert not Indicator.objects.exists()
+
+
+def test_the_answers_fit_the_documented_bodies(land, activities, indicator):
+    from django.test import Client
+
+    from tests.api.test_openapi import assert_documented
+
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    client = client_for(indicator.organization.memberships.get().user)
+    answers = [
+        ("/api/v1/stats/coverage/", "get", client.get(COVERAGE, {"territory": "98"})),
+        (
+            "/api/v1/stats/coverage/",
+            "get",
+            client.get(COVERAGE, {"territory": "98", "indicator": "seuls-75", "category": "jeux"}),
+        ),
+        ("/api/v1/stats/coverage/", "get", client.get(COVERAGE, {"territory": "x"})),
+        (
+            "/api/v1/stats/coverage.png",
+            "get",
+            client.get(MAP, {"territory": "98", "category": "x"}),
+        ),
+        ("/api/v1/stats/indicators/", "get", client.get(INDICATORS)),
+        (
+            "/api/v1/stats/indicators/{id}/",
+            "get",
+            client.get(indicator_path(indicator.pk)),
+        ),
+        (
+            "/api/v1/stats/indicators/",
+            "post",
+            client.post(
+                INDICATORS,
+                {"territory": "98", "slug": "autre", "title": "Autre", "csv": CSV},
+                format="json",
+            ),
+        ),
+    ]
+    covered = answers[1][2].json()
+    assert covered["gaps"]["cells"] and covered["indicator"]["slug"] == "seuls-75"
+    for path, method, response in answers:
+        assert_documented(schema, path, method, response)
+    image = client.get(MAP, {"territory": "98"})
+    documented = schema["paths"]["/api/v1/stats/coverage.png"]["get"]["responses"]["200"]
+    assert list(documented["content"]) == ["image/png"] and image["Content-Type"] == "image/png"
