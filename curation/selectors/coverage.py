@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -61,37 +62,68 @@ def _centroids() -> dict[str, tuple[float, float]]:
         }
 
 
-_CELLS: dict[tuple, grid_module.CommuneCells] = {}
+# Each process keeps the cells it has seen; the shared cache spares a new process (a web
+# worker just started) from computing them again from the outlines.
+_CELLS: dict[str, grid_module.CommuneCells] = {}
+CELLS_CACHE_PREFIX = "curation:cells:v1"
+CELLS_CACHE_SECONDS = 30 * 24 * 3600
 _CELLS_LOCK = threading.Lock()
 
 
 def _commune_cells(communes: list[dict]) -> list[grid_module.CommuneCells]:
-    """Each commune's cells, computed the first time this process sees its outline (keyed by
-    id and bounding box: an outline that changes moves its box)."""
+    """Each commune's cells: from this process's memory, else from the shared cache, else
+    computed from its outline (and shared). Keyed by id and bounding box: an outline that
+    changes moves its box."""
     key_of = {
-        row["pk"]: (
-            row["pk"],
-            row["outlined"],
-            row["min_lat"],
-            row["min_lng"],
-            row["max_lat"],
-            row["max_lng"],
+        row["pk"]: ":".join(
+            map(
+                str,
+                (
+                    CELLS_CACHE_PREFIX,
+                    grid_module.RESOLUTION,
+                    row["pk"],
+                    row["outlined"],
+                    row["min_lat"],
+                    row["min_lng"],
+                    row["max_lat"],
+                    row["max_lng"],
+                ),
+            )
         )
         for row in communes
     }
     missing = [row for row in communes if key_of[row["pk"]] not in _CELLS]
+    if missing:
+        shared = cache.get_many([key_of[row["pk"]] for row in missing])
+        with _CELLS_LOCK:
+            for key, (cells, lat, lng) in shared.items():
+                _CELLS[key] = grid_module.CommuneCells(
+                    cells=np.frombuffer(cells, dtype=np.uint64),
+                    lat=np.frombuffer(lat, dtype=np.float64),
+                    lng=np.frombuffer(lng, dtype=np.float64),
+                )
+        missing = [row for row in missing if key_of[row["pk"]] not in _CELLS]
     if missing:
         outlines = dict(
             Territory.objects.filter(pk__in=[row["pk"] for row in missing]).values_list(
                 "pk", "boundary"
             )
         )
+        computed = {}
+        for row in missing:
+            lat, lng = _centre(row)
+            computed[key_of[row["pk"]]] = grid_module.commune_cells(
+                boundary=outlines.get(row["pk"]), lat=lat, lng=lng
+            )
         with _CELLS_LOCK:
-            for row in missing:
-                lat, lng = _centre(row)
-                _CELLS[key_of[row["pk"]]] = grid_module.commune_cells(
-                    boundary=outlines.get(row["pk"]), lat=lat, lng=lng
-                )
+            _CELLS.update(computed)
+        cache.set_many(
+            {
+                key: (cells.cells.tobytes(), cells.lat.tobytes(), cells.lng.tobytes())
+                for key, cells in computed.items()
+            },
+            timeout=CELLS_CACHE_SECONDS,
+        )
     return [_CELLS[key_of[row["pk"]]] for row in communes]
 
 
@@ -101,9 +133,11 @@ def _centre(row: dict) -> tuple[float | None, float | None]:
     return _centroids().get(row["insee_code"], (None, None))
 
 
-def forget() -> None:
-    """Drop this process's cells (tests that change outlines)."""
+def forget(*, shared: bool = False) -> None:
+    """Drop this process's cells; with `shared`, the shared cache's copies of them too."""
     with _CELLS_LOCK:
+        if shared:
+            cache.delete_many(list(_CELLS))
         _CELLS.clear()
 
 

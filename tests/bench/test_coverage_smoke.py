@@ -42,7 +42,7 @@ def test_a_small_load_is_measured_and_printed():
     in_metropole = loaded.filter(territory__parent=metropole).count()
     assert row["activities"] == in_metropole
     assert row["cells"] > 4000  # 523 km² of cells of about 0.1 km²
-    for key in ("cold", "warm", "api", "png"):
+    for key in ("cold", "new_process", "warm", "api", "png"):
         assert row[key]["wall"][0] > 0 and row[key]["cpu"][0] >= 0
     assert row["png_bytes"] > 10_000
     printed = bench.table(rows)

@@ -250,3 +250,14 @@ def test_only_the_territory_curators_upload_and_delete(land):
     assert Indicator.objects.filter(pk=indicator.pk).exists()
     indicator_delete(indicator=indicator, by=owner)
     assert not Indicator.objects.exists()
+
+
+def test_a_new_process_reads_the_cells_from_the_shared_cache(land, django_assert_num_queries):
+    first = territory_coverage(territory=land["98"])
+    coverage_selectors.forget()  # as a new process would start
+    with django_assert_num_queries(4):  # no outline read again
+        again = territory_coverage(territory=land["98"])
+    assert again["coverage"] == first["coverage"]
+    coverage_selectors.forget(shared=True)
+    with django_assert_num_queries(5):  # the outlines, read once
+        assert territory_coverage(territory=land["98"])["coverage"] == first["coverage"]
