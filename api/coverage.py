@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities.models import Territory
-from api.schema import error_response
+from api.schema import error_response, error_responses
 from api.serializers import InputSerializer, validated_query
 from backend.errors import NotFound, PermissionDenied
 from backend.validation import validation_failed
@@ -403,7 +403,7 @@ class IndicatorInputSerializer(InputSerializer):
             "the lines at fault. A territory outside your scope is a 404."
         ),
         request=IndicatorInputSerializer,
-        responses={201: IndicatorDetailSerializer, 404: OUT_OF_SCOPE},
+        responses={201: IndicatorDetailSerializer, 404: OUT_OF_SCOPE, **error_responses(409)},
     ),
 )
 class IndicatorListApi(generics.ListAPIView):

@@ -6,13 +6,13 @@ import csv
 import io
 import math
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices
 from activities.models import Organization, Territory
-from backend.errors import PermissionDenied
+from backend.errors import Conflict, PermissionDenied
 from backend.validation import full_clean, validation_failed
 from curation.models import Indicator, IndicatorValue
 from curation.scope import curator_scope
@@ -143,7 +143,11 @@ def indicator_upload(
     indicator.uploaded_by = by
     full_clean(indicator)
     values = _parse(csv_text, communes)
-    indicator.save()
+    try:
+        with transaction.atomic():
+            indicator.save()
+    except IntegrityError as error:  # the same slug uploaded at the same moment
+        raise Conflict(_("This indicator is being uploaded by someone else: try again.")) from error
     IndicatorValue.objects.filter(indicator=indicator).delete()
     IndicatorValue.objects.bulk_create(
         IndicatorValue(indicator=indicator, territory_id=commune, value=value)

@@ -10,7 +10,7 @@ from PIL import Image
 from activities.models import Territory
 from backend.errors import PermissionDenied, ValidationFailed
 from curation.maps import territory_coverage_png
-from curation.models import Indicator
+from curation.models import Indicator, IndicatorValue
 from curation.selectors import coverage as coverage_selectors
 from curation.selectors.coverage import territory_coverage
 from curation.services.indicators import indicator_delete, indicator_upload
@@ -261,3 +261,27 @@ def test_a_new_process_reads_the_cells_from_the_shared_cache(land, django_assert
     coverage_selectors.forget(shared=True)
     with django_assert_num_queries(5):  # the outlines, read once
         assert territory_coverage(territory=land["98"])["coverage"] == first["coverage"]
+
+
+def test_an_upload_racing_another_of_the_same_slug_is_a_conflict(land, monkeypatch):
+    from backend.errors import Conflict
+    from curation.services import indicators
+
+    curator = curator_of(land["98"])
+    organization = curator.memberships.get().organization
+    # The other upload commits between this one's look-up and its write.
+    real_parse = indicators._parse
+
+    def parse_while_another_commits(*args):
+        values = real_parse(*args)
+        Indicator.objects.create(
+            organization=organization, territory=land["98"], slug="seuls-75", title="Autre"
+        )
+        return values
+
+    monkeypatch.setattr(indicators, "_parse", parse_while_another_commits)
+    with pytest.raises(Conflict):
+        upload(curator, land["98"], "insee_code,value\n98001,1\n")
+    # The refused upload stored nothing (here the other one, in the same transaction, is
+    # rolled back with it).
+    assert not IndicatorValue.objects.exists()
