@@ -1,6 +1,16 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, collections, directory, matching, reports, search
+from api import (
+    accounts,
+    activities,
+    back_office,
+    collections,
+    coverage,
+    directory,
+    matching,
+    reports,
+    search,
+)
 from api.errors import not_found
 
 app_name = "api"
@@ -84,6 +94,14 @@ urlpatterns = [
         "collections/<slug:slug>/items/",
         collections.CollectionItemsApi.as_view(),
         name="collection-items",
+    ),
+    path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
+    path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),
+    path("stats/indicators/", coverage.IndicatorListApi.as_view(), name="indicator-list"),
+    path(
+        "stats/indicators/<int:pk>/",
+        coverage.IndicatorDetailApi.as_view(),
+        name="indicator-detail",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
