@@ -328,6 +328,8 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "activities.choices.TerritoryKind",
         "ActivityStatusEnum": "activities.choices.ActivityStatus",
         "OccurrenceStatusEnum": "activities.choices.OccurrenceStatus",
+        "RegistrationStatusEnum": "activities.choices.RegistrationStatus",
+        "AttendanceMarkEnum": "activities.choices.ATTENDANCE_MARKS",
         "PreferredLanguageEnum": "backend.settings.LANGUAGES",
     },
 }
