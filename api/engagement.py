@@ -263,7 +263,17 @@ CANCEL_DESCRIPTION = (
 )
 
 
-class _OwnRegistrationApi(APIView):
+class ServiceTransactions:
+    """A view whose service holds its own transactions, rather than the request holding one
+    (ATOMIC_REQUESTS): the seats' lock is released as the service commits, not after the
+    answer is rendered, so residents registering at once wait only for each other's writes."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+
+class _OwnRegistrationApi(ServiceTransactions, APIView):
     """GET, POST and DELETE of the resident's own registration at a session or activity."""
 
     permission_classes = [IsAuthenticated]
@@ -380,14 +390,10 @@ class EmptyInputSerializer(InputSerializer):
         409: error_response("No seat to take.", ["offer_expired", "not_offered"]),
     },
 )
-class RegistrationConfirmApi(APIView):
+class RegistrationConfirmApi(ServiceTransactions, APIView):
+    # Also: the service commits an expired offer's passing on before it refuses to confirm
+    # it, which one transaction for the request would roll back with the refusal.
     permission_classes = [IsAuthenticated]
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        # The service commits an expired offer's passing on before it refuses to confirm it:
-        # the request must not be one transaction that the refusal rolls back.
-        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def post(self, request: Request, pk: int) -> Response:
         EmptyInputSerializer(data=request.data).is_valid(raise_exception=True)
