@@ -12,8 +12,8 @@ waitlisted, no resident twice, positions 1..N without a gap, and the waitlist in
 registrations reached the session's lock (positions ordered as the rows' creation times).
 Each request's time (from just before it is sent to its answer, queueing in the server
 included) gives the p50, p95 and max; the same burst of reads of the framework's floor
-(bench/floor.py), right after, says what the machine gave any request then. Results go to bench/results/registrations-<ts>.json and
-a Markdown row is printed.
+(bench/floor.py), right after, says what the machine gave any request then. Results go to
+bench/results/registrations-<ts>.json and a Markdown row is printed.
 """
 
 from __future__ import annotations
