@@ -26,12 +26,11 @@ def test_a_small_burst_passes_the_benchmarks_checks(server):  # noqa: F811
 @pytest.mark.django_db
 def test_the_checks_catch_a_seat_too_many():
     occurrence_id, residents = seed(attempts=4, seats=2)
+    activity_id = Occurrence.objects.get(pk=occurrence_id).activity_id
     for position, resident in enumerate(residents, 1):
         Registration.objects.create(
             user=resident,
-            activity_id=Registration._meta.get_field("activity")
-            .related_model.objects.get(occurrences=occurrence_id)
-            .pk,
+            activity_id=activity_id,
             occurrence_id=occurrence_id,
             status="going" if position <= 3 else "waitlisted",  # three going for two seats
             position=position,
