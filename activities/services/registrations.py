@@ -18,7 +18,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,15 +63,6 @@ def _registrations_of(*, activity: Activity, occurrence: Occurrence | None):
     if occurrence is not None:
         return Registration.objects.filter(occurrence_id=occurrence.pk)
     return Registration.objects.filter(activity_id=activity.pk, occurrence__isnull=True)
-
-
-def _active_of(user: User, *, activity: Activity, occurrence: Occurrence | None):
-    return (
-        _registrations_of(activity=activity, occurrence=occurrence)
-        .filter(user=user)
-        .exclude(status=Status.CANCELLED)
-        .first()
-    )
 
 
 def _has_free_seat(
@@ -132,38 +123,38 @@ def registration_create(
         raise Conflict(
             _("This activity has sessions: register for one of them."), code="has_sessions"
         )
+    # What does not depend on the seats is settled before waiting for them: residents
+    # registering at once queue on the lock only for the few statements that do.
+    registration = Registration(
+        user=user,
+        activity=activity,
+        occurrence=occurrence,
+        status=Status.WAITLISTED,
+        position=1,
+        first_visit=is_first_visit(user=user, activity=activity),
+        shared_needs=shared_needs,
+    )
+    full_clean(registration, exclude=["user", "activity", "occurrence"])
     locked = _lock(activity=activity, occurrence=occurrence)
     if occurrence is not None:
         if locked.status == choices.OccurrenceStatus.CANCELLED:
             raise Conflict(_("This session is cancelled."), code="session_cancelled")
         if locked.start <= now:
             raise Conflict(_("This session has already started."), code="session_past")
-    existing = _active_of(user, activity=activity, occurrence=occurrence)
-    if existing is not None:
-        return existing, False
-    registrations = _registrations_of(activity=activity, occurrence=occurrence)
-    if _has_free_seat(locked, activity=activity, occurrence=occurrence):
-        status = Status.GOING
-    elif activity.waitlist:
-        status = Status.WAITLISTED
-    else:
-        raise Conflict(
-            _("This session is full and keeps no waitlist."),
-            code="session_full",
-        )
-    last = registrations.aggregate(last=Max("position"))["last"] or 0
-    registration = Registration(
-        user=user,
-        activity=activity,
-        occurrence=occurrence,
-        status=status,
-        position=last + 1,
-        first_visit=is_first_visit(user=user, activity=activity),
-        shared_needs=shared_needs,
+    # One statement: the resident's registration already there, and the last position given.
+    mine = Q(user=user) & ~Q(status=Status.CANCELLED)
+    found = _registrations_of(activity=activity, occurrence=occurrence).aggregate(
+        last=Max("position"), existing=Max("pk", filter=mine)
     )
-    full_clean(registration, exclude=["user", "activity", "occurrence"])
+    if found["existing"] is not None:
+        return Registration.objects.get(pk=found["existing"]), False
+    if _has_free_seat(locked, activity=activity, occurrence=occurrence):
+        registration.status = Status.GOING
+    elif not activity.waitlist:
+        raise Conflict(_("This session is full and keeps no waitlist."), code="session_full")
+    registration.position = (found["last"] or 0) + 1
     registration.save()
-    if status == Status.GOING:
+    if registration.status == Status.GOING:
         _take_seat(locked, delta=+1)
     _changed(registration, None)
     if registration.first_visit:
