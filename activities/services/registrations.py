@@ -203,10 +203,13 @@ def _offer_to_next(
     locked: Occurrence | Activity, *, activity: Activity, now: datetime.datetime
 ) -> Registration | None:
     """Offer a seat to the first waitlisted resident, held until the offer's deadline (never
-    beyond the session's start); None when no one waits or the session is about to start."""
+    beyond the session's start); None when no one waits, or the session is cancelled or about
+    to start."""
     occurrence = locked if isinstance(locked, Occurrence) else None
     deadline = now + _offer_hold()
     if occurrence is not None:
+        if occurrence.status == choices.OccurrenceStatus.CANCELLED:
+            return None  # no seat to offer at a session that will not take place
         deadline = min(deadline, occurrence.start)
     if deadline <= now:
         return None

@@ -377,3 +377,11 @@ def test_the_greeter_is_a_member_of_the_organization():
     assert activity.meeting_point == "À l'accueil."
     with pytest.raises(PermissionDenied):
         services.activity_welcome_update(activity=activity, by=UserFactory(), meeting_point="")
+
+
+def test_no_seat_is_offered_at_a_cancelled_session():
+    occurrence = session(capacity=1)
+    going, waiting = register(UserFactory(), occurrence), register(UserFactory(), occurrence)
+    Occurrence.objects.filter(pk=occurrence.pk).update(status=choices.OccurrenceStatus.CANCELLED)
+    services.registration_cancel(registration=going, by=going.user)
+    assert Registration.objects.get(pk=waiting.pk).status == Status.WAITLISTED

@@ -218,6 +218,39 @@ def test_the_waitlist_and_the_offer_over_http(world, schema):
     assert again.json()["status"] == "going"
 
 
+@pytest.mark.parametrize("role", ["stranger", "organizer", "other_organizer", "staff"])
+def test_no_one_else_confirms_or_answers_for_a_resident(world, role):
+    world.register(UserFactory())
+    world.register(UserFactory())
+    waiting = world.register()
+    going = Registration.objects.filter(status="going").first()
+    client_for(going.user).delete(f"{API}occurrences/{world.occurrence.pk}/registration/")
+    before = _snapshot()
+    client = world.client(role)
+    confirm = client.post(f"{API}registrations/{waiting.pk}/confirm/", {}, format="json")
+    answer = client.post(
+        f"{API}registrations/{waiting.pk}/how-it-went/", {"feeling": "good"}, format="json"
+    )
+    assert (confirm.status_code, answer.status_code) == (404, 404)
+    assert confirm.json()["error"]["code"] == "not_found"
+    assert _snapshot() == before
+    assert Registration.objects.get(pk=waiting.pk).status == "offered"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"activity": "x"}, "activity"), ({}, "activity"), ({"activity": 1, "user": 2}, "user")],
+)
+def test_bad_favorite_input_is_refused_in_both_languages(world, body, field):
+    for language in ("fr", "en"):
+        response = world.client("resident").post(
+            f"{API}favorites/", body, format="json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 400
+        assert field in response.json()["error"]["fields"]
+    assert not Favorite.objects.exists()
+
+
 def test_an_expired_offer_is_refused_and_stays_passed_on(world, settings):
     path = f"{API}occurrences/{world.occurrence.pk}/registration/"
     first, second = UserFactory(), UserFactory()
@@ -350,6 +383,30 @@ def test_my_registrations_list_upcoming_first_and_filter(world):
     assert bad.status_code == 400
     assert "when" in bad.json()["error"]["fields"]
     assert world.client("anonymous").get(f"{API}me/registrations/").status_code == 401
+
+
+def test_my_registrations_page_in_order_with_the_cursor(world):
+    sessions = [make_session(days=days) for days in (6, 2, 4, 8, 9)]
+    client = world.client("resident")
+    for occurrence in sessions:
+        client.post(f"{API}occurrences/{occurrence.pk}/registration/", {}, format="json")
+    now = timezone.now()
+    for occurrence, days_ago in ((sessions[3], 3), (sessions[4], 1)):
+        start = now - datetime.timedelta(days=days_ago)
+        Occurrence.objects.filter(pk=occurrence.pk).update(
+            start=start, end=start + datetime.timedelta(hours=2)
+        )
+
+    def read(when: str) -> list[int]:
+        seen, url = [], f"{API}me/registrations/?when={when}&page_size=1"
+        while url:
+            page = client.get(url).json()
+            seen += [item["occurrence"]["id"] for item in page["results"]]
+            url = page["next"]
+        return seen
+
+    assert read("upcoming") == [sessions[1].pk, sessions[2].pk, sessions[0].pk]
+    assert read("past") == [sessions[4].pk, sessions[3].pk]
 
 
 # --- organizers -----------------------------------------------------------------------------
