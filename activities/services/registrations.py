@@ -275,7 +275,6 @@ def _confirm(*, registration: Registration, now: datetime.datetime) -> Registrat
     return registration
 
 
-@transaction.atomic
 def registration_offers_expire(
     *,
     activity: Activity | None = None,
@@ -285,7 +284,10 @@ def registration_offers_expire(
 ) -> int:
     """Pass on every offer whose time ran out (of one session or activity, of one resident,
     or all): the resident it was offered to is cancelled, the seat offered to the next.
-    Idempotent: an offer is passed on once, under its seats' lock. Returns how many passed."""
+    Idempotent: an offer is passed on once, under its seats' lock. Returns how many passed.
+
+    One transaction per offer: the beat task's sweep never holds the locks of many sessions
+    at once, and residents registering wait for one offer's statements at most."""
     now = now or timezone.now()
     due = Registration.objects.filter(status=Status.OFFERED, offered_until__lte=now)
     if occurrence is not None:
@@ -296,16 +298,21 @@ def registration_offers_expire(
         due = due.filter(user=user)
     passed = 0
     for offer in due.select_related("activity", "occurrence").order_by("offered_until", "id"):
-        locked = _lock(activity=offer.activity, occurrence=offer.occurrence)
-        offer = _reload(offer)
-        if offer.status != Status.OFFERED or offer.offered_until > now:
-            continue  # confirmed or passed on meanwhile
-        offer.status = Status.CANCELLED
-        offer.save(update_fields=["status", "updated_at"])
-        _changed(offer, Status.OFFERED)
-        _pass_seat(locked, activity=offer.activity, now=now)
-        passed += 1
+        with transaction.atomic():
+            passed += _offer_expire(offer, now=now)
     return passed
+
+
+def _offer_expire(offer: Registration, *, now: datetime.datetime) -> int:
+    locked = _lock(activity=offer.activity, occurrence=offer.occurrence)
+    offer = _reload(offer)
+    if offer.status != Status.OFFERED or offer.offered_until > now:
+        return 0  # confirmed or passed on meanwhile
+    offer.status = Status.CANCELLED
+    offer.save(update_fields=["status", "updated_at"])
+    _changed(offer, Status.OFFERED)
+    _pass_seat(locked, activity=offer.activity, now=now)
+    return 1
 
 
 @transaction.atomic
