@@ -31,7 +31,8 @@ from api.schema import error_response
 from api.serializers import InputSerializer, validated_query
 from backend.errors import NotFound
 from matching.choices import FeedbackSignal
-from matching.services import feedback_record
+from matching.selectors import feedback_of
+from matching.services import feedback_record, feedback_withdraw
 
 NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
 NOT_AN_EDITOR = error_response(
@@ -93,7 +94,10 @@ def _favorite_items(favorites: list[Favorite]) -> list[dict]:
     post=extend_schema(
         tags=["engagement"],
         summary="Save an activity",
-        description="Saving it again answers 200 with the favorite already there.",
+        description=(
+            "Saving it again answers 200 with the favorite already there. The matcher hears it "
+            "as the feedback `saved` (similar activities move up)."
+        ),
         request=FavoriteInputSerializer,
         responses={
             201: FavoriteSerializer,
@@ -120,6 +124,8 @@ class FavoriteCollectionApi(generics.GenericAPIView):
             Activity, pk=data.validated_data["activity"], status=choices.ActivityStatus.PUBLISHED
         )
         favorite, created = services.favorite_add(user=request.user, activity=activity)
+        # The matcher hears a favorite as its `saved` signal (similar activities move up).
+        feedback_record(user=request.user, activity=activity, signal=FeedbackSignal.SAVED)
         return Response(
             _favorite_items([favorite])[0],
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -129,7 +135,10 @@ class FavoriteCollectionApi(generics.GenericAPIView):
 @extend_schema(
     tags=["engagement"],
     summary="Unsave an activity",
-    description="204 whether or not it was saved (the id is an activity's).",
+    description=(
+        "204 whether or not it was saved (the id is an activity's). The feedback `saved` is "
+        "taken back with it."
+    ),
     responses={204: None, 401: NOT_SIGNED_IN},
 )
 class FavoriteDetailApi(APIView):
@@ -137,6 +146,11 @@ class FavoriteDetailApi(APIView):
 
     def delete(self, request: Request, activity_id: int) -> Response:
         services.favorite_remove(user=request.user, activity=Activity(pk=activity_id))
+        saved = feedback_of(user=request.user).filter(
+            activity_id=activity_id, signal=FeedbackSignal.SAVED
+        )
+        for feedback in saved:
+            feedback_withdraw(feedback=feedback)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

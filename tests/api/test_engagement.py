@@ -105,8 +105,11 @@ def test_a_resident_saves_lists_and_unsaves_an_activity_with_its_card(world, sch
     assert cards[0]["next_occurrences"][0]["id"] == world.occurrence.pk
     # Another resident's list is their own.
     assert world.client("stranger").get(f"{API}favorites/").json()["results"] == []
+    saved = Feedback.objects.filter(user=world.resident, activity=world.activity, signal="saved")
+    assert saved.count() == 1  # the matcher heard it, once
     gone = client.delete(f"{API}favorites/{world.activity.pk}/")
     assert gone.status_code == 204
+    assert not saved.exists()
     assert client.delete(f"{API}favorites/{world.activity.pk}/").status_code == 204
     assert client.get(f"{API}favorites/").json()["results"] == []
 
