@@ -121,8 +121,7 @@ def collection_update(
     for name, value in (("title", title), ("description", description), ("status", status)):
         if value is not UNCHANGED:
             setattr(collection, name, value)
-    # Its creator may have left (their account erased): the collection stays the territory's.
-    full_clean(collection, exclude=["created_by"])
+    full_clean(collection)
     collection.save()
     return collection
 

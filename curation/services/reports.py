@@ -76,8 +76,7 @@ def report_triage(*, report: Report, by: User, status: str, note: str = "") -> R
     report.resolved_at = timezone.now()
     report.resolved_by = by
     try:
-        # The reporter may have erased their account since: the report is still triaged.
-        full_clean(report, exclude=["reporter"])
+        full_clean(report)
     except ValidationFailed as error:
         # The note is what the client sent as `note`: name it so.
         if "resolution_note" in error.fields:
