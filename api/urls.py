@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, search
+from api import accounts, activities, back_office, calendar, directory, matching, search
 from api.errors import not_found
 
 app_name = "api"
@@ -70,6 +70,20 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path(
+        "activities/<int:pk>/calendar.ics",
+        calendar.ActivityCalendarApi.as_view(),
+        name="activity-calendar",
+    ),
+    path("me/calendar-feed/", calendar.CalendarFeedApi.as_view(), name="calendar-feed"),
+    path(
+        "me/calendar-feed/rotate/",
+        calendar.CalendarFeedRotateApi.as_view(),
+        name="calendar-feed-rotate",
+    ),
+    path(
+        "calendar/<str:token>.ics", calendar.CalendarFeedIcsApi.as_view(), name="calendar-feed-ics"
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
