@@ -1,6 +1,15 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, calendar, directory, matching, search
+from api import (
+    accounts,
+    activities,
+    back_office,
+    calendar,
+    directory,
+    engagement,
+    matching,
+    search,
+)
 from api.errors import not_found
 
 app_name = "api"
@@ -84,6 +93,52 @@ urlpatterns = [
     ),
     path(
         "calendar/<str:token>.ics", calendar.CalendarFeedIcsApi.as_view(), name="calendar-feed-ics"
+    ),
+    path("favorites/", engagement.FavoriteCollectionApi.as_view(), name="favorite-list"),
+    path(
+        "favorites/<int:activity_id>/",
+        engagement.FavoriteDetailApi.as_view(),
+        name="favorite-detail",
+    ),
+    path(
+        "occurrences/<int:pk>/registration/",
+        engagement.OccurrenceRegistrationApi.as_view(),
+        name="occurrence-registration",
+    ),
+    path(
+        "activities/<int:pk>/registration/",
+        engagement.ActivityRegistrationApi.as_view(),
+        name="activity-registration",
+    ),
+    path(
+        "activities/<int:pk>/registrations/",
+        engagement.ActivityRegistrationListApi.as_view(),
+        name="activity-registrations",
+    ),
+    path(
+        "activities/<int:pk>/welcome/",
+        engagement.ActivityWelcomeApi.as_view(),
+        name="activity-welcome",
+    ),
+    path(
+        "registrations/<int:pk>/confirm/",
+        engagement.RegistrationConfirmApi.as_view(),
+        name="registration-confirm",
+    ),
+    path(
+        "registrations/<int:pk>/how-it-went/",
+        engagement.RegistrationVisitApi.as_view(),
+        name="registration-how-it-went",
+    ),
+    path(
+        "registrations/<int:pk>/attendance/",
+        engagement.RegistrationAttendanceApi.as_view(),
+        name="registration-attendance",
+    ),
+    path(
+        "me/registrations/",
+        engagement.MyRegistrationListApi.as_view(),
+        name="my-registrations",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
