@@ -8,12 +8,15 @@ fetch without saying which language they want.
 import dataclasses
 import datetime
 from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from activities import choices
-from activities.models import Activity, Occurrence, Place, Schedule
+from activities.models import Activity, Occurrence, Place, Registration, Schedule
 from activities.services.occurrences import schedule_sessions
 from interop import ical, selectors
 
@@ -57,27 +60,54 @@ def activity_ics(*, activity: Activity, uid_domain: str, url: str) -> bytes:
     )
 
 
-def sessions_ics(
+def registrations_ics(
     *,
-    name: str,
-    occurrences: Iterable[tuple[Occurrence, str]],
+    user: User,
     uid_domain: str,
     url_of: Callable[[Activity], str],
-    stamp: datetime.datetime,
     refresh: datetime.timedelta | None = None,
 ) -> bytes:
-    """A calendar of sessions, each given with its RFC 5545 status unless cancelled (a
-    cancelled session is CANCELLED whatever the caller says)."""
-    sessions = [
-        _session(
-            occurrence,
-            uid=_uid("occurrence", occurrence.pk, uid_domain),
-            details=_details(occurrence.activity, url=url_of(occurrence.activity)),
-            status=status,
+    """A resident's calendar (`interop.ical.sessions_calendar`): the sessions they are going
+    to (CONFIRMED) or are offered a seat at (TENTATIVE, until when it is held), each an event
+    of its own; a session cancelled since is CANCELLED."""
+    registrations = list(selectors.calendar_registrations(user=user))
+    sessions = []
+    for registration in registrations:
+        occurrence = registration.occurrence
+        notes = []
+        status = "CONFIRMED"
+        if registration.status == choices.RegistrationStatus.OFFERED:
+            status = "TENTATIVE"
+            notes.append(_offer_note(registration, occurrence))
+        sessions.append(
+            _session(
+                occurrence,
+                uid=_uid("occurrence", occurrence.pk, uid_domain),
+                details=_details(registration.activity, url=url_of(registration.activity)),
+                status=status,
+                notes=notes,
+            )
         )
-        for occurrence, status in occurrences
-    ]
-    return ical.sessions_calendar(name=name, sessions=sessions, stamp=stamp, refresh=refresh)
+    stamps = [user.date_joined]
+    for registration in registrations:
+        stamps += [
+            registration.updated_at,
+            registration.occurrence.updated_at,
+            registration.activity.updated_at,
+        ]
+    return ical.sessions_calendar(
+        name=_("Relier: my activities"), sessions=sessions, stamp=max(stamps), refresh=refresh
+    )
+
+
+def _offer_note(registration: Registration, occurrence: Occurrence) -> str:
+    if registration.offered_until is None:
+        return _("A seat is offered to you: confirm it in the app.")
+    zone = ZoneInfo(_zone_of(occurrence))
+    until = formats.date_format(
+        registration.offered_until.astimezone(zone), "SHORT_DATETIME_FORMAT"
+    )
+    return _("A seat is offered to you: confirm it in the app before %(time)s.") % {"time": until}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +167,11 @@ def _details(activity: Activity, *, url: str) -> ical.Details:
     )
 
 
+def _zone_of(occurrence: Occurrence) -> str:
+    """The session's zone: its schedule's, or the server's for a session without one."""
+    return occurrence.schedule.timezone if occurrence.schedule else settings.TIME_ZONE
+
+
 def _session(
     occurrence: Occurrence,
     *,
@@ -144,11 +179,12 @@ def _session(
     details: ical.Details,
     series_start: datetime.datetime | None = None,
     status: str = "CONFIRMED",
+    notes: Iterable[str] = (),
 ) -> ical.Session:
-    notes = []
+    notes = list(notes)
     if occurrence.status == choices.OccurrenceStatus.CANCELLED:
         status = "CANCELLED"
-        notes.append(_("This session is cancelled."))
+        notes.append(_("This session has been cancelled."))
     if occurrence.status == choices.OccurrenceStatus.MOVED_ONLINE:
         notes.append(_("This session takes place online."))
         details = dataclasses.replace(details, location="", geo=None)
@@ -157,12 +193,11 @@ def _session(
     if notes:
         description = "\n\n".join(part for part in (*notes, details.description) if part)
         details = dataclasses.replace(details, description=description)
-    zone = occurrence.schedule.timezone if occurrence.schedule else settings.TIME_ZONE
     return ical.Session(
         uid=uid,
         start=occurrence.start,
         end=occurrence.end,
-        timezone=zone,
+        timezone=_zone_of(occurrence),
         details=details,
         status=status,
         series_start=series_start,

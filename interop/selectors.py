@@ -4,7 +4,9 @@ import hmac
 
 from django.db.models import QuerySet
 
-from activities.models import Activity, Occurrence, Schedule
+from accounts.models import User
+from activities import choices
+from activities.models import Activity, Occurrence, Registration, Schedule
 from interop import services
 from interop.models import CalendarFeed
 
@@ -32,3 +34,28 @@ def calendar_schedules(*, activity: Activity) -> QuerySet[Schedule]:
 def calendar_occurrences(*, activity: Activity) -> QuerySet[Occurrence]:
     """Every materialized session of the activity, past and upcoming."""
     return activity.occurrences.select_related("schedule").order_by("start", "id")
+
+
+# The registrations a resident's calendar shows: a seat held, or offered and not yet confirmed.
+CALENDAR_REGISTRATION_STATUSES = (
+    choices.RegistrationStatus.GOING,
+    choices.RegistrationStatus.OFFERED,
+)
+
+
+def calendar_registrations(*, user: User) -> QuerySet[Registration]:
+    """The user's registrations for sessions that a calendar shows, soonest first (a
+    registration for an ongoing activity without sessions has no time to show)."""
+    return (
+        Registration.objects.filter(
+            user=user, status__in=CALENDAR_REGISTRATION_STATUSES, occurrence__isnull=False
+        )
+        .select_related(
+            "occurrence",
+            "occurrence__schedule",
+            "activity",
+            "activity__place",
+            "activity__organization",
+        )
+        .order_by("occurrence__start", "id")
+    )
