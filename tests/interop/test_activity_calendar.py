@@ -234,3 +234,40 @@ def test_writing_to_the_calendar_is_refused():
     response = client_for(editor).post(calendar_url(activity), {})
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_past_sessions_of_a_rule_since_changed_stay_as_events_of_their_own():
+    start = datetime.datetime(2026, 10, 5, 9, tzinfo=PARIS)
+    with time_machine.travel(start, tick=False):
+        activity, editor = weekly_tuesdays(today=start.date())
+    with time_machine.travel(start + datetime.timedelta(weeks=3), tick=False):
+        schedule = activity.schedules.get()
+        services.schedule_update(schedule=schedule, by=editor, rrule="FREQ=WEEKLY;BYDAY=WE")
+        past_tuesdays = list(
+            activity.occurrences.filter(start__lt=datetime.datetime.now(UTC)).order_by("start")
+        )
+        body = APIClient().get(calendar_url(activity)).content
+    assert [s.start.astimezone(PARIS).date() for s in past_tuesdays] == [
+        datetime.date(2026, 10, 6),
+        datetime.date(2026, 10, 13),
+        datetime.date(2026, 10, 20),
+    ]
+    calendar = icalendar.Calendar.from_ical(body)
+    alone = {e["UID"].split("@")[0]: e for e in calendar.walk("VEVENT") if "RRULE" not in e}
+    assert set(alone) == {f"occurrence-{s.pk}" for s in past_tuesdays}
+    (series,) = [e for e in calendar.walk("VEVENT") if "RRULE" in e]
+    assert series["RRULE"].to_ical() == b"FREQ=WEEKLY;BYDAY=WE"
+    assert series.start == datetime.datetime(2026, 10, 7, 14, tzinfo=PARIS)
+
+
+def test_a_session_moved_online_has_no_place():
+    activity, editor = weekly_tuesdays(today=datetime.date.today())
+    session = activity.occurrences.order_by("start").first()
+    services.occurrence_update(occurrence=session, by=editor, status="moved_online")
+    calendar = icalendar.Calendar.from_ical(APIClient().get(calendar_url(activity)).content)
+    (series,) = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
+    (online,) = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" in e]
+    assert "LOCATION" in series and "GEO" in series
+    assert "LOCATION" not in online and "GEO" not in online
+    assert online["DESCRIPTION"].startswith("Cette séance a lieu en ligne.")
+    assert online["RECURRENCE-ID"].dt == session.series_start

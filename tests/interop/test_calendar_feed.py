@@ -224,3 +224,11 @@ def test_an_unchanged_feed_answers_304_to_its_etag():
     register(resident, activity, sessions[0])
     changed = APIClient().get(path, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
+
+
+def test_a_registration_for_an_ongoing_activity_without_sessions_has_no_event():
+    resident = UserFactory()
+    ongoing = ActivityFactory(title="Visites à domicile")
+    registration, _created = services.registration_create(user=resident, activity=ongoing)
+    assert registration.status == "going" and registration.occurrence is None
+    assert read_feed(feed_path(client_for(resident))).walk("VEVENT") == []
