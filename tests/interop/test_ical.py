@@ -7,13 +7,17 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
 
 from activities import recurrence
 from interop import ical
+from tests.activities.test_recurrence import ANY_RULE_PARTS, cases
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.UTC
 STAMP = datetime.datetime(2026, 9, 1, 8, 30, tzinfo=UTC)
+PROPERTY = settings(max_examples=150, deadline=None)
 DETAILS = ical.Details(summary="Tricot", description="Un atelier.", url="https://x.test/a/1/")
 
 
@@ -215,3 +219,43 @@ def test_a_calendar_of_sessions_has_one_event_each_with_its_status():
     assert events[0]["LOCATION"] == "Salle 1"
     assert calendar["X-WR-CALNAME"] == "Mes activités"
     assert calendar["REFRESH-INTERVAL"].dt == datetime.timedelta(hours=1)
+
+
+@PROPERTY
+@given(
+    case=cases(ANY_RULE_PARTS) | cases(ANY_RULE_PARTS, around_clock_changes=True),
+    data=st.data(),
+)
+def test_any_schedule_expands_in_a_client_as_relier_expands_it(case, data):
+    """Rules, one-off days, skipped days, ends of validity and windows drawn as in the tests
+    of `activities.recurrence`, about the clock changes too."""
+    try:
+        rule = recurrence.normalize_rrule(case.rule, dtstart=case.dtstart, timezone=case.timezone)
+        wanted = recurrence.expand(**case.kwargs())
+    except recurrence.RecurrenceError:
+        reject()  # a schedule the API refuses has no calendar
+    # Skipped days drawn partly among the sessions, so that EXDATE often removes one.
+    session_days = [start.date() for start, _end in wanted]
+    any_days = st.dates(case.dtstart, case.dtstart + datetime.timedelta(days=900))
+    exdates = data.draw(
+        st.lists(st.sampled_from(session_days) if session_days else any_days, max_size=3)
+        | st.lists(any_days, max_size=2)
+    )
+    one = series(
+        rrule=rule,
+        dates=case.dates,
+        exdates=tuple(exdates),
+        start_time=case.start_time,
+        end_time=case.end_time,
+        timezone=case.timezone,
+        valid_from=case.dtstart,
+        valid_to=case.valid_to,
+    )
+    wanted = recurrence.expand(**case.kwargs(exdates))
+    document = ical.activity_calendar(name="Club", series=[one], stamp=STAMP)
+    events = [
+        event
+        for event in expanded(document, case.window_start, case.window_end)
+        if case.window_start <= event.DTSTART
+    ]
+    assert instants((e.DTSTART, e.DTEND) for e in events) == instants(wanted)
