@@ -71,7 +71,7 @@ class Session:
     end: datetime.datetime
     timezone: str
     details: Details
-    status: str = "CONFIRMED"
+    status: str | None = "CONFIRMED"
     series_start: datetime.datetime | None = None
 
 
@@ -189,16 +189,22 @@ def _add_details(event: icalendar.Event, details: Details) -> None:
         event.add("url", details.url)
 
 
-def _session_event(session: Session, *, stamp: datetime.datetime) -> icalendar.Event:
+def _session_event(
+    session: Session,
+    *,
+    stamp: datetime.datetime,
+    recurrence_id: datetime.datetime | None = None,
+) -> icalendar.Event:
     zone = ZoneInfo(session.timezone)
     event = icalendar.Event()
     event.add("uid", session.uid)
     event.add("dtstamp", stamp.astimezone(datetime.UTC))
-    if session.series_start is not None:
-        event.add("recurrence-id", session.series_start.astimezone(zone))
+    if recurrence_id is not None:
+        event.add("recurrence-id", recurrence_id)
     event.add("dtstart", session.start.astimezone(zone))
     event.add("dtend", session.end.astimezone(zone))
-    event.add("status", session.status)
+    if session.status is not None:
+        event.add("status", session.status)
     _add_details(event, session.details)
     return event
 
@@ -237,8 +243,92 @@ def _series_events(series: Series, *, stamp: datetime.datetime) -> list[icalenda
             [_wall_clock(day, series.start_time, zone) for day in sorted(set(series.exdates))],
         )
     _add_details(master, series.details)
-    overrides = [_session_event(session, stamp=stamp) for session in series.overrides]
-    return [master, *overrides]
+    overrides = [*series.overrides, *_skipped_hour_sessions(series, zone=zone)]
+    return [
+        master,
+        *(
+            # The slot as the client reads the rule: its day at the series' wall-clock time.
+            _session_event(
+                session,
+                stamp=stamp,
+                recurrence_id=_wall_clock(
+                    session.series_start.astimezone(zone).date(), series.start_time, zone
+                ),
+            )
+            for session in overrides
+            if session.series_start is not None
+        ),
+    ]
+
+
+def _skipped_hour_sessions(series: Series, *, zone: ZoneInfo) -> list[Session]:
+    """The series' sessions that start in the hour a spring-forward skips, spelled out.
+
+    Relier moves such a start past the gap and keeps the planned length when the end would
+    come before it (`activities.recurrence`); a client reading 02:30 on that night computes
+    the end from the wall-clock length and may end the session before it starts. An override
+    states the real times. At most one night a year; none for most start times.
+    """
+    overridden = {
+        session.series_start.astimezone(datetime.UTC)
+        for session in series.overrides
+        if session.series_start is not None
+    }
+    found = []
+    for day in _skipped_days(series, zone=zone):
+        midnight = datetime.datetime.combine(day, datetime.time(), zone)
+        for start, end in recurrence.expand(
+            rrule=series.rrule or None,
+            dtstart=series.valid_from,
+            start_time=series.start_time,
+            end_time=series.end_time,
+            timezone=series.timezone,
+            exdates=series.exdates,
+            dates=series.dates,
+            valid_to=series.valid_to,
+            window_start=midnight,
+            window_end=midnight + datetime.timedelta(days=1),
+        ):
+            if start.astimezone(datetime.UTC) not in overridden:
+                found.append(
+                    Session(
+                        uid=series.uid,
+                        start=start,
+                        end=end,
+                        timezone=series.timezone,
+                        details=series.details,
+                        status=None,
+                        series_start=start,
+                    )
+                )
+    return found
+
+
+def _skipped_days(series: Series, *, zone: ZoneInfo) -> list[datetime.date]:
+    """The days of the series' span on which its start time does not exist (a gap).
+
+    Offsets are compared month by month, then day by day within a month whose offset
+    changed: a few dozen look-ups for five years rather than one per day."""
+    days = []
+    last = _last_day(series)
+    month = series.valid_from.replace(day=1)
+    while month <= last:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        if _noon_offset(month, zone) != _noon_offset(following, zone):
+            day = month - datetime.timedelta(days=1)
+            while day < following:
+                wall = _wall_clock(day, series.start_time, zone)
+                real = wall.astimezone(datetime.UTC).astimezone(zone)
+                in_span = series.valid_from <= day <= last
+                if in_span and real.replace(tzinfo=None) != wall.replace(tzinfo=None):
+                    days.append(day)
+                day += datetime.timedelta(days=1)
+        month = following
+    return days
+
+
+def _noon_offset(day: datetime.date, zone: ZoneInfo) -> datetime.timedelta | None:
+    return datetime.datetime.combine(day, datetime.time(12), zone).utcoffset()
 
 
 def _rule_days(series: Series) -> list[datetime.date]:

@@ -127,6 +127,13 @@ CASES = [
         "start_time": datetime.time(2, 30),
         "end_time": datetime.time(4),
     },
+    {
+        # Shorter than the skipped hour: on that night the end would come before the start.
+        "rrule": "FREQ=WEEKLY;BYDAY=SU",
+        "valid_from": datetime.date(2027, 3, 1),
+        "start_time": datetime.time(2, 30),
+        "end_time": datetime.time(3, 15),
+    },
     {"rrule": "FREQ=WEEKLY;BYDAY=TU", "timezone": "America/New_York"},
 ]
 
