@@ -11,11 +11,13 @@ of that VEVENT (same UID, RECURRENCE-ID = its slot in the series). Times stay lo
 times in the schedule's zone, described by a VTIMEZONE, so a client expands "Tuesdays 14:00"
 to 14:00 on both sides of a clock change, as `activities.recurrence` does.
 
-Two rewrites keep the expansion equal to `activities.recurrence.expand`:
+Three rewrites keep the expansion equal to `activities.recurrence.expand`:
 - RFC 5545 wants UNTIL in UTC when DTSTART has a TZID; a stored UNTIL date (and the schedule's
   `valid_to`, which the rule itself does not carry) becomes the end of that local day in UTC.
 - COUNT and UNTIL cannot stand together; when a counted rule also has a `valid_to`, the rule
   ends at the earlier of its last counted session and that day, spelled as UNTIL.
+- A session starting in the hour a spring-forward skips is spelled out as an override with
+  its real times (`_skipped_hour_sessions`).
 """
 
 from __future__ import annotations
