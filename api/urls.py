@@ -5,6 +5,7 @@ from api import (
     activities,
     back_office,
     calendar,
+    coverage,
     directory,
     engagement,
     matching,
@@ -139,6 +140,14 @@ urlpatterns = [
         "me/registrations/",
         engagement.MyRegistrationListApi.as_view(),
         name="my-registrations",
+    ),
+    path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
+    path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),
+    path("stats/indicators/", coverage.IndicatorListApi.as_view(), name="indicator-list"),
+    path(
+        "stats/indicators/<int:pk>/",
+        coverage.IndicatorDetailApi.as_view(),
+        name="indicator-detail",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
