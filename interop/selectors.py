@@ -13,12 +13,12 @@ from interop.models import CalendarFeed
 
 def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
     """The feed whose address carries `token`; None for a token that is malformed, unknown,
-    rotated or revoked."""
+    rotated or revoked, or whose account is deactivated."""
     if len(token) != services.TOKEN_LENGTH or not token.isascii():
         return None
     feed = (
         CalendarFeed.objects.select_related("user")
-        .filter(token_hash=services.token_hash(token))
+        .filter(token_hash=services.token_hash(token), user__is_active=True)
         .first()
     )
     # The hash found the row; the comparison of the tokens themselves takes constant time.

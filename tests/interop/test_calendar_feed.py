@@ -232,3 +232,11 @@ def test_a_registration_for_an_ongoing_activity_without_sessions_has_no_event():
     registration, _created = services.registration_create(user=resident, activity=ongoing)
     assert registration.status == "going" and registration.occurrence is None
     assert read_feed(feed_path(client_for(resident))).walk("VEVENT") == []
+
+
+def test_a_deactivated_account_feed_is_a_404():
+    resident = UserFactory()
+    path = feed_path(client_for(resident))
+    resident.is_active = False
+    resident.save(update_fields=["is_active"])
+    assert_not_found(APIClient().get(path))
