@@ -5,10 +5,12 @@ from api import (
     activities,
     back_office,
     calendar,
+    collections,
     coverage,
     directory,
     engagement,
     matching,
+    reports,
     search,
 )
 from api.errors import not_found
@@ -140,6 +142,20 @@ urlpatterns = [
         "me/registrations/",
         engagement.MyRegistrationListApi.as_view(),
         name="my-registrations",
+    ),
+    path("reports/", reports.ReportCollectionApi.as_view(), name="report-list"),
+    path("reports/<int:pk>/", reports.ReportDetailApi.as_view(), name="report-detail"),
+    path("reports/<int:pk>/triage/", reports.ReportTriageApi.as_view(), name="report-triage"),
+    path("collections/", collections.CollectionListApi.as_view(), name="collection-list"),
+    path(
+        "collections/<slug:slug>/",
+        collections.CollectionDetailApi.as_view(),
+        name="collection-detail",
+    ),
+    path(
+        "collections/<slug:slug>/items/",
+        collections.CollectionItemsApi.as_view(),
+        name="collection-items",
     ),
     path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
     path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),

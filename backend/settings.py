@@ -332,6 +332,9 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "activities.choices.RegistrationStatus",
         "AttendanceMarkEnum": "activities.choices.ATTENDANCE_MARKS",
         "PreferredLanguageEnum": "backend.settings.LANGUAGES",
+        "ReportReasonEnum": "curation.choices.ReportReason",
+        "ReportStatusEnum": "curation.choices.ReportStatus",
+        "CollectionStatusEnum": "curation.choices.CollectionStatus",
     },
 }
 
