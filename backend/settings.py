@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "matching",
     "curation",
     "notifications",
+    "interop",
     "api",
 ]
 
