@@ -1,0 +1,317 @@
+"""The curator tool (/curation/, curation/admin.py) through the Django test client.
+
+Every view is read by a curator of the commune (allowed), a curator of another commune (the
+object is not found, and an action on it changes nothing), a curator of the intercommunality
+(allowed on its communes), a resident (refused) and an anonymous visitor (sent to sign in)."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from activities import choices
+from activities.models import Activity, Organization, Territory
+from curation.models import Collection, HistoricalActivity, Report
+from tests.factories import DEFAULT_PASSWORD, ActivityFactory, OrganizationFactory, UserFactory
+from tests.factories import editor_of as member_of
+
+pytestmark = pytest.mark.django_db
+
+NANTES, REZE, NANTES_METROPOLE = "44109", "44143", "244400404"
+Status = choices.ActivityStatus
+BASE = "/curation"
+
+
+# --- who -----------------------------------------------------------------------------------
+
+
+def curator_of(*codes: str, name: str | None = None):
+    """An editor of a municipality organization curating the territories of these codes."""
+    organization = OrganizationFactory(kind=choices.OrganizationKind.MUNICIPALITY, name=name or "")
+    organization.territories.set(Territory.objects.filter(insee_code__in=codes))
+    return member_of(organization)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world():
+    """Two communes of Nantes Métropole, each with an association, its pending activity, a
+    report and a collection; the curators of each, of the intercommunality and a resident."""
+    territories = {t.insee_code: t for t in Territory.objects.filter(insee_code__in=[NANTES, REZE])}
+    things = {}
+    for code, label in ((NANTES, "nantes"), (REZE, "reze")):
+        territory = territories[code]
+        activity = ActivityFactory(
+            status=Status.PENDING,
+            title=f"Atelier tricot {label}",
+            territory=territory,
+            place__territory=territory,
+            organization__name=f"Association {label}",
+        )
+        report = Report.objects.create(activity=activity, reason="wrong_information")
+        curating = OrganizationFactory(kind=choices.OrganizationKind.MUNICIPALITY)
+        collection = Collection.objects.create(
+            organization=curating, territory=territory, slug=f"ete-{label}", title=f"Été {label}"
+        )
+        things[label] = {
+            "activity": activity,
+            "organization": activity.organization,
+            "report": report,
+            "collection": collection,
+            "territory": territory,
+        }
+    return {
+        **things,
+        "users": {
+            "nantes": curator_of(NANTES),
+            "reze": curator_of(REZE),
+            "metropole": curator_of(NANTES_METROPOLE),
+            "resident": UserFactory(),
+            "anonymous": None,
+        },
+    }
+
+
+# Who may read the objects of Nantes: its curator and the intercommunality's.
+ALLOWED = ["nantes", "metropole"]
+OUT_OF_SCOPE = ["reze"]
+
+
+def url(obj, view: str = "change") -> str:
+    opts = obj._meta
+    base = f"{BASE}/{opts.app_label}/{opts.model_name}/"
+    return base if view == "changelist" else f"{base}{obj.pk}/{view}/"
+
+
+OBJECTS = ["activity", "organization", "report", "collection", "territory"]
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+def test_a_curator_signs_in_with_the_relier_account(world):
+    client = Client()
+    user = world["users"]["nantes"]
+    response = client.post(
+        f"{BASE}/login/?next={BASE}/", {"username": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"] == f"{BASE}/"
+    assert client.get(f"{BASE}/").status_code == 200
+
+
+def test_a_resident_cannot_sign_in(world):
+    client = Client()
+    resident = world["users"]["resident"]
+    response = client.post(
+        f"{BASE}/login/", {"username": resident.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "curates no territory" in response.content.decode() or response.context["form"].errors
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_main_admin_still_wants_staff(world):
+    response = signed_in(world["users"]["nantes"]).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", OBJECTS)
+@pytest.mark.parametrize("who", ALLOWED)
+def test_a_curator_of_the_commune_lists_and_opens_its_objects(world, who, kind):
+    client = signed_in(world["users"][who])
+    obj = world["nantes"][kind]
+    listing = client.get(url(obj, "changelist"))
+    assert listing.status_code == 200
+    assert obj.pk in {row.pk for row in listing.context["cl"].result_list}
+    assert client.get(url(obj)).status_code == 200
+
+
+@pytest.mark.parametrize("kind", OBJECTS)
+def test_a_curator_of_another_commune_neither_lists_nor_opens_them(world, kind):
+    client = signed_in(world["users"]["reze"])
+    obj = world["nantes"][kind]
+    listing = client.get(url(obj, "changelist"))
+    assert listing.status_code == 200
+    assert obj.pk not in {row.pk for row in listing.context["cl"].result_list}
+    assert client.get(url(obj)).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["activity", "organization"])
+def test_the_history_shows_the_audit_trail_in_scope_only(world, kind):
+    obj = world["nantes"][kind]
+    response = signed_in(world["users"]["nantes"]).get(url(obj, "history"))
+    assert response.status_code == 200
+    assert response.context["entries"], "the creation at least is in the trail"
+    assert signed_in(world["users"]["reze"]).get(url(obj, "history")).status_code == 404
+
+
+@pytest.mark.parametrize("kind", OBJECTS)
+@pytest.mark.parametrize("view", ["changelist", "change"])
+def test_a_resident_is_refused(world, kind, view):
+    response = signed_in(world["users"]["resident"]).get(url(world["nantes"][kind], view))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("kind", OBJECTS)
+@pytest.mark.parametrize("view", ["changelist", "change"])
+def test_an_anonymous_visitor_is_sent_to_sign_in(world, kind, view):
+    target = url(world["nantes"][kind], view)
+    response = Client().get(target)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{BASE}/login/?next=")
+
+
+def test_nothing_can_be_added_or_deleted(world):
+    client = signed_in(world["users"]["nantes"])
+    activity = world["nantes"]["activity"]
+    assert client.get(f"{BASE}/activities/activity/add/").status_code == 403
+    assert client.get(url(activity, "delete")).status_code == 403
+    assert client.post(url(activity), {"status": Status.PUBLISHED}).status_code == 403
+    activity.refresh_from_db()
+    assert activity.status == Status.PENDING
+
+
+# --- the queue's filters and search ---------------------------------------------------------
+
+
+def listed(client, **query) -> set[str]:
+    response = client.get(f"{BASE}/activities/activity/", query)
+    assert response.status_code == 200
+    return {activity.title for activity in response.context["cl"].result_list}
+
+
+def test_the_queue_filters_by_status_category_organization_age_and_search(world):
+    client = signed_in(world["users"]["metropole"])
+    nantes, reze = world["nantes"]["activity"], world["reze"]["activity"]
+    ActivityFactory(
+        status=Status.PUBLISHED,
+        title="Chorale publiée",
+        territory=nantes.territory,
+        organization=nantes.organization,
+        categories=["chorale-chant"],
+    )
+    both = {nantes.title, reze.title}
+    assert listed(client, status__exact=Status.PENDING) == both
+    assert listed(client, category="loisirs-creatifs") == both
+    assert listed(client, category="culture-arts") == {"Chorale publiée"}
+    assert listed(client, organization__id__exact=reze.organization_id) == {reze.title}
+    assert listed(client, q="association nantes") == {nantes.title, "Chorale publiée"}
+    assert listed(client, q="tricot") == both
+    # Rezé's activity was submitted ten days ago.
+    ten_days_ago = timezone.now() - datetime.timedelta(days=10)
+    Activity.objects.filter(pk=reze.pk).update(updated_at=ten_days_ago)
+    HistoricalActivity.objects.filter(id=reze.pk).update(history_date=ten_days_ago)
+    assert listed(client, waiting="lt2") == {nantes.title}
+    assert listed(client, waiting="2to7") == set()
+    assert listed(client, waiting="gt7") == {reze.title}
+    # The queue reads oldest first.
+    queue = signed_in(world["users"]["metropole"]).get(
+        f"{BASE}/activities/activity/", {"status__exact": Status.PENDING}
+    )
+    assert [a.title for a in queue.context["cl"].result_list] == [reze.title, nantes.title]
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def act(client, action: str, *objects, **data):
+    model = type(objects[0])
+    opts = model._meta
+    return client.post(
+        f"{BASE}/{opts.app_label}/{opts.model_name}/",
+        {"action": action, "_selected_action": [o.pk for o in objects], **data},
+        follow=True,
+    )
+
+
+def statuses(*activities) -> list[str]:
+    return [Activity.objects.get(pk=a.pk).status for a in activities]
+
+
+@pytest.mark.parametrize("who", ALLOWED)
+def test_approving_publishes_through_the_state_machine(world, who):
+    client = signed_in(world["users"][who])
+    activity = world["nantes"]["activity"]
+    response = act(client, "approve", activity)
+    assert statuses(activity) == [Status.PUBLISHED]
+    assert "1" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_an_action_on_another_communes_activity_changes_nothing(world):
+    client = signed_in(world["users"]["reze"])
+    nantes = world["nantes"]["activity"]
+    for action, extra in (
+        ("approve", {}),
+        ("reject", {"post": "yes", "reason": "Hors sujet"}),
+        ("request_changes", {"post": "yes", "reason": "Précisez"}),
+    ):
+        act(client, action, nantes, **extra)
+        assert statuses(nantes) == [Status.PENDING]
+
+
+def test_a_bulk_approval_reports_each_refusal(world):
+    client = signed_in(world["users"]["metropole"])
+    nantes, reze = world["nantes"]["activity"], world["reze"]["activity"]
+    Activity.objects.filter(pk=reze.pk).update(status=Status.ARCHIVED)
+    response = act(client, "approve", nantes, reze)
+    assert statuses(nantes, reze) == [Status.PUBLISHED, Status.ARCHIVED]
+    texts = [str(m) for m in response.context["messages"]]
+    assert any(reze.title in text for text in texts)
+
+
+def test_rejecting_asks_a_reason_first(world):
+    client = signed_in(world["users"]["nantes"])
+    activity = world["nantes"]["activity"]
+    page = act(client, "reject", activity)
+    assert page.status_code == 200
+    assert "curation/admin/moderation_reason.html" in [t.name for t in page.templates]
+    assert statuses(activity) == [Status.PENDING]
+    empty = act(client, "reject", activity, post="yes", reason="  ")
+    assert empty.context["form"].errors
+    assert statuses(activity) == [Status.PENDING]
+    act(client, "reject", activity, post="yes", reason="Le lieu n'existe plus.")
+    assert statuses(activity) == [Status.REJECTED]
+    history = client.get(url(activity, "history"))
+    assert "Le lieu n&#x27;existe plus." in history.content.decode()
+
+
+def test_requesting_changes_sends_the_activity_back_to_draft(world):
+    client = signed_in(world["users"]["metropole"])
+    activity = world["reze"]["activity"]
+    act(client, "request_changes", activity, post="yes", reason="Ajoutez un horaire.")
+    assert statuses(activity) == [Status.DRAFT]
+
+
+@pytest.mark.parametrize("who", ALLOWED)
+def test_verifying_an_organization_in_scope(world, who):
+    organization = world["nantes"]["organization"]
+    client = signed_in(world["users"][who])
+    act(client, "verify", organization)
+    assert Organization.objects.get(pk=organization.pk).verified
+    act(client, "unverify", organization)
+    assert not Organization.objects.get(pk=organization.pk).verified
+
+
+def test_verifying_another_communes_organization_changes_nothing(world):
+    organization = world["nantes"]["organization"]
+    act(signed_in(world["users"]["reze"]), "verify", organization)
+    assert not Organization.objects.get(pk=organization.pk).verified
+
+
+@pytest.mark.parametrize("who", ["resident", "anonymous"])
+def test_actions_by_someone_who_curates_nothing_change_nothing(world, who):
+    client = signed_in(world["users"][who])
+    act(client, "approve", world["nantes"]["activity"])
+    act(client, "verify", world["nantes"]["organization"])
+    assert statuses(world["nantes"]["activity"]) == [Status.PENDING]
+    assert not Organization.objects.get(pk=world["nantes"]["organization"].pk).verified
