@@ -116,6 +116,10 @@ class ScopedAdmin(admin.ModelAdmin):
     """Read-only lists and pages of what the curator's scope holds. An object out of scope is
     a 404, whichever view asks for it (change, history, coverage)."""
 
+    # Activities and organizations keep an audit trail (django-simple-history), shown by
+    # the "History" page; the other models have none, so no such page.
+    has_audit_trail = True
+
     def scoped(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         raise NotImplementedError
 
@@ -149,6 +153,8 @@ class ScopedAdmin(admin.ModelAdmin):
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
         """The audit trail of the object (who, when, what, why, before and after), in place of
         the admin's own log, which knows nothing of changes made through the API."""
+        if not self.has_audit_trail:
+            raise Http404(_("Nothing is found at this address."))
         obj = self.get_object(request, object_id)
         request.current_app = self.admin_site.name
         context = {
@@ -455,13 +461,13 @@ class CuratedReportAdmin(ScopedAdmin):
     search_fields = ("activity__title",)
     list_select_related = ("activity",)
     exclude = ("reporter",)
+    change_form_template = "curation/admin/change_form_without_history.html"
 
     def scoped(self, request, queryset):
         in_scope = request_scope(request).activities(Activity.objects.all())
         return queryset.filter(activity__in=in_scope.values("pk"))
 
-    def history_view(self, request, object_id, extra_context=None):
-        raise Http404(_("Nothing is found at this address."))
+    has_audit_trail = False
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -489,13 +495,13 @@ class CuratedCollectionAdmin(ScopedAdmin):
     list_select_related = ("territory", "organization")
     exclude = ("created_by",)
     inlines = [CollectionItemInline]
+    change_form_template = "curation/admin/change_form_without_history.html"
 
     def scoped(self, request, queryset):
         territories = request_scope(request).territories(Territory.objects.all())
         return queryset.filter(territory__in=territories.values("pk"))
 
-    def history_view(self, request, object_id, extra_context=None):
-        raise Http404(_("Nothing is found at this address."))
+    has_audit_trail = False
 
 
 # --- territories and their coverage map ----------------------------------------------------
@@ -506,15 +512,19 @@ class CuratedTerritoryAdmin(ScopedAdmin):
     list_display = ("name", "insee_code", "kind", "population")
     list_filter = ("kind",)
     search_fields = ("name", "insee_code")
-    fields = ("name", "insee_code", "kind", "parent", "population")
+    fields = ("name", "insee_code", "kind", "within", "population")
     readonly_fields = fields
     change_form_template = "curation/admin/territory_change_form.html"
 
     def scoped(self, request, queryset):
         return request_scope(request).territories(queryset)
 
-    def history_view(self, request, object_id, extra_context=None):
-        raise Http404(_("Nothing is found at this address."))
+    @admin.display(description=_("within"))
+    def within(self, territory: Territory) -> str:
+        # Plain text: the enclosing territory is often out of the curator's scope.
+        return str(territory.parent) if territory.parent else "—"
+
+    has_audit_trail = False
 
     def get_urls(self):
         coverage = self.admin_site.admin_view(self.coverage_png_view)

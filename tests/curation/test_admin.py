@@ -18,7 +18,7 @@ from tests.factories import editor_of as member_of
 
 pytestmark = pytest.mark.django_db
 
-NANTES, REZE, NANTES_METROPOLE = "44109", "44143", "244400404"
+NANTES, REZE, NANTES_METROPOLE, LOIRE_ATLANTIQUE = "44109", "44143", "244400404", "44"
 Status = choices.ActivityStatus
 BASE = "/curation"
 
@@ -73,14 +73,17 @@ def world():
             "nantes": curator_of(NANTES),
             "reze": curator_of(REZE),
             "metropole": curator_of(NANTES_METROPOLE),
+            "departement": curator_of(LOIRE_ATLANTIQUE),
+            "staff": UserFactory(is_staff=True),
             "resident": UserFactory(),
             "anonymous": None,
         },
     }
 
 
-# Who may read the objects of Nantes: its curator and the intercommunality's.
-ALLOWED = ["nantes", "metropole"]
+# Who may read the objects of Nantes: its curator, the intercommunality's, the département's
+# (and staff).
+ALLOWED = ["nantes", "metropole", "departement", "staff"]
 OUT_OF_SCOPE = ["reze"]
 
 
@@ -132,7 +135,7 @@ def test_a_curator_of_the_commune_lists_and_opens_its_objects(world, who, kind):
     obj = world["nantes"][kind]
     listing = client.get(url(obj, "changelist"))
     assert listing.status_code == 200
-    assert obj.pk in {row.pk for row in listing.context["cl"].result_list}
+    assert obj.pk in set(listing.context["cl"].queryset.values_list("pk", flat=True))
     assert client.get(url(obj)).status_code == 200
 
 
@@ -142,7 +145,7 @@ def test_a_curator_of_another_commune_neither_lists_nor_opens_them(world, kind):
     obj = world["nantes"][kind]
     listing = client.get(url(obj, "changelist"))
     assert listing.status_code == 200
-    assert obj.pk not in {row.pk for row in listing.context["cl"].result_list}
+    assert obj.pk not in set(listing.context["cl"].queryset.values_list("pk", flat=True))
     assert client.get(url(obj)).status_code == 404
 
 
@@ -315,3 +318,45 @@ def test_actions_by_someone_who_curates_nothing_change_nothing(world, who):
     act(client, "verify", world["nantes"]["organization"])
     assert statuses(world["nantes"]["activity"]) == [Status.PENDING]
     assert not Organization.objects.get(pk=world["nantes"]["organization"].pk).verified
+
+
+# --- the item page and the territory's coverage map ---------------------------------------
+
+
+def test_the_item_page_has_the_moderation_buttons(world):
+    activity = world["nantes"]["activity"]
+    page = signed_in(world["users"]["nantes"]).get(url(activity)).content.decode()
+    for action in ("approve", "reject", "request_changes"):
+        assert f'name="moderate-{action}"' in page
+
+
+def coverage_url(territory, **query) -> str:
+    return f"{BASE}/activities/territory/{territory.pk}/coverage.png"
+
+
+@pytest.mark.parametrize("who", ALLOWED)
+def test_the_territory_page_shows_its_coverage_map(world, who):
+    client = signed_in(world["users"][who])
+    territory = world["nantes"]["territory"]
+    page = client.get(url(territory))
+    assert page.status_code == 200
+    assert f'src="{coverage_url(territory)}"' in page.content.decode()
+    image = client.get(coverage_url(territory))
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+    by_category = client.get(coverage_url(territory), {"category": "loisirs-creatifs"})
+    assert by_category.status_code == 200 and by_category.content.startswith(b"\x89PNG")
+
+
+def test_a_map_for_an_unknown_category_or_indicator_is_refused(world):
+    client = signed_in(world["users"]["nantes"])
+    territory = world["nantes"]["territory"]
+    for query in ({"category": "tricot-couture"}, {"category": "nope"}, {"indicator": "999"}):
+        assert client.get(coverage_url(territory), query).status_code == 400
+
+
+@pytest.mark.parametrize(("who", "status"), [("reze", 404), ("resident", 403), ("anonymous", 302)])
+def test_another_communes_map_is_out_of_reach(world, who, status):
+    response = signed_in(world["users"][who]).get(coverage_url(world["nantes"]["territory"]))
+    assert response.status_code == status
+    assert not response.get("Content-Type", "").startswith("image/")

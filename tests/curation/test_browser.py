@@ -97,6 +97,29 @@ class Journey:
         return path
 
 
+# Once the page has loaded, the image is loaded again on its own unless it is already shown:
+# on SQLite the test server's threads share one in-memory connection, and the image's request
+# can collide with the page's other requests (translations catalog) on it.
+IMAGE_LOADED = """
+const [img, done] = arguments;
+const finish = () => done(img.complete && img.naturalWidth > 0 ? img.naturalWidth : 0);
+const reload = () => {
+    if (img.naturalWidth > 0) return finish();
+    img.onload = finish;
+    img.onerror = finish;
+    img.src = img.src + (img.src.includes("?") ? "&" : "?") + "again=1";
+};
+const ready = () => document.readyState === "complete" && img.complete;
+const wait = () => (ready() ? reload() : setTimeout(wait, 50));
+wait();
+"""
+
+
+def image_loaded(driver, image) -> bool:
+    driver.set_script_timeout(WAIT_SECONDS)
+    return driver.execute_async_script(IMAGE_LOADED, image) > 0
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
     from selenium.webdriver.support.ui import Select
@@ -153,8 +176,5 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
 
     journey.open(f"/curation/activities/territory/{curator.territory.pk}/change/")
     image = journey.find("img#coverage-map")
-    loaded = browser.execute_script(
-        "const img = arguments[0]; return img.complete && img.naturalWidth > 0;", image
-    )
-    assert loaded, "the coverage map did not load"
+    assert image_loaded(browser, image), "the coverage map did not load"
     journey.screenshot("coverage-map")
