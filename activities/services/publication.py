@@ -8,7 +8,7 @@ and forget one:
   sessions materialized (those withdrawn with it scheduled again), `activity_published` sent;
 - leaving `published` (for `rejected` or `archived`) and entering `archived`: future sessions
   cancelled; leaving `published` also writes a tombstone and sends `activity_unpublished`.
-Who may ask is the caller's rule (editors submit and archive, moderators publish and reject,
+Who may ask is the caller's rule (editors submit and archive, curators decide in `curation`,
 the admin has Django's permissions); what happens is this module's.
 """
 
@@ -31,7 +31,8 @@ Status = choices.ActivityStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.PENDING, Status.PUBLISHED, Status.ARCHIVED}),
-    Status.PENDING: frozenset({Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED}),
+    # Back to draft: the curators asked for changes, the organization edits and submits again.
+    Status.PENDING: frozenset({Status.DRAFT, Status.PUBLISHED, Status.REJECTED, Status.ARCHIVED}),
     Status.REJECTED: frozenset({Status.PENDING, Status.PUBLISHED, Status.ARCHIVED}),
     Status.PUBLISHED: frozenset({Status.REJECTED, Status.ARCHIVED}),
     # Withdrawn for good: its sessions are cancelled and offline clients were told it is gone.
