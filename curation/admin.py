@@ -20,8 +20,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
@@ -31,12 +31,12 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from activities import choices as directory
-from activities.models import Activity, Category, Organization, Territory
+from activities.models import Activity, Category, Organization, Place, Schedule, Territory
 from backend.errors import ApplicationError
 from curation.choices import AuditAction, ModerationAction
-from curation.models import Collection, CollectionItem, HistoricalActivity, Indicator, Report
+from curation.models import Collection, CollectionItem, Indicator, Report
 from curation.scope import CuratorScope, curator_scope
-from curation.selectors.history import audit_trail
+from curation.selectors.history import AuditEntry, audit_trail
 from curation.services.moderation import activity_moderate, organization_verify
 
 # --- the site -------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class ScopedAdmin(admin.ModelAdmin):
             "subtitle": None,
             "opts": self.opts,
             "object": obj,
-            "entries": audit_trail(obj=obj),
+            "entries": [audit_row(entry) for entry in audit_trail(obj=obj)],
             "app_label": self.opts.app_label,
         }
         return TemplateResponse(request, "curation/admin/audit_trail.html", context)
@@ -194,6 +194,45 @@ class ScopedAdmin(admin.ModelAdmin):
             self.message_user(request, done_message(done), messages.SUCCESS)
 
 
+SUBJECTS = {
+    "activity": _("the activity"),
+    "schedule": _("a schedule"),
+    "place": _("its place"),
+    "organization": _("the organization"),
+}
+
+
+def audit_row(entry: AuditEntry) -> dict:
+    """An entry of the audit trail as the History page shows it, in the reader's language."""
+    return {
+        "at": entry.at,
+        "who": entry.by_name,
+        "action": entry.action,
+        "action_label": AuditAction(entry.action).label,
+        "subject": SUBJECTS.get(entry.subject, entry.subject),
+        "reason": entry.reason,
+        "changes": [
+            {"field": field_label(entry.subject, c.field), "before": c.before, "after": c.after}
+            for c in entry.changes
+        ],
+    }
+
+
+AUDITED_MODELS = {
+    "activity": Activity,
+    "schedule": Schedule,
+    "place": Place,
+    "organization": Organization,
+}
+
+
+def field_label(subject: str, name: str) -> str:
+    try:
+        return str(AUDITED_MODELS[subject]._meta.get_field(name).verbose_name)
+    except (KeyError, FieldDoesNotExist):
+        return name
+
+
 class ModerationReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -207,12 +246,23 @@ class ModerationReasonForm(forms.Form):
 
 
 def waiting_since() -> Coalesce:
-    """When the activity was last submitted for moderation (its last edit when its history
-    holds no submission, as for rows older than the audit trail)."""
-    submitted = HistoricalActivity.objects.filter(
-        id=OuterRef("pk"), action=AuditAction.SUBMITTED
-    ).order_by("-history_date")
-    return Coalesce(Subquery(submitted.values("history_date")[:1]), "updated_at")
+    """When the activity last entered the queue: its first audit row in `pending` since its
+    last row in another status (its last edit when the trail holds none, as for rows older
+    than the audit trail)."""
+    history = Activity.history.model.objects
+    left_queue = (
+        history.filter(id=OuterRef("id"))
+        .exclude(status=directory.ActivityStatus.PENDING)
+        .order_by("-history_date")
+        .values("history_date")[:1]
+    )
+    entered = (
+        history.filter(id=OuterRef("pk"), status=directory.ActivityStatus.PENDING)
+        .filter(Q(history_date__gt=Subquery(left_queue)) | ~Exists(left_queue))
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    return Coalesce(Subquery(entered), "updated_at")
 
 
 class TopCategoryFilter(admin.SimpleListFilter):
@@ -555,13 +605,13 @@ class CuratedTerritoryAdmin(ScopedAdmin):
         return Indicator.objects.filter(territory=territory)
 
     def coverage_png_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        from curation.maps import territory_coverage_png
-
         territory = self.get_object(request, object_id)
         try:
             arguments = self._coverage_arguments(request, territory)
         except ValueError:
             return HttpResponseBadRequest(_("Unknown category or indicator."))
+        from curation.maps import territory_coverage_png
+
         png = territory_coverage_png(territory=territory, **arguments)
         return HttpResponse(png, content_type="image/png")
 

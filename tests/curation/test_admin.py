@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from activities import choices
 from activities.models import Activity, Organization, Territory
-from curation.models import Collection, HistoricalActivity, Report
+from curation.models import Collection, Report
 from tests.factories import DEFAULT_PASSWORD, ActivityFactory, OrganizationFactory, UserFactory
 from tests.factories import editor_of as member_of
 
@@ -213,7 +213,7 @@ def test_the_queue_filters_by_status_category_organization_age_and_search(world)
     # Rezé's activity was submitted ten days ago.
     ten_days_ago = timezone.now() - datetime.timedelta(days=10)
     Activity.objects.filter(pk=reze.pk).update(updated_at=ten_days_ago)
-    HistoricalActivity.objects.filter(id=reze.pk).update(history_date=ten_days_ago)
+    Activity.history.filter(id=reze.pk).update(history_date=ten_days_ago)
     assert listed(client, waiting="lt2") == {nantes.title}
     assert listed(client, waiting="2to7") == set()
     assert listed(client, waiting="gt7") == {reze.title}

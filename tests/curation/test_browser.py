@@ -170,7 +170,7 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
 
     journey.open(f"/curation/activities/activity/{waiting[0].pk}/change/")
     journey.find("a.historylink").click()
-    approval = journey.find("#audit-trail tr.audit-approved")
+    approval = journey.find("#audit-trail tr.audit-published")
     assert curator.user.display_name in approval.text or curator.user.email in approval.text
     journey.screenshot("history")
 
