@@ -212,10 +212,23 @@ def audit_row(entry: AuditEntry) -> dict:
         "subject": SUBJECTS.get(entry.subject, entry.subject),
         "reason": entry.reason,
         "changes": [
-            {"field": field_label(entry.subject, c.field), "before": c.before, "after": c.after}
+            {
+                "field": field_label(entry.subject, c.field),
+                "before": shown_value(c.field, c.before),
+                "after": shown_value(c.field, c.after),
+            }
             for c in entry.changes
         ],
     }
+
+
+def shown_value(field: str, value):
+    """Categories by name rather than by id; any other value as the trail holds it."""
+    if field == "categories" and isinstance(value, list):
+        language = get_language() or "fr"
+        names = Category.objects.filter(pk__in=value).order_by("position", "slug")
+        return ", ".join(category.name_in(language) for category in names)
+    return value
 
 
 AUDITED_MODELS = {
@@ -281,6 +294,14 @@ class TopCategoryFilter(admin.SimpleListFilter):
         return queryset.filter(categories__in=matching).distinct()
 
 
+class OrganizationFilter(admin.RelatedOnlyFieldListFilter):
+    """The organizations of the activities in scope only (the field has no translated name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("organization")
+
+
 class QueueAgeFilter(admin.SimpleListFilter):
     """Pending activities by how long they have waited for a decision."""
 
@@ -319,7 +340,7 @@ class CuratedActivityAdmin(ScopedAdmin):
     list_filter = (
         "status",
         TopCategoryFilter,
-        ("organization", admin.RelatedOnlyFieldListFilter),
+        ("organization", OrganizationFilter),
         QueueAgeFilter,
         "featured",
     )
