@@ -347,7 +347,7 @@ class CuratedActivityAdmin(ScopedAdmin):
     search_fields = ("title", "organization__name")
     list_select_related = ("organization", "territory")
     list_per_page = 50
-    actions = ["approve", "reject", "request_changes"]
+    actions = ["approve", "reject", "request_changes", "archive", "feature", "unfeature"]
     fields = (
         "title",
         "status",
@@ -467,6 +467,49 @@ class CuratedActivityAdmin(ScopedAdmin):
             ),
         )
 
+    @admin.action(description=_("Archive the selected activities for good, with a reason"))
+    def archive(self, request, queryset):
+        return self._moderate_with_reason(
+            request,
+            queryset,
+            ModerationAction.ARCHIVE,
+            _("Archive for good, with a reason"),
+            lambda n: (
+                ngettext("%(count)d activity archived.", "%(count)d activities archived.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Feature the selected activities"))
+    def feature(self, request, queryset):
+        self._moderate(
+            request,
+            queryset,
+            ModerationAction.FEATURE,
+            "",
+            lambda n: (
+                ngettext("%(count)d activity featured.", "%(count)d activities featured.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Stop featuring the selected activities"))
+    def unfeature(self, request, queryset):
+        self._moderate(
+            request,
+            queryset,
+            ModerationAction.UNFEATURE,
+            "",
+            lambda n: (
+                ngettext(
+                    "%(count)d activity no longer featured.",
+                    "%(count)d activities no longer featured.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
 
 # --- organizations -------------------------------------------------------------------------
 
@@ -564,9 +607,15 @@ class CuratedCollectionAdmin(ScopedAdmin):
     list_filter = ("status",)
     search_fields = ("title",)
     list_select_related = ("territory", "organization")
-    exclude = ("created_by",)
+    fields = ("title", "slug", "territory", "curated_by", "status", "description", "updated_at")
+    readonly_fields = fields
     inlines = [CollectionItemInline]
     change_form_template = "curation/admin/change_form_without_history.html"
+
+    @admin.display(description=_("curated by"))
+    def curated_by(self, collection: Collection) -> str:
+        # Plain text: the curating organization is no organization of the territory's.
+        return str(collection.organization)
 
     def scoped(self, request, queryset):
         territories = request_scope(request).territories(Territory.objects.all())

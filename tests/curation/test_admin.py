@@ -257,9 +257,13 @@ def test_an_action_on_another_communes_activity_changes_nothing(world):
         ("approve", {}),
         ("reject", {"post": "yes", "reason": "Hors sujet"}),
         ("request_changes", {"post": "yes", "reason": "Précisez"}),
+        ("archive", {"post": "yes", "reason": "Fermé"}),
     ):
         act(client, action, nantes, **extra)
         assert statuses(nantes) == [Status.PENDING]
+    Activity.objects.filter(pk=nantes.pk).update(status=Status.PUBLISHED)
+    act(client, "feature", nantes)
+    assert not Activity.objects.get(pk=nantes.pk).featured
 
 
 def test_a_bulk_approval_reports_each_refusal(world):
@@ -295,6 +299,21 @@ def test_requesting_changes_sends_the_activity_back_to_draft(world):
     assert statuses(activity) == [Status.DRAFT]
 
 
+def test_featuring_and_archiving(world):
+    client = signed_in(world["users"]["departement"])
+    activity = world["nantes"]["activity"]
+    refused = act(client, "feature", activity)
+    assert any("refus" in str(m) for m in refused.context["messages"])
+    assert not Activity.objects.get(pk=activity.pk).featured
+    act(client, "approve", activity)
+    act(client, "feature", activity)
+    assert Activity.objects.get(pk=activity.pk).featured
+    act(client, "unfeature", activity)
+    assert not Activity.objects.get(pk=activity.pk).featured
+    act(client, "archive", activity, post="yes", reason="L'association a fermé.")
+    assert statuses(activity) == [Status.ARCHIVED]
+
+
 @pytest.mark.parametrize("who", ALLOWED)
 def test_verifying_an_organization_in_scope(world, who):
     organization = world["nantes"]["organization"]
@@ -326,7 +345,7 @@ def test_actions_by_someone_who_curates_nothing_change_nothing(world, who):
 def test_the_item_page_has_the_moderation_buttons(world):
     activity = world["nantes"]["activity"]
     page = signed_in(world["users"]["nantes"]).get(url(activity)).content.decode()
-    for action in ("approve", "reject", "request_changes"):
+    for action in ("approve", "reject", "request_changes", "archive", "feature", "unfeature"):
         assert f'name="moderate-{action}"' in page
 
 
