@@ -652,14 +652,14 @@ class CuratedTerritoryAdmin(ScopedAdmin):
         return [path("<path:object_id>/coverage.png", coverage, name=name), *super().get_urls()]
 
     def _coverage_arguments(self, request, territory: Territory) -> dict:
-        """The map's optional category (a top category's slug) and indicator (the id of one of
-        this territory's indicators in scope); ValueError on anything else."""
+        """The map's optional category (a top category's slug) and indicator (the id of an
+        indicator the page offers); ValueError on anything else."""
         arguments: dict = {}
         slug = request.GET.get("category")
         if slug:
-            arguments["category"] = Category.objects.filter(parent__isnull=True, slug=slug).first()
-            if arguments["category"] is None:
+            if not Category.objects.filter(parent__isnull=True, slug=slug).exists():
                 raise ValueError(slug)
+            arguments["category"] = slug
         indicator = request.GET.get("indicator")
         if indicator:
             if not indicator.isdigit():
@@ -672,7 +672,15 @@ class CuratedTerritoryAdmin(ScopedAdmin):
         return arguments
 
     def _indicators(self, request, territory: Territory) -> QuerySet:
-        return Indicator.objects.filter(territory=territory)
+        """The indicators that weigh this territory's map: those uploaded for it or for a
+        territory above it (an intercommunality's, for one of its communes), in scope."""
+        scope = request_scope(request)
+        above = [territory.pk, territory.parent_id]
+        if territory.parent is not None:
+            above.append(territory.parent.parent_id)
+        return Indicator.objects.filter(
+            territory_id__in=[pk for pk in above if pk is not None and scope.covers(pk)]
+        )
 
     def coverage_png_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         territory = self.get_object(request, object_id)

@@ -7,12 +7,13 @@ object is not found, and an action on it changes nothing), a curator of the inte
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
 from activities import choices
 from activities.models import Activity, Organization, Territory
-from curation.models import Collection, Report
+from curation.models import Collection, Indicator, IndicatorValue, Report
 from tests.factories import DEFAULT_PASSWORD, ActivityFactory, OrganizationFactory, UserFactory
 from tests.factories import editor_of as member_of
 
@@ -379,3 +380,36 @@ def test_another_communes_map_is_out_of_reach(world, who, status):
     response = signed_in(world["users"][who]).get(coverage_url(world["nantes"]["territory"]))
     assert response.status_code == status
     assert not response.get("Content-Type", "").startswith("image/")
+
+
+def an_indicator(territory_code: str, by, title: str) -> Indicator:
+    """An indicator uploaded for the territory, with a value for each of its communes."""
+    territory = Territory.objects.get(insee_code=territory_code)
+    indicator = Indicator.objects.create(
+        organization=by.organizations.get(),
+        territory=territory,
+        slug="plus-de-75-ans-seuls",
+        title=title,
+    )
+    communes = Territory.objects.filter(Q(pk=territory.pk) | Q(parent=territory))
+    IndicatorValue.objects.bulk_create(
+        IndicatorValue(indicator=indicator, territory=commune, value=0.1) for commune in communes
+    )
+    return indicator
+
+
+def test_the_map_is_weighted_by_an_indicator_of_the_territory_or_above_in_scope(world):
+    nantes = world["nantes"]["territory"]
+    metropole = world["users"]["metropole"]
+    above = an_indicator(NANTES_METROPOLE, by=metropole, title="Plus de 75 ans seuls (métropole)")
+    elsewhere = an_indicator(REZE, by=world["users"]["reze"], title="Plus de 75 ans seuls (Rezé)")
+    client = signed_in(metropole)
+    page = client.get(url(nantes)).content.decode()
+    assert above.title in page and elsewhere.title not in page
+    weighted = client.get(coverage_url(nantes), {"indicator": above.pk})
+    assert weighted.status_code == 200 and weighted.content.startswith(b"\x89PNG")
+    assert client.get(coverage_url(nantes), {"indicator": elsewhere.pk}).status_code == 400
+    # The commune's own curator does not curate the intercommunality: its indicator is not
+    # theirs to use.
+    nantes_client = signed_in(world["users"]["nantes"])
+    assert nantes_client.get(coverage_url(nantes), {"indicator": above.pk}).status_code == 400

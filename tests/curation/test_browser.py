@@ -180,4 +180,5 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
     journey.open(f"/curation/activities/territory/{curator.territory.pk}/change/")
     image = journey.find("img#coverage-map")
     assert image_loaded(browser, image), "the coverage map did not load"
+    browser.execute_script("arguments[0].scrollIntoView();", image)
     journey.screenshot("coverage-map")
