@@ -193,6 +193,36 @@ class ScopedAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
 
+    def _ask_then_run(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        form_class: type[forms.Form],
+        title,
+        intro,
+        run: Callable[[dict], None],
+    ):
+        """An action that needs more input (a reason, a note): first a page asking it, as the
+        admin asks to confirm a deletion; once it is valid, `run(cleaned_data)`."""
+        form = form_class(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            run(form.cleaned_data)
+            return None
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "queryset": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "curation/admin/action_form.html", context)
+
 
 SUBJECTS = {
     "activity": _("the activity"),
@@ -404,25 +434,15 @@ class CuratedActivityAdmin(ScopedAdmin):
         )
 
     def _moderate_with_reason(self, request, queryset, action: str, title, done: Callable):
-        """An action that needs a reason: a page asking it (as the admin asks to confirm a
-        deletion), then the moderation of each selected activity with it."""
-        form = ModerationReasonForm(request.POST if "post" in request.POST else None)
-        if form.is_valid():
-            self._moderate(request, queryset, action, form.cleaned_data["reason"], done)
-            return None
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "queryset": queryset,
-            "form": form,
-            "action": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "curation/admin/moderation_reason.html", context)
+        """A decision that needs a reason: a page asking it, then each activity moderated."""
+        return self._ask_then_run(
+            request,
+            queryset,
+            ModerationReasonForm,
+            title,
+            _("The organization of each activity below will read this reason."),
+            lambda data: self._moderate(request, queryset, action, data["reason"], done),
+        )
 
     @admin.action(description=_("Approve (publish) the selected activities"))
     def approve(self, request, queryset):

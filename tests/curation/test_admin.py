@@ -282,7 +282,7 @@ def test_rejecting_asks_a_reason_first(world):
     activity = world["nantes"]["activity"]
     page = act(client, "reject", activity)
     assert page.status_code == 200
-    assert "curation/admin/moderation_reason.html" in [t.name for t in page.templates]
+    assert "curation/admin/action_form.html" in [t.name for t in page.templates]
     assert statuses(activity) == [Status.PENDING]
     empty = act(client, "reject", activity, post="yes", reason="  ")
     assert empty.context["form"].errors
