@@ -175,6 +175,29 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(world, kind, view):
     assert response["Location"].startswith(f"{BASE}/login/?next=")
 
 
+@pytest.mark.parametrize("kind", ["activity", "organization"])
+@pytest.mark.parametrize(("who", "status"), [("resident", 403), ("anonymous", 302)])
+def test_the_history_is_refused_to_whoever_curates_nothing(world, kind, who, status):
+    response = signed_in(world["users"][who]).get(url(world["nantes"][kind], "history"))
+    assert response.status_code == status
+    assert "entries" not in (response.context or {})
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("nantes", 200), ("departement", 200), ("staff", 200), ("resident", 403), ("anonymous", 302)],
+)
+def test_the_index(world, who, status):
+    response = signed_in(world["users"][who]).get(f"{BASE}/")
+    assert response.status_code == status
+    if status == 200:
+        apps = response.context["app_list"]
+        models = {model["object_name"] for app in apps for model in app["models"]}
+        assert models == {"Activity", "Organization", "Territory", "Report", "Collection"}
+    if status == 403:
+        assert "curation/admin/not_a_curator.html" in [t.name for t in response.templates]
+
+
 def test_nothing_can_be_added_or_deleted(world):
     client = signed_in(world["users"]["nantes"])
     activity = world["nantes"]["activity"]
