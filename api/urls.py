@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, search
+from api import accounts, activities, back_office, coverage, directory, matching, search
 from api.errors import not_found
 
 app_name = "api"
@@ -70,6 +70,14 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
+    path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),
+    path("stats/indicators/", coverage.IndicatorListApi.as_view(), name="indicator-list"),
+    path(
+        "stats/indicators/<int:pk>/",
+        coverage.IndicatorDetailApi.as_view(),
+        name="indicator-detail",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
