@@ -34,6 +34,7 @@ from activities import choices as directory
 from activities.models import Activity, Category, Organization, Place, Schedule, Territory
 from backend.errors import ApplicationError
 from curation.choices import AuditAction, ModerationAction
+from curation.maps import territory_coverage_png
 from curation.models import Collection, CollectionItem, Indicator, Report
 from curation.scope import CuratorScope, curator_scope
 from curation.selectors.history import AuditEntry, audit_trail
@@ -708,8 +709,6 @@ class CuratedTerritoryAdmin(ScopedAdmin):
             arguments = self._coverage_arguments(request, territory)
         except ValueError:
             return HttpResponseBadRequest(_("Unknown category or indicator."))
-        from curation.maps import territory_coverage_png
-
         png = territory_coverage_png(territory=territory, **arguments)
         return HttpResponse(png, content_type="image/png")
 
