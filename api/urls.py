@@ -1,6 +1,16 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, coverage, directory, matching, search
+from api import (
+    accounts,
+    activities,
+    back_office,
+    collections,
+    coverage,
+    directory,
+    matching,
+    reports,
+    search,
+)
 from api.errors import not_found
 
 app_name = "api"
@@ -70,6 +80,20 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path("reports/", reports.ReportCollectionApi.as_view(), name="report-list"),
+    path("reports/<int:pk>/", reports.ReportDetailApi.as_view(), name="report-detail"),
+    path("reports/<int:pk>/triage/", reports.ReportTriageApi.as_view(), name="report-triage"),
+    path("collections/", collections.CollectionListApi.as_view(), name="collection-list"),
+    path(
+        "collections/<slug:slug>/",
+        collections.CollectionDetailApi.as_view(),
+        name="collection-detail",
+    ),
+    path(
+        "collections/<slug:slug>/items/",
+        collections.CollectionItemsApi.as_view(),
+        name="collection-items",
     ),
     path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
     path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),

@@ -322,6 +322,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "activities.choices.ActivityStatus",
         "OccurrenceStatusEnum": "activities.choices.OccurrenceStatus",
         "PreferredLanguageEnum": "backend.settings.LANGUAGES",
+        "ReportReasonEnum": "curation.choices.ReportReason",
+        "ReportStatusEnum": "curation.choices.ReportStatus",
+        "CollectionStatusEnum": "curation.choices.CollectionStatus",
     },
 }
 
