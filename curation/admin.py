@@ -33,12 +33,13 @@ from django.utils.translation import gettext_lazy as _
 from activities import choices as directory
 from activities.models import Activity, Category, Organization, Place, Schedule, Territory
 from backend.errors import ApplicationError
-from curation.choices import AuditAction, ModerationAction
+from curation.choices import AuditAction, ModerationAction, ReportStatus
 from curation.maps import territory_coverage_png
 from curation.models import Collection, CollectionItem, Indicator, Report
 from curation.scope import CuratorScope, curator_scope
 from curation.selectors.history import AuditEntry, audit_trail
 from curation.services.moderation import activity_moderate, organization_verify
+from curation.services.reports import report_triage
 
 # --- the site -------------------------------------------------------------------------------
 
@@ -597,12 +598,70 @@ class CuratedReportAdmin(ScopedAdmin):
     list_select_related = ("activity",)
     exclude = ("reporter",)
     change_form_template = "curation/admin/change_form_without_history.html"
+    actions = ["dismiss", "mark_acted_on"]
 
     def scoped(self, request, queryset):
         in_scope = request_scope(request).activities(Activity.objects.all())
         return queryset.filter(activity__in=in_scope.values("pk"))
 
     has_audit_trail = False
+
+    def _triage(self, request, queryset, status: str, title, done: Callable):
+        """Close each selected report through `report_triage`, with one note for all."""
+        return self._ask_then_run(
+            request,
+            queryset,
+            TriageNoteForm,
+            title,
+            _("Whoever reported each activity below is told the outcome, with this note."),
+            lambda data: self._run_per_item(
+                request,
+                queryset,
+                lambda report: report_triage(
+                    report=report, by=request.user, status=status, note=data["note"]
+                ),
+                done,
+            ),
+        )
+
+    @admin.action(description=_("Dismiss the selected reports, with a note"))
+    def dismiss(self, request, queryset):
+        return self._triage(
+            request,
+            queryset,
+            ReportStatus.DISMISSED,
+            _("Dismiss, with a note"),
+            lambda n: (
+                ngettext("%(count)d report dismissed.", "%(count)d reports dismissed.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Close the selected reports as acted on, with a note"))
+    def mark_acted_on(self, request, queryset):
+        return self._triage(
+            request,
+            queryset,
+            ReportStatus.ACTED_ON,
+            _("Close as acted on, with a note"),
+            lambda n: (
+                ngettext(
+                    "%(count)d report closed as acted on.",
+                    "%(count)d reports closed as acted on.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+
+class TriageNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the reporter"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        required=False,
+    )
 
 
 class CollectionItemInline(admin.TabularInline):

@@ -437,3 +437,38 @@ def test_the_map_is_weighted_by_an_indicator_of_the_territory_or_above_in_scope(
     # theirs to use.
     nantes_client = signed_in(world["users"]["nantes"])
     assert nantes_client.get(coverage_url(nantes), {"indicator": above.pk}).status_code == 400
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def report_status(report) -> str:
+    return Report.objects.get(pk=report.pk).status
+
+
+@pytest.mark.parametrize("who", ALLOWED)
+def test_triaging_a_report_asks_a_note_then_closes_it(world, who):
+    client = signed_in(world["users"][who])
+    report = world["nantes"]["report"]
+    page = act(client, "dismiss", report)
+    assert "curation/admin/action_form.html" in [t.name for t in page.templates]
+    assert report_status(report) == "open"
+    act(client, "dismiss", report, post="yes", note="L'information est exacte.")
+    closed = Report.objects.get(pk=report.pk)
+    assert (closed.status, closed.resolution_note) == ("dismissed", "L'information est exacte.")
+    again = act(client, "mark_acted_on", report, post="yes", note="")
+    assert any("refus" in str(m) for m in again.context["messages"])
+    assert report_status(report) == "dismissed"
+
+
+def test_closing_a_report_as_acted_on(world):
+    report = world["reze"]["report"]
+    act(signed_in(world["users"]["metropole"]), "mark_acted_on", report, post="yes", note="")
+    assert report_status(report) == "acted_on"
+
+
+@pytest.mark.parametrize("who", ["reze", "resident", "anonymous"])
+def test_triaging_another_communes_report_changes_nothing(world, who):
+    report = world["nantes"]["report"]
+    act(signed_in(world["users"][who]), "dismiss", report, post="yes", note="Non.")
+    assert report_status(report) == "open"
