@@ -6,9 +6,9 @@ queryset is filtered in the query, so another territory's activity, organization
 collection or territory is not in the list, not reachable by its URL (404) and not touched by
 an action. Nothing here writes a model directly: an activity's status changes only through the
 moderation service (the publication state machine), an organization's verification through
-`organization_verify`, a report's triage through `report_triage`; the content of activities and organizations is their organization's to
-edit (from the API, where every edit lands in the audit trail), so it is read-only here.
-The main admin (/admin/) stays the staff's.
+`organization_verify`, a report's triage through `report_triage`. The content of activities
+and organizations is their organization's to edit (from the API, where every edit lands in the
+audit trail), so it is read-only here. The main admin (/admin/) stays the staff's.
 """
 
 import datetime
