@@ -27,8 +27,10 @@ migrate: install
 demo: migrate
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 
+# The demo curator's password is generated on the first run, kept in .demo/ and printed here.
 run: demo
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(BIN)/python manage.py load_demo_curator --url http://127.0.0.1:$(PORT)/curation/
 	@echo "Relier API on http://127.0.0.1:$(PORT)/api/v1/  (docs: http://127.0.0.1:$(PORT)/api/docs/)"
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -79,4 +81,4 @@ bench-matching: install
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m bench.matching_perf $(MATCHING_PERF_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) artifacts db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.errors import not_found
 from api.health import healthz
+from curation.admin import curator_site
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
     # Any other path under /api/ is a 404 in the error shape, whatever the method or DEBUG.
     re_path(r"^api/", not_found),
+    # The curator tool: the Django admin for the curators of a territory (curation/admin.py).
+    path("curation/", curator_site.urls),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
