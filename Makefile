@@ -11,7 +11,7 @@ RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 # Tests run with debug off, as in production; the key is a throwaway.
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-secret-key-not-for-production-use}
 
-.PHONY: install run test lint format worker beat migrate demo messages contract bench-search bench-matching clean
+.PHONY: install run test lint format worker beat migrate demo messages contract bench-search bench-matching bench-coverage clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ bench-search: install
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.search $(foreach n,$(BENCH_N),--n $(n)) $(BENCH_ARGS)
+
+# The coverage benchmark (bench/coverage.py, docs/benchmarks.md): a territory's coverage with
+# 10,000 published activities on PostgreSQL (its own database, loaded on the first run).
+bench-coverage: install
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	$(BIN)/python -m bench.coverage --activities 10000 $(BENCH_ARGS)
 
 # The matching benchmarks (bench/matching_*.py, docs/benchmarks.md): quality on a synthetic city
 # with planted truths, then engine speed (loop vs batch, throughput over France). No database;

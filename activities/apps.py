@@ -2,12 +2,14 @@ from django.apps import AppConfig
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 from activities.search.text_sqlite import ensure_index, register_functions
 
 
 class ActivitiesConfig(AppConfig):
     name = "activities"
+    verbose_name = _("Directory")
 
     def ready(self) -> None:
         from activities import taxonomy  # noqa: F401  (connects its cache's receivers)
