@@ -19,6 +19,7 @@ from activities.services.common import (
     require_not_archived,
     send_after_commit,
 )
+from activities.services.registrations import registration_fill_free_seats
 from backend.errors import Conflict, ValidationFailed
 from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
@@ -153,6 +154,9 @@ def occurrence_update(
     occurrence.is_modified = True
     full_clean(occurrence)
     occurrence.save()
+    if "capacity" in changes:
+        # Seats a raised capacity frees go to the waitlist at once, in order.
+        registration_fill_free_seats(activity=occurrence.activity, occurrence=occurrence, now=now)
     refresh_timing(occurrence.activity, window_start=timezone.now())
     if occurrence.activity.status == choices.ActivityStatus.PUBLISHED:
         send_after_commit(signals.occurrence_changed, occurrence=occurrence)

@@ -249,6 +249,21 @@ def test_a_raised_capacity_is_offered_to_the_waitlist_by_the_beat_task():
     assert Occurrence.objects.get(pk=occurrence.pk).seats_taken == 2
 
 
+def test_a_capacity_raised_by_the_organizer_is_offered_to_the_waitlist_at_once(
+    record, django_capture_on_commit_callbacks
+):
+    occurrence = session(capacity=1)
+    register(UserFactory(), occurrence)
+    first, second = register(UserFactory(), occurrence), register(UserFactory(), occurrence)
+    offers = record(signals.seat_offered)
+    organizer = editor_of(occurrence.activity.organization)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.occurrence_update(occurrence=occurrence, by=organizer, capacity=2)
+    assert Registration.objects.get(pk=first.pk).status == Status.OFFERED
+    assert Registration.objects.get(pk=second.pk).status == Status.WAITLISTED
+    assert [call["registration"].pk for call in offers.calls] == [first.pk]
+
+
 def test_an_ongoing_activity_counts_its_members_against_its_capacity():
     activity = listed_activity(47.2, -1.55, capacity=1)
     first, _ = services.registration_create(user=UserFactory(), activity=activity)
