@@ -247,17 +247,6 @@ def _first_free(ports: Sequence[int]) -> int:
     raise RuntimeError(f"none of the ports {list(ports)} is free")
 
 
-def _wait_ready(server: Server, timeout: float = 60) -> None:
-    """`Server.wait_ready`, also when a worker still booting lets the first probe time out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return server.wait_ready(timeout=max(1.0, deadline - time.monotonic()))
-        except TimeoutError:
-            if time.monotonic() > deadline:
-                raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=500)
@@ -295,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     runs = []
     try:
-        _wait_ready(server)
+        server.wait_ready()
         for run in range(args.runs):
             occurrence_id, residents = seed(attempts=args.attempts, seats=args.seats)
             tokens = tokens_for(residents)

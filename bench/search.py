@@ -239,7 +239,8 @@ class Server:
                 with urllib.request.urlopen(self.base_url + FLOOR_PATH, timeout=5) as response:
                     if response.status == 200 and len(self.worker_pids()) == self.config["workers"]:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            # A worker still booting may let a probe time out: not an answer yet.
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer in time")
