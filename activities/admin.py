@@ -9,10 +9,12 @@ from activities import choices
 from activities.models import (
     Activity,
     Category,
+    Favorite,
     Membership,
     Occurrence,
     Organization,
     Place,
+    Registration,
     Schedule,
     Territory,
 )
@@ -143,7 +145,7 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ("title", "organization", "kind", "status", "featured", "updated_at")
     list_filter = ("status", "kind", "attendance_mode", "featured")
     search_fields = ("title", "summary", "organization__name")
-    raw_id_fields = ("place",)
+    raw_id_fields = ("place", "greeter")
     readonly_fields = ("published_at", "last_verified_at")
     inlines = [ScheduleInline]
     actions = ["publish", "reject", "archive"]
@@ -205,3 +207,27 @@ class OccurrenceAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     raw_id_fields = ("activity", "schedule")
     date_hierarchy = "start"
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    """For support: read what happened. Seats and the waitlist move only through the
+    services (`activities.services.registrations`), so nothing here edits them."""
+
+    list_display = ("activity", "occurrence", "user", "status", "position", "first_visit")
+    list_filter = ("status", "first_visit")
+    search_fields = ("activity__title", "user__email")
+    raw_id_fields = ("activity", "occurrence", "user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Favorite)
+class FavoriteAdmin(admin.ModelAdmin):
+    list_display = ("activity", "user", "created_at")
+    search_fields = ("activity__title", "user__email")
+    raw_id_fields = ("activity", "user")

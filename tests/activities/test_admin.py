@@ -2,6 +2,8 @@
 publication workflow, edits with the effects they have from the API (location, sessions,
 the matcher told), refusals shown on the form."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -280,3 +282,23 @@ def test_moving_a_place_in_the_admin_locates_it_and_its_activities_again(
     assert (activity.lat, activity.lng, activity.h3_cell) == (*SAINT_NAZAIRE, place.h3_cell)
     assert activity.territory_id == place.territory_id
     assert changed == [activity.pk]  # the matcher hears that the published activity moved
+
+
+def test_registrations_are_read_in_the_admin_and_never_edited_there(admin_client):
+    from activities.models import Registration
+
+    activity = listed_activity(47.2, -1.55, starts=[timezone.now() + datetime.timedelta(days=2)])
+    occurrence = activity.occurrences.get()
+    registration, _created = services.registration_create(
+        user=UserFactory(), activity=activity, occurrence=occurrence
+    )
+    listing = admin_client.get("/admin/activities/registration/")
+    assert listing.status_code == 200 and activity.title in listing.content.decode()
+    page = admin_client.get(f"/admin/activities/registration/{registration.pk}/change/")
+    assert page.status_code == 200
+    refused = admin_client.post(
+        f"/admin/activities/registration/{registration.pk}/change/", {"status": "cancelled"}
+    )
+    assert refused.status_code == 403
+    assert Registration.objects.get(pk=registration.pk).status == "going"
+    assert admin_client.get("/admin/activities/registration/add/").status_code == 403
