@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, search
+from api import accounts, activities, back_office, directory, matching, notifications, search
 from api.errors import not_found
 
 app_name = "api"
@@ -14,6 +14,31 @@ urlpatterns = [
     path("me/", accounts.MeApi.as_view(), name="me"),
     path("me/profile/", matching.ProfileApi.as_view(), name="me-profile"),
     path("me/activities/", back_office.MyActivityListApi.as_view(), name="my-activities"),
+    path("me/devices/", notifications.DeviceCollectionApi.as_view(), name="my-devices"),
+    path(
+        "me/devices/<int:pk>/", notifications.DeviceDetailApi.as_view(), name="my-device-detail"
+    ),
+    path("me/notifications/", notifications.NotificationListApi.as_view(), name="my-notifications"),
+    path(
+        "me/notifications/unread-count/",
+        notifications.UnreadCountApi.as_view(),
+        name="my-notifications-unread-count",
+    ),
+    path(
+        "me/notifications/read-all/",
+        notifications.NotificationReadAllApi.as_view(),
+        name="my-notifications-read-all",
+    ),
+    path(
+        "me/notifications/<int:pk>/read/",
+        notifications.NotificationReadApi.as_view(),
+        name="my-notification-read",
+    ),
+    path(
+        "me/notification-preferences/",
+        notifications.PreferencesApi.as_view(),
+        name="my-notification-preferences",
+    ),
     path("recommendations/", matching.RecommendationListApi.as_view(), name="recommendations"),
     path(
         "recommendations/refresh/",

@@ -1,0 +1,1 @@
+"""The notifications room listens to the directory's domain signals (sent after commit)."""
