@@ -176,3 +176,34 @@ def slots_mask(*, days: Iterable[int] = range(7), parts: Iterable[int] = range(3
         for part in parts:
             mask |= slot_bit(day, part)
     return mask
+
+
+class RegistrationStatus(models.TextChoices):
+    """A resident's place at a session (or at an ongoing activity without sessions)."""
+
+    GOING = "going", _("Going")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    OFFERED = "offered", _("Offered a seat")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+# A registration in one of these holds a seat (an offered seat is kept for the resident it is
+# offered to until the offer is confirmed or passes).
+SEAT_HOLDING_STATUSES = (
+    RegistrationStatus.GOING,
+    RegistrationStatus.OFFERED,
+    RegistrationStatus.ATTENDED,
+    RegistrationStatus.NO_SHOW,
+)
+# Every status but cancelled: one such registration per resident and session.
+ACTIVE_REGISTRATION_STATUSES = (*SEAT_HOLDING_STATUSES, RegistrationStatus.WAITLISTED)
+
+
+class VisitFeeling(models.TextChoices):
+    """How a first visit went, in the resident's words."""
+
+    GOOD = "good", _("It went well")
+    MIXED = "mixed", _("Mixed")
+    HARD = "hard", _("It was hard")

@@ -260,6 +260,27 @@ class Activity(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity per session"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
+    waitlist = models.BooleanField(
+        _("waitlist"),
+        default=True,
+        help_text=_("When a session is full, residents may join its waitlist."),
+    )
+    # The welcome of newcomers: who greets them (a member of the organization) and where.
+    greeter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="greeted_activities",
+        verbose_name=_("greeter"),
+        help_text=_("The member of the organization who welcomes newcomers."),
+    )
+    meeting_point = models.CharField(
+        _("meeting point"),
+        max_length=300,
+        blank=True,
+        help_text=_('Where newcomers go, e.g. "ask at the reception for the knitting circle".'),
+    )
     intensity = models.CharField(
         _("physical intensity"),
         max_length=8,
@@ -460,3 +481,99 @@ class ActivityTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_id} removed {self.removed_at.isoformat()}"
+
+
+class Favorite(models.Model):
+    """An activity a resident saved."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favorite")
+        verbose_name_plural = _("favorites")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "activity"], name="favorite_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.activity}"
+
+
+class Registration(models.Model):
+    """A resident's place at a session, or at an ongoing activity without sessions
+    (`occurrence` null).
+
+    `position` is the order of arrival among the registrations of the same session (or
+    activity), given under the lock that guards its seats: the waitlist is offered seats in
+    that order. A cancelled registration stays as a trace; registering again makes a new row.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations"
+    )
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations")
+    occurrence = models.ForeignKey(
+        Occurrence,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=choices.RegistrationStatus.choices
+    )
+    position = models.PositiveIntegerField(_("order of arrival"))
+    first_visit = models.BooleanField(_("first visit"), default=False)
+    offered_until = models.DateTimeField(_("seat offered until"), null=True, blank=True)
+    shared_needs = models.CharField(
+        _("needs shared with the organizers"), max_length=500, blank=True
+    )
+    # After a first visit: how it went, asked once.
+    visit_feeling = models.CharField(
+        _("how the visit went"), max_length=5, choices=choices.VisitFeeling.choices, blank=True
+    )
+    visit_note = models.CharField(_("note on the visit"), max_length=1000, blank=True)
+    visit_answered_at = models.DateTimeField(_("visit question answered"), null=True, blank=True)
+    # After a first visit missed: the organization's one friendly message.
+    followed_up_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["occurrence", "status", "position"]),
+            models.Index(fields=["activity", "status", "position"]),
+            models.Index(fields=["user", "status"]),
+            models.Index(
+                fields=["offered_until"],
+                condition=Q(status="offered"),
+                name="registration_offer_due",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "occurrence"],
+                condition=Q(occurrence__isnull=False) & ~Q(status="cancelled"),
+                name="registration_active_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "activity"],
+                condition=Q(occurrence__isnull=True) & ~Q(status="cancelled"),
+                name="registration_active_per_ongoing_activity",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offered_until__isnull=False),
+                name="registration_offer_has_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status} @ {self.occurrence or self.activity}"

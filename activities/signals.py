@@ -16,3 +16,13 @@ activity_changed = Signal()
 activity_unpublished = Signal()
 # occurrence: one session cancelled, moved or otherwise edited on its own.
 occurrence_changed = Signal()
+
+# registration, previous_status: a registration created (previous_status None), cancelled,
+# offered a seat, confirmed, or marked attended or no_show.
+registration_changed = Signal()
+# registration: a waitlisted resident offered a freed seat, held until
+# `registration.offered_until`.
+seat_offered = Signal()
+# registration: the first registration of this resident at this activity (a newcomer), for the
+# greeter to be told.
+newcomer_registered = Signal()
