@@ -1,5 +1,7 @@
 """The resident's notifications over HTTP: devices, the inbox, preferences."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -56,8 +58,6 @@ class DeviceInputSerializer(InputSerializer):
     )
 
     def validate(self, data: dict) -> dict:
-        import re
-
         if data["platform"] == Platform.IOS and not re.match(APNS_TOKEN_PATTERN, data["token"]):
             raise serializers.ValidationError(
                 {"token": [_("An iOS device token is 64 hexadecimal digits or more.")]}
@@ -112,7 +112,9 @@ class DeviceCollectionApi(APIView):
     responses={
         204: None,
         401: NOT_SIGNED_IN,
-        404: error_response("No such device of mine (another's is not found either).", ["not_found"]),
+        404: error_response(
+            "No such device of mine (another's is not found either).", ["not_found"]
+        ),
     },
 )
 class DeviceDetailApi(APIView):
@@ -169,7 +171,9 @@ NOTIFICATION_NOT_FOUND = error_response(
 @extend_schema(
     tags=["notifications"],
     summary="My notifications",
-    description="The inbox, newest first. The number unread is at `me/notifications/unread-count/`.",
+    description=(
+        "The inbox, newest first. The number unread is at `me/notifications/unread-count/`."
+    ),
     parameters=[NotificationQuerySerializer],
     responses={
         200: NotificationSerializer(many=True),

@@ -15,9 +15,7 @@ urlpatterns = [
     path("me/profile/", matching.ProfileApi.as_view(), name="me-profile"),
     path("me/activities/", back_office.MyActivityListApi.as_view(), name="my-activities"),
     path("me/devices/", notifications.DeviceCollectionApi.as_view(), name="my-devices"),
-    path(
-        "me/devices/<int:pk>/", notifications.DeviceDetailApi.as_view(), name="my-device-detail"
-    ),
+    path("me/devices/<int:pk>/", notifications.DeviceDetailApi.as_view(), name="my-device-detail"),
     path("me/notifications/", notifications.NotificationListApi.as_view(), name="my-notifications"),
     path(
         "me/notifications/unread-count/",

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from notifications import backends
 from notifications.choices import Channel, DeliveryState, DeliveryStatus
-from notifications.models import Delivery, Device, Notification, NotificationPreferences
+from notifications.models import Delivery, Device, Notification
 from notifications.selectors import preferences_of_users
 
 logger = logging.getLogger(__name__)
@@ -104,9 +104,10 @@ def _deliver(
             held = Delivery.objects.get(notification=notification, channel=channel)
             if held.status == DeliveryStatus.FAILED:
                 continue
-            if held.status == DeliveryStatus.SENDING and held.created_at > now - CLAIM_LEASE:
-                return False
-            return True  # sent, or its outcome unknown past the lease: never twice
+            # Sent; or being sent by another worker, which closes it; or its outcome unknown
+            # past the lease (a worker died during the send): closed, never sent twice.
+            busy = held.status == DeliveryStatus.SENDING and held.created_at > now - CLAIM_LEASE
+            return not busy
         errors = []
         sent = False
         for recipient, device in recipients:

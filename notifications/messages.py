@@ -10,7 +10,7 @@ from notifications.choices import Kind
 
 
 def when(start: datetime.datetime, zone: str) -> str:
-    """"lundi 7 décembre à 15:00" / "Monday 7 December at 15:00", in the active language."""
+    """ "lundi 7 décembre à 15:00" / "Monday 7 December at 15:00", in the active language."""
     local = start.astimezone(ZoneInfo(zone))
     return _("%(day)s at %(time)s") % {
         "day": formats.date_format(local, "l j F"),
@@ -63,9 +63,10 @@ def seat_offered(
     else:
         parts.append(_("A seat is free."))
     if until is not None:
-        parts.append(_("Confirm before %(when)s, or it goes to the next person.") % {
-            "when": when(until, zone)
-        })
+        parts.append(
+            _("Confirm before %(when)s, or it goes to the next person.")
+            % {"when": when(until, zone)}
+        )
     return heading, " ".join(parts)
 
 
@@ -79,9 +80,7 @@ def newcomer_coming(
             "when": when(start, zone),
         }
     else:
-        body = _("%(name)s comes for the first time. Will you welcome them?") % {
-            "name": first_name
-        }
+        body = _("%(name)s comes for the first time. Will you welcome them?") % {"name": first_name}
     return heading, body
 
 

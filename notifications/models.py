@@ -85,7 +85,8 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), max_length=2000, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
-    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
+    # Empty: no deduplication (a unique key otherwise, per user).
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Push and email wait until then (the end of quiet hours); the inbox does not.
@@ -103,7 +104,7 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],
-                condition=Q(dedupe_key__isnull=False),
+                condition=~Q(dedupe_key=""),
                 name="notification_dedupe_unique",
             )
         ]

@@ -137,9 +137,7 @@ def _reminder(kind: str, row: dict, now: datetime.datetime) -> Notification:
         dedupe_key=reminder_key(kind, row["pk"]),
         created_at=now,
         deliver_after=deliver_after,
-        delivery_state=(
-            DeliveryState.DONE if late or not channels else DeliveryState.PENDING
-        ),
+        delivery_state=(DeliveryState.DONE if late or not channels else DeliveryState.PENDING),
     )
 
 
@@ -157,7 +155,9 @@ def due_batches(*, size: int, now: datetime.datetime) -> Iterator[list[int]]:
     due = Notification.objects.filter(
         delivery_state=DeliveryState.PENDING, deliver_after__lte=now
     ).filter(
-        Q(created_at=now) | Q(deliver_after__gt=F("created_at")) | Q(created_at__lte=now - LOST_AFTER)
+        Q(created_at=now)
+        | Q(deliver_after__gt=F("created_at"))
+        | Q(created_at__lte=now - LOST_AFTER)
     )
     batch: list[int] = []
     for pk in due.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000):

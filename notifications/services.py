@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,6 @@ from backend.validation import full_clean, validation_failed
 from notifications.choices import Channel, DeliveryState
 from notifications.models import Device, Notification, NotificationPreferences
 from notifications.selectors import preferences_of
-from notifications.tasks import notifications_deliver_task
 from notifications.timing import deliver_after_for
 
 
@@ -41,13 +41,14 @@ def notify(
         title=title[:200],
         body=body,
         data=data or {},
-        dedupe_key=dedupe_key,
+        dedupe_key=dedupe_key or "",
         created_at=now,
         deliver_after=deliver_after_for(preferences, now),
         delivery_state=(DeliveryState.PENDING if preferences.channels else DeliveryState.DONE),
     )
-    full_clean(notification, exclude=["user"] if dedupe_key is None else ["user", "dedupe_key"])
-    if dedupe_key is not None:
+    # The unique key is checked by the insert itself (a concurrent notify included).
+    full_clean(notification, exclude=["user", "dedupe_key"])
+    if dedupe_key:
         try:
             with transaction.atomic():
                 notification.save()
@@ -57,8 +58,18 @@ def notify(
         notification.save()
     if notification.delivery_state == DeliveryState.PENDING and notification.deliver_after <= now:
         pk = notification.pk
-        transaction.on_commit(lambda: notifications_deliver_task.delay([pk]))
+        transaction.on_commit(lambda: deliver_later([pk]))
     return notification
+
+
+# The delivery task by name: notifications.tasks imports the services (the change notices call
+# `notify`), so the services cannot import it back. The signature resolves to the registered
+# task, so it runs in-process when tasks are eager, as `.delay` would.
+DELIVER_TASK = "notifications.tasks.notifications_deliver_task"
+
+
+def deliver_later(notification_ids: list[int]) -> None:
+    current_app.signature(DELIVER_TASK, args=[notification_ids]).delay()
 
 
 @transaction.atomic

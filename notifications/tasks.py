@@ -8,8 +8,7 @@ nothing twice.
 from celery import shared_task
 from django.utils import timezone
 
-from notifications import delivery
-reminders = None  # TEMP
+from notifications import delivery, notices, reminders
 
 BATCH = 500
 
@@ -31,3 +30,10 @@ def notifications_dispatch_task() -> dict[str, int]:
         notifications_deliver_task.delay(batch)
         queued += len(batch)
     return {"planned": planned, "queued": queued}
+
+
+@shared_task(acks_late=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True)
+def change_notices_task(occurrence_id: int) -> int:
+    """Tell the residents registered for a session, and those who saved its activity, that it
+    was cancelled, moved in time or moved online (each once per change)."""
+    return notices.change_notices_send(occurrence_id=occurrence_id)

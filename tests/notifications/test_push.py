@@ -82,9 +82,7 @@ def test_the_access_token_is_reused_between_messages(fcm, awake):
     assert fcm.errors == []
 
 
-def test_an_unregistered_fcm_token_removes_the_device_and_email_takes_over(
-    fcm, awake, settings
-):
+def test_an_unregistered_fcm_token_removes_the_device_and_email_takes_over(fcm, awake, settings):
     settings.NOTIFICATIONS_EMAIL_BACKEND = "email"
     user = awake()
     Device.objects.create(user=user, platform="android", token=ANDROID_TOKEN)
