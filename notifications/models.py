@@ -55,7 +55,7 @@ class NotificationPreferences(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
     # In order of preference; empty: the inbox only.
-    channels = models.JSONField(_("channels"), default=default_channels)
+    channels = models.JSONField(_("channels"), default=default_channels, blank=True)
     remind_day_before = models.BooleanField(_("reminder the day before"), default=True)
     remind_two_hours = models.BooleanField(_("reminder two hours before"), default=True)
     quiet_hours = models.BooleanField(_("quiet hours"), default=True)
