@@ -155,7 +155,7 @@ def due_batches(*, size: int, now: datetime.datetime) -> Iterator[list[int]]:
     due = Notification.objects.filter(
         delivery_state=DeliveryState.PENDING, deliver_after__lte=now
     ).filter(
-        Q(created_at=now)
+        Q(created_at=now, kind__in=list(WINDOWS))
         | Q(deliver_after__gt=F("created_at"))
         | Q(created_at__lte=now - LOST_AFTER)
     )
