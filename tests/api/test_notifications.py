@@ -100,7 +100,7 @@ def test_errors_are_in_french_by_default_and_in_english_when_asked():
     en = api.post(DEVICES, body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
     assert en["fields"]["token"] == ["An iOS device token is 64 hexadecimal digits or more."]
     assert fr["fields"]["token"] == [
-        "Un jeton d’appareil iOS compte au moins 64 chiffres hexadécimaux."
+        "Un jeton d'appareil iOS compte au moins 64 chiffres hexadécimaux."
     ]
 
 

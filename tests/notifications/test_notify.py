@@ -52,9 +52,7 @@ def test_the_inbox_gets_it_and_the_first_channel_sends_it_once_per_key(sent_line
     assert first.pk == second.pk
     assert Notification.objects.filter(user=user).count() == 1
     # Push comes first, but without a device there is no push: email (the log backend).
-    assert [(line["notification"], line["to"]) for line in sent_lines()] == [
-        (first.pk, user.email)
-    ]
+    assert [(line["notification"], line["to"]) for line in sent_lines()] == [(first.pk, user.email)]
     assert list(Delivery.objects.values_list("channel", "status")) == [("email", "sent")]
     # Without a key, each call is a new notification.
     tell(user, key=None)
