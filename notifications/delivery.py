@@ -3,13 +3,17 @@
 For each notification whose time has come, the resident's channels are tried in their order of
 preference: a channel that has no address (push without a device) is passed over; for the
 others, the delivery row is inserted first (unique per notification and channel: the claim),
-then the backend is called, then the row says sent or failed. A failed channel falls back to
-the next. Two workers on the same notification: the second insert waits for the first's commit
-and fails, and the second worker leaves it. A worker that dies between its claim and the
-backend's answer leaves the row `sending`: after CLAIM_LEASE that notification is closed
-without sending again (never twice, at the cost of that one message).
+then the backend is called. A failed channel is marked at once and falls back to the next; the
+rows of the sends that succeeded are marked `sent` together at the end of the batch. Two
+workers on the same notification: the second insert waits for the first's commit and inserts
+nothing (ON CONFLICT DO NOTHING), and the second worker leaves it. A worker that dies after
+its claim leaves the row `sending`: whether the message went out is then unknown, and after
+CLAIM_LEASE the notification is closed without sending again (never twice, at the cost of the
+one message that a killed process was sending; the ones it had sent stay `sending` in the
+record, and are not sent again either).
 
-Runs outside any transaction: each claim commits at once, so other workers see it.
+Runs outside any transaction: each claim is one statement that commits at once, so other
+workers see it.
 """
 
 import contextlib
@@ -18,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from notifications import backends
@@ -71,11 +75,16 @@ def notifications_deliver(
     devices: dict[int, list[Device]] = defaultdict(list)
     for device in Device.objects.filter(user_id__in=user_ids).order_by("pk"):
         devices[device.user_id].append(device)
-    closed = []
+    closed: list[int] = []
+    sent: list[int] = []
     with _fast_commits():
         for notification in pending:
-            if _deliver(notification, preferences[notification.user_id].channels, devices, now):
+            channels = preferences[notification.user_id].channels
+            if _deliver(notification, channels, devices, now, sent):
                 closed.append(notification.pk)
+        Delivery.objects.filter(pk__in=sent).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now()
+        )
         Notification.objects.filter(pk__in=closed).update(delivery_state=DeliveryState.DONE)
     return len(closed)
 
@@ -85,9 +94,11 @@ def _deliver(
     channels: list[str],
     devices: dict[int, list[Device]],
     now: datetime.datetime,
+    sent_deliveries: list[int],
 ) -> bool:
     """Try the channels in order. False when another worker holds this notification (it will
-    close it), True when this one is finished with it."""
+    close it), True when this one is finished with it. The delivery that succeeded is added to
+    `sent_deliveries`."""
     message = backends.Message(
         notification_id=notification.pk,
         kind=notification.kind,
@@ -99,7 +110,7 @@ def _deliver(
         recipients = _recipients(channel, notification, devices)
         if not recipients:
             continue
-        delivery = _claim(notification, channel, now)
+        delivery = _claim(notification.pk, channel, now)
         if delivery is None:
             held = Delivery.objects.get(notification=notification, channel=channel)
             if held.status == DeliveryStatus.FAILED:
@@ -125,13 +136,11 @@ def _deliver(
                 logger.exception("%s backend failed", channel)
                 errors.append(f"{type(error).__name__}: {error}")
         if sent:
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.SENT,
-                sent_at=timezone.now(),
-                error="; ".join(errors)[:ERROR_LENGTH],
-            )
+            if errors:  # one device of several refused it
+                Delivery.objects.filter(pk=delivery).update(error="; ".join(errors)[:ERROR_LENGTH])
+            sent_deliveries.append(delivery)
             return True
-        Delivery.objects.filter(pk=delivery.pk).update(
+        Delivery.objects.filter(pk=delivery).update(
             status=DeliveryStatus.FAILED, error="; ".join(errors)[:ERROR_LENGTH]
         )
     return True
@@ -150,12 +159,20 @@ def _recipients(
     return []
 
 
-def _claim(notification: Notification, channel: str, now: datetime.datetime) -> Delivery | None:
-    """The delivery row, inserted (and committed) now, or None when it exists already."""
-    try:
-        with transaction.atomic():
-            return Delivery.objects.create(
-                notification=notification, channel=channel, created_at=now
-            )
-    except IntegrityError:
-        return None
+def _claim(notification_id: int, channel: str, now: datetime.datetime) -> int | None:
+    """The id of the delivery row, inserted (and committed) now in one statement, or None when
+    the row exists already (PostgreSQL and SQLite alike: ON CONFLICT ... RETURNING)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (notification_id, channel, status, attempts, error, created_at)"
+            " VALUES (%s, %s, %s, 1, '', %s) ON CONFLICT DO NOTHING RETURNING id",
+            [
+                notification_id,
+                channel,
+                DeliveryStatus.SENDING.value,
+                connection.ops.adapt_datetimefield_value(now),
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]

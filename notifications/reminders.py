@@ -9,8 +9,11 @@ is not sent at all if the session starts before then (the inbox still has it).
 """
 
 import datetime
-from collections.abc import Iterator
+import functools
+import json
+from collections.abc import Callable, Iterator
 
+from django.db import connection
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -47,7 +50,7 @@ KEY_PREFIX = {
     Kind.REMINDER_DAY_BEFORE: "reminder:day_before:",
     Kind.REMINDER_TWO_HOURS: "reminder:two_hours:",
 }
-INSERT_BATCH = 2000
+INSERT_BATCH = 1000
 # A notification due this long ago that is still pending lost its task: queued again.
 LOST_AFTER = datetime.timedelta(minutes=5)
 PREFS = "user__notification_preferences__"
@@ -57,20 +60,26 @@ def reminder_key(kind: str, registration_id: int) -> str:
     return f"{KEY_PREFIX[kind]}{registration_id}"
 
 
-def reminders_plan(*, now: datetime.datetime | None = None) -> int:
-    """Make the notifications of the reminders due now; the number of reminders found due
-    (some may have been made by a concurrent run: those inserts are ignored)."""
+def reminders_plan(
+    *,
+    now: datetime.datetime | None = None,
+    made: Callable[[list[int]], None] = lambda ids: None,
+) -> int:
+    """Make the notifications of the reminders due now, handing the ids of each chunk made to
+    `made` (to be queued for delivery) as it goes; the number made here. A reminder a
+    concurrent run made first is not made again (its insert does nothing)."""
     now = now or timezone.now()
-    found = 0
+    _rendered.cache_clear()  # "tomorrow" depends on the day
+    total = 0
     for kind in WINDOWS:
         batch: list[Notification] = []
         for row in _due(kind, now).iterator(chunk_size=INSERT_BATCH):
             batch.append(_reminder(kind, row, now))
             if len(batch) >= INSERT_BATCH:
-                found += _insert(batch)
+                total += _insert(batch, made)
                 batch = []
-        found += _insert(batch)
-    return found
+        total += _insert(batch, made)
+    return total
 
 
 def _due(kind: str, now: datetime.datetime):
@@ -117,10 +126,9 @@ def _reminder(kind: str, row: dict, now: datetime.datetime) -> Notification:
     )
     channels = row[f"{PREFS}channels"] if has_preferences else ["push", "email"]
     start = row["occurrence__start"]
-    with messages.rendered_in(row["user__preferred_language"]):
-        title, body = messages.reminder(
-            kind=kind, title=row["activity__title"], start=start, zone=preferences.timezone
-        )
+    title, body = _rendered(
+        kind, row["user__preferred_language"], row["activity__title"], start, preferences.timezone
+    )
     deliver_after = deliver_after_for(preferences, now)
     late = deliver_after >= start  # quiet until the session starts: inbox only
     return Notification(
@@ -141,24 +149,67 @@ def _reminder(kind: str, row: dict, now: datetime.datetime) -> Notification:
     )
 
 
-def _insert(batch: list[Notification]) -> int:
-    if batch:
-        Notification.objects.bulk_create(batch, ignore_conflicts=True)
-    return len(batch)
+@functools.lru_cache(maxsize=4096)
+def _rendered(
+    kind: str, language: str, title: str, start: datetime.datetime, zone: str
+) -> tuple[str, str]:
+    """A reminder's text: the same for everyone going to one session in one language, so
+    rendered once per run rather than once per resident."""
+    with messages.rendered_in(language):
+        return messages.reminder(kind=kind, title=title, start=start, zone=zone)
+
+
+def _insert(batch: list[Notification], made: Callable[[list[int]], None]) -> int:
+    """Insert the notifications, skipping those whose key exists (one statement, which
+    commits at once); hand the ids of those inserted and still to deliver to `made`."""
+    if not batch:
+        return 0
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = (
+        "user_id, kind, title, body, data, dedupe_key, created_at, deliver_after, delivery_state"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows, params = [], []
+    for item in batch:
+        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+        params += [
+            item.user_id,
+            item.kind,
+            item.title,
+            item.body,
+            json.dumps(item.data),
+            item.dedupe_key,
+            adapt(item.created_at),
+            adapt(item.deliver_after),
+            item.delivery_state,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join(rows)} "
+            "ON CONFLICT DO NOTHING RETURNING id, user_id, dedupe_key",
+            params,
+        )
+        inserted = cursor.fetchall()
+    # Those deferred past quiet hours are queued by a later run, once their time has come.
+    by_key = {(item.user_id, item.dedupe_key): item for item in batch}
+    due = []
+    for pk, user_id, key in inserted:
+        item = by_key[(user_id, key)]
+        if item.delivery_state == DeliveryState.PENDING and item.deliver_after <= item.created_at:
+            due.append(pk)
+    if due:
+        made(due)
+    return len(inserted)
 
 
 def due_batches(*, size: int, now: datetime.datetime) -> Iterator[list[int]]:
-    """The pending notifications to queue now, in batches of ids: the reminders made at `now`
-    by `reminders_plan(now=now)`, those deferred past quiet hours whose time has come, and
-    those whose task was lost. A notification made by `notify` is queued on commit and left
-    alone here for LOST_AFTER, so that it is not queued twice while its task runs."""
+    """The pending notifications to queue now, in batches of ids: those deferred past quiet
+    hours whose time has come, and those whose task was lost. The others were queued when
+    they were made (on commit by `notify`, at once by `reminders_plan`), and are left alone
+    for LOST_AFTER, so that they are not queued twice while their task runs."""
     due = Notification.objects.filter(
         delivery_state=DeliveryState.PENDING, deliver_after__lte=now
-    ).filter(
-        Q(created_at=now, kind__in=list(WINDOWS))
-        | Q(deliver_after__gt=F("created_at"))
-        | Q(created_at__lte=now - LOST_AFTER)
-    )
+    ).filter(Q(deliver_after__gt=F("created_at")) | Q(created_at__lte=now - LOST_AFTER))
     batch: list[int] = []
     for pk in due.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000):
         batch.append(pk)

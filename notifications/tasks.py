@@ -24,11 +24,17 @@ def notifications_dispatch_task() -> dict[str, int]:
     by its unique key), then queue in batches every notification whose time has come and
     that no task took (new reminders, the end of quiet hours, a task lost)."""
     now = timezone.now()
-    planned = reminders.reminders_plan(now=now)
     queued = 0
+
+    def queue(ids: list[int]) -> None:
+        nonlocal queued
+        for first in range(0, len(ids), BATCH):
+            notifications_deliver_task.delay(ids[first : first + BATCH])
+        queued += len(ids)
+
+    planned = reminders.reminders_plan(now=now, made=queue)
     for batch in reminders.due_batches(size=BATCH, now=now):
-        notifications_deliver_task.delay(batch)
-        queued += len(batch)
+        queue(batch)
     return {"planned": planned, "queued": queued}
 
 

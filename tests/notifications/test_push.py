@@ -11,7 +11,9 @@ from notifications.services import notify
 from tests.factories import UserFactory
 from tests.notifications.fakes import apns_key
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the reference data (taxonomy, territories) is restored afterwards, and
+# the flush leaves the content types to it rather than re-creating them.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ANDROID_TOKEN = "fcm-token-" + "a" * 140
 WEB_TOKEN = "fcm-web-token-" + "w" * 140
