@@ -200,6 +200,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Deliveries are claimed this many at a time (one statement); a worker process killed during a
+# chunk may leave up to this many messages unsent, never sent twice (notifications/delivery.py).
+NOTIFICATIONS_CLAIM_CHUNK = env_int("NOTIFICATIONS_CLAIM_CHUNK", 50)
 # The log backend also appends one JSON line per message to this file when it is set.
 NOTIFICATIONS_LOG_FILE = env_str("NOTIFICATIONS_LOG_FILE")
 # FCM HTTP v1: the service account's JSON key (its project_id unless FCM_PROJECT_ID is set).
