@@ -6,11 +6,14 @@ nothing twice.
 """
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from notifications import delivery, notices, reminders
 
 BATCH = 500
+PLANNING_LOCK = "notifications:reminders-planning"
 
 
 @shared_task(acks_late=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True)
@@ -25,6 +28,7 @@ def notifications_dispatch_task() -> dict[str, int]:
     that no task took (new reminders, the end of quiet hours, a task lost)."""
     now = timezone.now()
     queued = 0
+    planned = 0
 
     def queue(ids: list[int]) -> None:
         nonlocal queued
@@ -32,7 +36,14 @@ def notifications_dispatch_task() -> dict[str, int]:
             notifications_deliver_task.delay(ids[first : first + BATCH])
         queued += len(ids)
 
-    planned = reminders.reminders_plan(now=now, made=queue)
+    # One run plans at a time: a second at the same moment would only repeat the work (its
+    # inserts find every key taken). The lock expires with the task's time limit, should the
+    # worker holding it die.
+    if cache.add(PLANNING_LOCK, now.isoformat(), timeout=settings.CELERY_TASK_TIME_LIMIT):
+        try:
+            planned = reminders.reminders_plan(now=now, made=queue)
+        finally:
+            cache.delete(PLANNING_LOCK)
     for batch in reminders.due_batches(size=BATCH, now=now):
         queue(batch)
     return {"planned": planned, "queued": queued}

@@ -162,3 +162,37 @@ def test_a_resident_without_quiet_hours_is_reminded_at_night(sent):
         NotificationPreferences.objects.create(user=going.user, quiet_hours=False)
     dispatch(start - datetime.timedelta(minutes=119))
     assert [kind for kind, _ in sent()] == ["reminder_two_hours"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_plannings_at_the_same_moment_make_each_reminder_once():
+    """The periodic task lets one run plan at a time (a lock in the cache); should two plan at
+    once all the same (the lock expired), the unique keys still make each reminder once."""
+    import threading
+
+    from django.db import connection
+
+    from notifications.reminders import reminders_plan
+
+    occurrence = session(starts_in=90 * datetime.timedelta(minutes=1))
+    going = [registered(occurrence) for _ in range(60)]
+    made: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def plan(slot: int) -> None:
+        try:
+            start.wait()
+            reminders_plan(made=made[slot].extend)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=plan, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made[0] + made[1]) == sorted(
+        Notification.objects.values_list("pk", flat=True)
+    )
+    assert Notification.objects.count() == len(going)
