@@ -192,7 +192,5 @@ def test_two_plannings_at_the_same_moment_make_each_reminder_once():
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(made[0] + made[1]) == sorted(
-        Notification.objects.values_list("pk", flat=True)
-    )
+    assert sorted(made[0] + made[1]) == sorted(Notification.objects.values_list("pk", flat=True))
     assert Notification.objects.count() == len(going)
