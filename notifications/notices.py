@@ -3,7 +3,7 @@ a seat offered; a newcomer coming. Each is sent once per change, by its dedupe k
 
 from accounts.models import User
 from activities.choices import OccurrenceStatus, RegistrationStatus
-from activities.models import Favorite, Occurrence, Registration
+from activities.models import Activity, Favorite, Occurrence, Registration
 from notifications import messages
 from notifications.choices import Kind
 from notifications.models import Notification
@@ -107,8 +107,12 @@ def seat_offer_notify(*, registration: Registration) -> Notification | None:
 
 
 def newcomer_notify(*, registration: Registration) -> Notification | None:
-    """Tell the activity's greeter that a newcomer is coming, by first name only."""
-    activity = registration.activity
+    """Tell the activity's greeter that a newcomer is coming, by first name only: once the
+    newcomer has a seat (going), not while they wait for one."""
+    if registration.status != RegistrationStatus.GOING or not registration.first_visit:
+        return None
+    # Read again: the greeter is whoever the activity names now.
+    activity = Activity.objects.select_related("greeter").get(pk=registration.activity_id)
     greeter = activity.greeter
     if greeter is None or not greeter.is_active or greeter.pk == registration.user_id:
         return None

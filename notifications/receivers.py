@@ -21,3 +21,11 @@ def _seat_offered(sender, registration, **kwargs) -> None:
 @receiver(directory.newcomer_registered)
 def _newcomer_registered(sender, registration, **kwargs) -> None:
     notices.newcomer_notify(registration=registration)
+
+
+@receiver(directory.registration_changed)
+def _registration_changed(sender, registration, previous_status=None, **kwargs) -> None:
+    # A newcomer who waited for a seat is coming once it is theirs: the greeter is told then
+    # (once: the notice's key is the registration's).
+    if registration.first_visit and previous_status is not None:
+        notices.newcomer_notify(registration=registration)

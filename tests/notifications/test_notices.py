@@ -98,7 +98,9 @@ def test_the_greeter_learns_a_newcomer_is_coming_by_first_name_only():
     greeter = editor_of(activity.organization)
     Activity.objects.filter(pk=activity.pk).update(greeter=greeter)
     newcomer = registered(
-        occurrence, UserFactory(display_name="Camille Durand", email="camille.durand@example.org")
+        occurrence,
+        UserFactory(display_name="Camille Durand", email="camille.durand@example.org"),
+        first_visit=True,
     )
     newcomer.activity.refresh_from_db()
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -112,9 +114,29 @@ def test_the_greeter_learns_a_newcomer_is_coming_by_first_name_only():
     assert inbox(newcomer.user) == []
 
 
+def test_a_waitlisted_newcomer_is_announced_once_the_seat_is_theirs():
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Tricot")
+    greeter = editor_of(occurrence.activity.organization)
+    Activity.objects.filter(pk=occurrence.activity_id).update(greeter=greeter)
+    waiting = registered(occurrence, status="waitlisted", first_visit=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.newcomer_registered.send(sender=Activity, registration=waiting)
+    assert inbox(greeter) == []
+    waiting.status = "going"
+    waiting.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.registration_changed.send(
+            sender=Activity, registration=waiting, previous_status="offered"
+        )
+        signals.registration_changed.send(
+            sender=Activity, registration=waiting, previous_status="going"
+        )
+    assert inbox(greeter) == [("newcomer_coming", "Un nouveau venu arrive : Tricot")]
+
+
 def test_no_greeter_no_notice():
     occurrence = session(starts_in=datetime.timedelta(days=2))
-    newcomer = registered(occurrence)
+    newcomer = registered(occurrence, first_visit=True)
     with TestCase.captureOnCommitCallbacks(execute=True):
         signals.newcomer_registered.send(sender=Activity, registration=newcomer)
     assert not Notification.objects.exists()

@@ -169,3 +169,43 @@ def test_a_push_service_that_is_down_falls_back_to_email(settings, awake, tmp_pa
     assert Device.objects.filter(token=IOS_TOKEN).exists()  # a failure is not a dead token
     assert len(mail.outbox) == 1
     assert Notification.objects.get(pk=notification.pk).delivery_state == "done"
+
+
+def test_a_cancelled_session_reaches_each_residents_phones_and_drops_an_expired_token(
+    fcm, apns, awake
+):
+    """Acceptance: the session cancelled by its organizer; the registered and the saving
+    residents told on their channels; the fake FCM and APNs servers got well-formed requests;
+    the expired token is gone."""
+    import datetime
+
+    from activities import services as directory
+    from tests.factories import editor_of
+    from tests.notifications.factories import registered, saved, session
+
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Chorale")
+    android, iphone, fan = awake(), awake(), awake()
+    registered(occurrence, android)
+    registered(occurrence, iphone, status="waitlisted")
+    saved(occurrence.activity, fan)
+    Device.objects.create(user=android, platform="android", token=ANDROID_TOKEN)
+    Device.objects.create(user=iphone, platform="ios", token=IOS_TOKEN)
+    Device.objects.create(user=fan, platform="web", token=WEB_TOKEN)
+    fcm.gone.add(WEB_TOKEN)
+    directory.occurrence_cancel(
+        occurrence=occurrence, by=editor_of(occurrence.activity.organization)
+    )
+    assert fcm.errors == [] and apns.errors == []
+    pushed = sorted(s.json()["message"]["token"] for s in fcm.seen if s.path != "/token")
+    assert pushed == sorted([ANDROID_TOKEN, WEB_TOKEN])
+    assert [s.path for s in apns.seen] == [f"/3/device/{IOS_TOKEN}"]
+    assert all(s.json()["aps"]["alert"]["title"] == "Séance annulée : Chorale" for s in apns.seen)
+    assert not Device.objects.filter(token=WEB_TOKEN).exists()
+    deliveries = set(Delivery.objects.values_list("notification__user_id", "channel", "status"))
+    assert deliveries == {
+        (android.pk, "push", "sent"),
+        (iphone.pk, "push", "sent"),
+        (fan.pk, "push", "failed"),  # its only device's token had expired
+        (fan.pk, "email", "sent"),  # so email took over
+    }
+    assert Notification.objects.filter(kind="session_cancelled").count() == 3
