@@ -197,6 +197,11 @@ SEAT_HOLDING_STATUSES = (
     RegistrationStatus.ATTENDED,
     RegistrationStatus.NO_SHOW,
 )
+# What an organizer marks once a session has started.
+ATTENDANCE_MARKS = (
+    (RegistrationStatus.ATTENDED.value, RegistrationStatus.ATTENDED.label),
+    (RegistrationStatus.NO_SHOW.value, RegistrationStatus.NO_SHOW.label),
+)
 # Every status but cancelled: one such registration per resident and session.
 ACTIVE_REGISTRATION_STATUSES = (*SEAT_HOLDING_STATUSES, RegistrationStatus.WAITLISTED)
 

@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,10 +13,12 @@ from activities.models import (
     Activity,
     ActivityTombstone,
     Category,
+    Favorite,
     Membership,
     Occurrence,
     Organization,
     Place,
+    Registration,
     Territory,
 )
 from activities.search import cards
@@ -133,3 +136,75 @@ def occurrence_search(
     return with_typo_fallback(
         occurrence_page, params, now=now or timezone.now(), after=after, size=size
     )
+
+
+def favorite_list(*, user: User) -> QuerySet[Favorite]:
+    """The resident's saved activities that are still published, last saved first."""
+    return Favorite.objects.filter(
+        user=user, activity__status=choices.ActivityStatus.PUBLISHED
+    ).order_by("-id")
+
+
+def registration_of(
+    *, user: User, activity: Activity, occurrence: Occurrence | None
+) -> Registration | None:
+    """The resident's registration (not cancelled) for this session, or for this ongoing
+    activity when `occurrence` is None."""
+    registrations = Registration.objects.filter(user=user, activity=activity).exclude(
+        status=choices.RegistrationStatus.CANCELLED
+    )
+    if occurrence is None:
+        registrations = registrations.filter(occurrence__isnull=True)
+    else:
+        registrations = registrations.filter(occurrence=occurrence)
+    return registrations.select_related("activity__greeter", "occurrence").first()
+
+
+REGISTRATION_WHEN = ("upcoming", "past")
+
+
+def registration_list_for_user(
+    *,
+    user: User,
+    when: str = "upcoming",
+    status: str | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[Registration]:
+    """The resident's own registrations, each with `sort_start` (the session's start; for an
+    ongoing activity, when the resident registered). `upcoming`: sessions not over yet and
+    ongoing activities the resident still belongs to, soonest first; `past`: the rest, most
+    recent first."""
+    now = now or timezone.now()
+    registrations = Registration.objects.filter(user=user).annotate(
+        sort_start=Coalesce(F("occurrence__start"), F("created_at"))
+    )
+    upcoming = Q(occurrence__end__gt=now) | (
+        Q(occurrence__isnull=True) & ~Q(status=choices.RegistrationStatus.CANCELLED)
+    )
+    registrations = registrations.filter(upcoming if when == "upcoming" else ~upcoming)
+    if status is not None:
+        registrations = registrations.filter(status=status)
+    return registrations.select_related("activity__greeter", "occurrence")
+
+
+def registration_visible_to(*, user: User) -> QuerySet[Registration]:
+    """A resident's own registrations, and those of the activities of the organizations the
+    user edits."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    return Registration.objects.filter(
+        Q(user=user)
+        | Q(activity__organization__in=Organization.objects.filter(memberships__user=user))
+    ).select_related("activity__organization", "activity__greeter", "occurrence", "user")
+
+
+def registration_list_for_activity(
+    *, activity: Activity, occurrence_id: int | None = None, status: str | None = None
+) -> QuerySet[Registration]:
+    """The registrations of an activity, for its organizers (arrival order by default)."""
+    registrations = activity.registrations.all()
+    if occurrence_id is not None:
+        registrations = registrations.filter(occurrence_id=occurrence_id)
+    if status is not None:
+        registrations = registrations.filter(status=status)
+    return registrations.select_related("user", "occurrence")

@@ -1,6 +1,16 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, notifications, search
+from api import (
+    accounts,
+    activities,
+    back_office,
+    coverage,
+    directory,
+    engagement,
+    matching,
+    notifications,
+    search,
+)
 from api.errors import not_found
 
 app_name = "api"
@@ -93,6 +103,60 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
+    path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),
+    path("stats/indicators/", coverage.IndicatorListApi.as_view(), name="indicator-list"),
+    path(
+        "stats/indicators/<int:pk>/",
+        coverage.IndicatorDetailApi.as_view(),
+        name="indicator-detail",
+    ),
+    path("favorites/", engagement.FavoriteCollectionApi.as_view(), name="favorite-list"),
+    path(
+        "favorites/<int:activity_id>/",
+        engagement.FavoriteDetailApi.as_view(),
+        name="favorite-detail",
+    ),
+    path(
+        "occurrences/<int:pk>/registration/",
+        engagement.OccurrenceRegistrationApi.as_view(),
+        name="occurrence-registration",
+    ),
+    path(
+        "activities/<int:pk>/registration/",
+        engagement.ActivityRegistrationApi.as_view(),
+        name="activity-registration",
+    ),
+    path(
+        "activities/<int:pk>/registrations/",
+        engagement.ActivityRegistrationListApi.as_view(),
+        name="activity-registrations",
+    ),
+    path(
+        "activities/<int:pk>/welcome/",
+        engagement.ActivityWelcomeApi.as_view(),
+        name="activity-welcome",
+    ),
+    path(
+        "registrations/<int:pk>/confirm/",
+        engagement.RegistrationConfirmApi.as_view(),
+        name="registration-confirm",
+    ),
+    path(
+        "registrations/<int:pk>/how-it-went/",
+        engagement.RegistrationVisitApi.as_view(),
+        name="registration-how-it-went",
+    ),
+    path(
+        "registrations/<int:pk>/attendance/",
+        engagement.RegistrationAttendanceApi.as_view(),
+        name="registration-attendance",
+    ),
+    path(
+        "me/registrations/",
+        engagement.MyRegistrationListApi.as_view(),
+        name="my-registrations",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),

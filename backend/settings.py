@@ -169,6 +169,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A seat freed is offered to the first waitlisted resident for this long (never beyond the
+# session's start); then it passes to the next.
+REGISTRATION_OFFER_HOURS = env_int("REGISTRATION_OFFER_HOURS", 12)
 CELERY_BEAT_SCHEDULE: dict = {
     "occurrences-roll-window": {
         "task": "activities.tasks.occurrences_roll_window_task",
@@ -177,6 +180,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "recommendations-sweep": {
         "task": "matching.tasks.recommendations_sweep_task",
         "schedule": 15 * 60,
+    },
+    "registration-offers-expire": {
+        "task": "activities.tasks.registration_offers_expire_task",
+        "schedule": 5 * 60,
     },
     "tokens-flush-expired": {
         "task": "accounts.tasks.tokens_flush_expired_task",
@@ -353,6 +360,8 @@ SPECTACULAR_SETTINGS = {
         "TerritoryKindEnum": "activities.choices.TerritoryKind",
         "ActivityStatusEnum": "activities.choices.ActivityStatus",
         "OccurrenceStatusEnum": "activities.choices.OccurrenceStatus",
+        "RegistrationStatusEnum": "activities.choices.RegistrationStatus",
+        "AttendanceMarkEnum": "activities.choices.ATTENDANCE_MARKS",
         "PreferredLanguageEnum": "backend.settings.LANGUAGES",
     },
 }

@@ -6,6 +6,9 @@
 - `publication`: the one state machine of an activity's status, with its side effects
 - `schedules`: recurrences and one-off dates
 - `occurrences`: sessions materialized for the rolling window, edited one by one
+- `registrations`: residents' places at sessions, the waitlist and its offers, attendance,
+  the welcome of newcomers
+- `favorites`: the activities a resident saved
 
 Services are keyword-only and typed, check who acts (`by`), validate with `full_clean()`
 before saving, and raise only `backend.errors` domain errors. An update's keyword arguments
@@ -28,6 +31,7 @@ from activities.services.activities import (
     activity_validate,
 )
 from activities.services.common import UNCHANGED, Unchanged
+from activities.services.favorites import favorite_add, favorite_remove
 from activities.services.occurrences import (
     occurrence_cancel,
     occurrence_update,
@@ -52,6 +56,18 @@ from activities.services.publication import (
     activity_transition,
     transition_allowed,
 )
+from activities.services.registrations import (
+    activity_welcome_update,
+    asks_how_it_went,
+    greeter_first_name,
+    registration_answer_visit,
+    registration_cancel,
+    registration_confirm,
+    registration_create,
+    registration_fill_free_seats,
+    registration_mark_attendance,
+    registration_offers_expire,
+)
 from activities.services.schedules import (
     schedule_create,
     schedule_delete,
@@ -71,6 +87,11 @@ __all__ = [
     "activity_transition",
     "activity_update",
     "activity_validate",
+    "activity_welcome_update",
+    "asks_how_it_went",
+    "favorite_add",
+    "favorite_remove",
+    "greeter_first_name",
     "membership_add",
     "membership_remove",
     "occurrence_cancel",
@@ -84,6 +105,13 @@ __all__ = [
     "place_edited",
     "place_update",
     "place_validate",
+    "registration_answer_visit",
+    "registration_cancel",
+    "registration_confirm",
+    "registration_create",
+    "registration_fill_free_seats",
+    "registration_mark_attendance",
+    "registration_offers_expire",
     "schedule_create",
     "schedule_delete",
     "schedule_update",
