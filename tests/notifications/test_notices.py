@@ -140,3 +140,39 @@ def test_no_greeter_no_notice():
     with TestCase.captureOnCommitCallbacks(execute=True):
         signals.newcomer_registered.send(sender=Activity, registration=newcomer)
     assert not Notification.objects.exists()
+
+
+def test_through_the_registration_services_a_freed_seat_and_a_newcomer_are_told():
+    """The registration services send the signals; the notices follow: the greeter learns a
+    newcomer is coming, the first waitlisted resident that a seat is offered."""
+    from activities.models import Occurrence
+
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Tricot")
+    Occurrence.objects.filter(pk=occurrence.pk).update(capacity=1)
+    Activity.objects.filter(pk=occurrence.activity_id).update(capacity=1)
+    greeter = editor_of(occurrence.activity.organization)
+    Activity.objects.filter(pk=occurrence.activity_id).update(greeter=greeter)
+    activity = Activity.objects.get(pk=occurrence.activity_id)
+    occurrence.refresh_from_db()
+    first = UserFactory(display_name="Lou Martin")
+    second = UserFactory(preferred_language="en")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        going, _ = directory.registration_create(
+            user=first, activity=activity, occurrence=occurrence
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        waiting, _ = directory.registration_create(
+            user=second, activity=activity, occurrence=occurrence
+        )
+    assert (going.status, waiting.status) == ("going", "waitlisted")
+    assert [kind for kind, _ in inbox(greeter)] == ["newcomer_coming"]
+    assert "Lou" in Notification.objects.get(user=greeter).body
+    assert inbox(second) == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.registration_cancel(registration=going, by=first)
+    assert inbox(second) == [("seat_offered", "A seat for you: Tricot")]
+    # Confirmed, the newcomer who waited is announced to the greeter too.
+    waiting.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.registration_confirm(registration=waiting, by=second)
+    assert [kind for kind, _ in inbox(greeter)] == ["newcomer_coming", "newcomer_coming"]
