@@ -222,6 +222,8 @@ NOTIFICATIONS_APNS_KEY_FILE = env_str("NOTIFICATIONS_APNS_KEY_FILE")
 NOTIFICATIONS_APNS_KEY_ID = env_str("NOTIFICATIONS_APNS_KEY_ID")
 NOTIFICATIONS_APNS_TEAM_ID = env_str("NOTIFICATIONS_APNS_TEAM_ID")
 NOTIFICATIONS_APNS_TOPIC = env_str("NOTIFICATIONS_APNS_TOPIC")
+# Certificate authorities to trust for APNs instead of the system's (a private test server).
+NOTIFICATIONS_APNS_CA_FILE = env_str("NOTIFICATIONS_APNS_CA_FILE")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,12 +6,13 @@
     {"aps": {"alert": {"title", "body"}, "sound": "default"}, ...data}
 
 APNs speaks HTTP/2 only: the client is httpx with h2, HTTP/1.1 switched off (over TLS it
-negotiates h2 by ALPN; over plain http, as against a local test server, it speaks h2 with
-prior knowledge). The provider token is reused for 50 minutes (Apple refuses one older than
+negotiates h2 by ALPN, as the tests' fake server requires; over plain http it would speak h2
+with prior knowledge). The provider token is reused for 50 minutes (Apple refuses one older than
 an hour and one renewed more often than every 20 minutes). 410 (Unregistered) and 400
 BadDeviceToken / DeviceTokenNotForTopic raise TokenGone.
 """
 
+import ssl
 import threading
 import time
 import uuid
@@ -46,7 +47,11 @@ class ApnsBackend:
         with open(settings.NOTIFICATIONS_APNS_KEY_FILE) as handle:
             self.key = handle.read()
         self.base = settings.NOTIFICATIONS_APNS_URL.rstrip("/")
-        self.client = httpx.Client(http1=False, http2=True, timeout=TIMEOUT)
+        # The system's certificate authorities, or the bundle named (a test server's own).
+        verify: ssl.SSLContext | bool = True
+        if settings.NOTIFICATIONS_APNS_CA_FILE:
+            verify = ssl.create_default_context(cafile=settings.NOTIFICATIONS_APNS_CA_FILE)
+        self.client = httpx.Client(http1=False, http2=True, timeout=TIMEOUT, verify=verify)
         self._lock = threading.Lock()
         self._token: tuple[str, float] | None = None
 

@@ -33,11 +33,12 @@ def apns(settings, tmp_path):
     fake = FakeApns()
     pem, public_key = apns_key()
     fake.public_key = public_key
-    fake.start()
+    fake.start(tmp_path)
     key_file = tmp_path / "AuthKey.p8"
     key_file.write_text(pem)
     settings.NOTIFICATIONS_PUSH_BACKEND = "native"
     settings.NOTIFICATIONS_APNS_URL = fake.url
+    settings.NOTIFICATIONS_APNS_CA_FILE = fake.ca_file
     settings.NOTIFICATIONS_APNS_KEY_FILE = str(key_file)
     settings.NOTIFICATIONS_APNS_KEY_ID = fake.key_id
     settings.NOTIFICATIONS_APNS_TEAM_ID = fake.team_id

@@ -4,16 +4,19 @@
   signed by the service account's key, checked against its public key) and FCM's HTTP v1
   `POST /v1/projects/{id}/messages:send` (the bearer it issued, JSON body with
   message.token and notification). Tokens listed in `gone` answer 404 UNREGISTERED.
-- `FakeApns`: HTTP/2 only (h2, prior knowledge on plain TCP: no TLS on loopback),
+- `FakeApns`: HTTP/2 only, over TLS with a certificate of its own (the client trusts it
+  through NOTIFICATIONS_APNS_CA_FILE) and `h2` as the only ALPN protocol, as APNs does;
   `POST /3/device/{token}` with an ES256 provider token checked against the key's public
   half, apns-topic and apns-push-type, a JSON body with aps.alert. Tokens in `gone` answer
-  410 Unregistered. A request in HTTP/1.1 is not understood (the connection preface fails).
+  410 Unregistered. A client that does not negotiate h2 is refused (and a request in
+  HTTP/1.1 would not be understood: the connection preface fails).
 
 Ports: the notifications room's range, 8360-8369.
 """
 
 import json
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -193,8 +196,15 @@ class FakeApns:
     seen: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     port: int = 0
+    ca_file: str = ""
+    negotiated: list = field(default_factory=list)
 
-    def start(self) -> "FakeApns":
+    def start(self, tls_dir) -> "FakeApns":
+        cert, key = self_signed(tls_dir)
+        self.ca_file = str(cert)
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.tls.load_cert_chain(cert, key)
+        self.tls.set_alpn_protocols(["h2"])
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.port = bind_in_range(lambda port: self.sock.bind(("127.0.0.1", port)))
         self.sock.listen(8)
@@ -208,7 +218,7 @@ class FakeApns:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://localhost:{self.port}"
 
     def _accept(self) -> None:
         while self.running:
@@ -218,7 +228,19 @@ class FakeApns:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _serve(self, client: socket.socket) -> None:
+    def _serve(self, raw: socket.socket) -> None:
+        try:
+            client = self.tls.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            self.errors.append(f"TLS: {error}")
+            raw.close()
+            return
+        protocol = client.selected_alpn_protocol()
+        self.negotiated.append(protocol)
+        if protocol != "h2":
+            self.errors.append(f"ALPN: {protocol}")
+            client.close()
+            return
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
         conn.initiate_connection()
         client.sendall(conn.data_to_send())
@@ -292,6 +314,47 @@ class FakeApns:
         if path.removeprefix("/3/device/") in self.gone:
             return 410, {"reason": "Unregistered", "timestamp": int(time.time() * 1000)}
         return 200, None
+
+
+def self_signed(directory) -> tuple[object, object]:
+    """A certificate for localhost (and 127.0.0.1) and its key, written to `directory`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "apns-fake.crt", directory / "apns-fake.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 def apns_key() -> tuple[str, object]:

@@ -105,6 +105,7 @@ def test_an_ios_device_gets_a_well_formed_apns_request_over_http2(apns, awake):
     notification = tell(user)
     assert apns.errors == []
     assert len(apns.seen) == 1
+    assert apns.negotiated == ["h2"]  # over TLS, by ALPN
     seen = apns.seen[0]
     assert seen.protocol == "HTTP/2"
     assert (seen.method, seen.path) == ("POST", f"/3/device/{IOS_TOKEN}")
