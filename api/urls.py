@@ -10,6 +10,7 @@ from api import (
     directory,
     engagement,
     matching,
+    notifications,
     reports,
     search,
 )
@@ -26,6 +27,29 @@ urlpatterns = [
     path("me/", accounts.MeApi.as_view(), name="me"),
     path("me/profile/", matching.ProfileApi.as_view(), name="me-profile"),
     path("me/activities/", back_office.MyActivityListApi.as_view(), name="my-activities"),
+    path("me/devices/", notifications.DeviceCollectionApi.as_view(), name="my-devices"),
+    path("me/devices/<int:pk>/", notifications.DeviceDetailApi.as_view(), name="my-device-detail"),
+    path("me/notifications/", notifications.NotificationListApi.as_view(), name="my-notifications"),
+    path(
+        "me/notifications/unread-count/",
+        notifications.UnreadCountApi.as_view(),
+        name="my-notifications-unread-count",
+    ),
+    path(
+        "me/notifications/read-all/",
+        notifications.NotificationReadAllApi.as_view(),
+        name="my-notifications-read-all",
+    ),
+    path(
+        "me/notifications/<int:pk>/read/",
+        notifications.NotificationReadApi.as_view(),
+        name="my-notification-read",
+    ),
+    path(
+        "me/notification-preferences/",
+        notifications.PreferencesApi.as_view(),
+        name="my-notification-preferences",
+    ),
     path("recommendations/", matching.RecommendationListApi.as_view(), name="recommendations"),
     path(
         "recommendations/refresh/",

@@ -190,7 +190,41 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.tokens_flush_expired_task",
         "schedule": 24 * 3600,
     },
+    # Reminders that are due, and notifications whose quiet hours ended (notifications/tasks.py).
+    "notifications-dispatch": {
+        "task": "notifications.tasks.notifications_dispatch_task",
+        "schedule": env_int("NOTIFICATIONS_DISPATCH_SECONDS", 60),
+    },
 }
+
+# --- Notifications (notifications/backends) --------------------------------------------------
+# Push: `log` (written to the log) or `native` (FCM for Android and web, APNs for iOS).
+NOTIFICATIONS_PUSH_BACKEND = env_str("NOTIFICATIONS_PUSH_BACKEND", "log")
+# Email: `log`, or `email` (Django's mail: EMAIL_HOST, EMAIL_PORT... as Django reads them).
+NOTIFICATIONS_EMAIL_BACKEND = env_str("NOTIFICATIONS_EMAIL_BACKEND", "log")
+NOTIFICATIONS_EMAIL_FROM = env_str("NOTIFICATIONS_EMAIL_FROM", "Relier <no-reply@localhost>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Deliveries are claimed this many at a time (one statement); a worker process killed during a
+# chunk may leave up to this many messages unsent, never sent twice (notifications/delivery.py).
+NOTIFICATIONS_CLAIM_CHUNK = env_int("NOTIFICATIONS_CLAIM_CHUNK", 50)
+# The log backend also appends one JSON line per message to this file when it is set.
+NOTIFICATIONS_LOG_FILE = env_str("NOTIFICATIONS_LOG_FILE")
+# FCM HTTP v1: the service account's JSON key (its project_id unless FCM_PROJECT_ID is set).
+NOTIFICATIONS_FCM_CREDENTIALS_FILE = env_str("NOTIFICATIONS_FCM_CREDENTIALS_FILE")
+NOTIFICATIONS_FCM_PROJECT_ID = env_str("NOTIFICATIONS_FCM_PROJECT_ID")
+NOTIFICATIONS_FCM_URL = env_str("NOTIFICATIONS_FCM_URL", "https://fcm.googleapis.com")
+# APNs with a provider token: the .p8 key, its key id, the team id and the app's bundle id.
+NOTIFICATIONS_APNS_URL = env_str("NOTIFICATIONS_APNS_URL", "https://api.push.apple.com")
+NOTIFICATIONS_APNS_KEY_FILE = env_str("NOTIFICATIONS_APNS_KEY_FILE")
+NOTIFICATIONS_APNS_KEY_ID = env_str("NOTIFICATIONS_APNS_KEY_ID")
+NOTIFICATIONS_APNS_TEAM_ID = env_str("NOTIFICATIONS_APNS_TEAM_ID")
+NOTIFICATIONS_APNS_TOPIC = env_str("NOTIFICATIONS_APNS_TOPIC")
+# Certificate authorities to trust for APNs instead of the system's (a private test server).
+NOTIFICATIONS_APNS_CA_FILE = env_str("NOTIFICATIONS_APNS_CA_FILE")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,31 @@
+"""The notifications room listens to the directory's domain signals (sent after commit) and
+hands the work to its services and tasks."""
+
+from django.dispatch import receiver
+
+from activities import signals as directory
+from notifications import notices
+from notifications.tasks import change_notices_task
+
+
+@receiver(directory.occurrence_changed)
+def _occurrence_changed(sender, occurrence, **kwargs) -> None:
+    change_notices_task.delay(occurrence.pk)
+
+
+@receiver(directory.seat_offered)
+def _seat_offered(sender, registration, **kwargs) -> None:
+    notices.seat_offer_notify(registration=registration)
+
+
+@receiver(directory.newcomer_registered)
+def _newcomer_registered(sender, registration, **kwargs) -> None:
+    notices.newcomer_notify(registration=registration)
+
+
+@receiver(directory.registration_changed)
+def _registration_changed(sender, registration, previous_status=None, **kwargs) -> None:
+    # A newcomer who waited for a seat is coming once it is theirs: the greeter is told then
+    # (once: the notice's key is the registration's).
+    if registration.first_visit and previous_status is not None:
+        notices.newcomer_notify(registration=registration)

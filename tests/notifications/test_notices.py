@@ -1,0 +1,178 @@
+"""Change notices: a session cancelled, moved in time or moved online reaches every resident
+registered for it (going, waitlisted, offered) and every resident who saved its activity, once
+per change, in their language; a seat offered reaches the resident with its deadline; the
+greeter learns a newcomer is coming, by first name only."""
+
+import datetime
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from activities import services as directory
+from activities import signals
+from activities.models import Activity
+from notifications.models import Notification
+from tests.factories import UserFactory, editor_of
+from tests.notifications.factories import registered, saved, session
+
+pytestmark = pytest.mark.django_db
+
+
+def inbox(user) -> list[tuple[str, str]]:
+    return list(Notification.objects.filter(user=user).values_list("kind", "title"))
+
+
+def edit(occurrence, **changes):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.occurrence_update(
+            occurrence=occurrence, by=editor_of(occurrence.activity.organization), **changes
+        )
+
+
+def test_cancelling_a_session_tells_the_registered_and_the_savers_once_each():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    going, waiting, offered = (
+        registered(occurrence),
+        registered(occurrence, status="waitlisted"),
+        registered(occurrence, status="offered"),
+    )
+    gone = registered(occurrence, status="cancelled")
+    fan = saved(occurrence.activity)
+    both = registered(occurrence).user
+    saved(occurrence.activity, both)
+    stranger = UserFactory()
+    edit(occurrence, status="cancelled")
+    for user in (going.user, waiting.user, offered.user, fan.user, both):
+        assert inbox(user) == [("session_cancelled", "Séance annulée : Chorale")]
+    assert inbox(gone.user) == [] and inbox(stranger) == []
+    edit(occurrence, note="Reprise la semaine prochaine.")  # the same state: told once
+    assert Notification.objects.filter(kind="session_cancelled").count() == 5
+
+
+def test_a_move_in_time_is_told_in_each_residents_language_and_again_for_a_second_move():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    french = registered(occurrence).user
+    english = registered(occurrence, UserFactory(preferred_language="en")).user
+    later = occurrence.start + datetime.timedelta(hours=1)
+    edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    assert inbox(french) == [("session_moved", "Nouvel horaire : Chorale")]
+    assert inbox(english) == [("session_moved", "New time: Chorale")]
+    local = timezone.localtime(later).strftime("%H:%M")
+    assert local in Notification.objects.get(user=english).body
+    edit(occurrence, capacity=30)  # not a change residents are told of
+    assert len(inbox(french)) == 1
+    again = later + datetime.timedelta(days=1)
+    edit(occurrence, start=again, end=again + datetime.timedelta(hours=2))
+    assert [kind for kind, _ in inbox(french)] == ["session_moved", "session_moved"]
+
+
+def test_a_session_moved_online_is_told():
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Chorale")
+    going = registered(occurrence).user
+    edit(occurrence, status="moved_online")
+    assert inbox(going) == [("session_moved_online", "En ligne : Chorale")]
+    item = Notification.objects.get(user=going)
+    assert (
+        item.data["occurrence"] == occurrence.pk and item.data["activity"] == occurrence.activity_id
+    )
+
+
+def test_a_seat_offered_is_told_with_its_deadline():
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Chorale")
+    offer = registered(occurrence, UserFactory(preferred_language="en"), status="offered")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.seat_offered.send(sender=Activity, registration=offer)
+        signals.seat_offered.send(sender=Activity, registration=offer)  # told once
+    (item,) = Notification.objects.filter(user=offer.user)
+    assert (item.kind, item.title) == ("seat_offered", "A seat for you: Chorale")
+    assert timezone.localtime(offer.offered_until).strftime("%H:%M") in item.body
+    assert "Confirm before" in item.body
+    assert item.data["offered_until"] == offer.offered_until.isoformat()
+    assert item.data["registration"] == offer.pk
+
+
+def test_the_greeter_learns_a_newcomer_is_coming_by_first_name_only():
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Tricot")
+    activity = occurrence.activity
+    greeter = editor_of(activity.organization)
+    Activity.objects.filter(pk=activity.pk).update(greeter=greeter)
+    newcomer = registered(
+        occurrence,
+        UserFactory(display_name="Camille Durand", email="camille.durand@example.org"),
+        first_visit=True,
+    )
+    newcomer.activity.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.newcomer_registered.send(sender=Activity, registration=newcomer)
+    (item,) = Notification.objects.filter(user=greeter)
+    assert item.kind == "newcomer_coming"
+    assert "Camille" in item.body
+    text = f"{item.title} {item.body} {item.data}"
+    assert "Durand" not in text and "camille.durand" not in text
+    assert str(newcomer.user_id) not in str(item.data.values())
+    assert inbox(newcomer.user) == []
+
+
+def test_a_waitlisted_newcomer_is_announced_once_the_seat_is_theirs():
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Tricot")
+    greeter = editor_of(occurrence.activity.organization)
+    Activity.objects.filter(pk=occurrence.activity_id).update(greeter=greeter)
+    waiting = registered(occurrence, status="waitlisted", first_visit=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.newcomer_registered.send(sender=Activity, registration=waiting)
+    assert inbox(greeter) == []
+    waiting.status = "going"
+    waiting.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.registration_changed.send(
+            sender=Activity, registration=waiting, previous_status="offered"
+        )
+        signals.registration_changed.send(
+            sender=Activity, registration=waiting, previous_status="going"
+        )
+    assert inbox(greeter) == [("newcomer_coming", "Un nouveau venu arrive : Tricot")]
+
+
+def test_no_greeter_no_notice():
+    occurrence = session(starts_in=datetime.timedelta(days=2))
+    newcomer = registered(occurrence, first_visit=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        signals.newcomer_registered.send(sender=Activity, registration=newcomer)
+    assert not Notification.objects.exists()
+
+
+def test_through_the_registration_services_a_freed_seat_and_a_newcomer_are_told():
+    """The registration services send the signals; the notices follow: the greeter learns a
+    newcomer is coming, the first waitlisted resident that a seat is offered."""
+    from activities.models import Occurrence
+
+    occurrence = session(starts_in=datetime.timedelta(days=2), title="Tricot")
+    Occurrence.objects.filter(pk=occurrence.pk).update(capacity=1)
+    Activity.objects.filter(pk=occurrence.activity_id).update(capacity=1)
+    greeter = editor_of(occurrence.activity.organization)
+    Activity.objects.filter(pk=occurrence.activity_id).update(greeter=greeter)
+    activity = Activity.objects.get(pk=occurrence.activity_id)
+    occurrence.refresh_from_db()
+    first = UserFactory(display_name="Lou Martin")
+    second = UserFactory(preferred_language="en")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        going, _ = directory.registration_create(
+            user=first, activity=activity, occurrence=occurrence
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        waiting, _ = directory.registration_create(
+            user=second, activity=activity, occurrence=occurrence
+        )
+    assert (going.status, waiting.status) == ("going", "waitlisted")
+    assert [kind for kind, _ in inbox(greeter)] == ["newcomer_coming"]
+    assert "Lou" in Notification.objects.get(user=greeter).body
+    assert inbox(second) == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.registration_cancel(registration=going, by=first)
+    assert inbox(second) == [("seat_offered", "A seat for you: Tricot")]
+    # Confirmed, the newcomer who waited is announced to the greeter too.
+    waiting.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        directory.registration_confirm(registration=waiting, by=second)
+    assert [kind for kind, _ in inbox(greeter)] == ["newcomer_coming", "newcomer_coming"]
