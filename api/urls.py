@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, directory, matching, search
+from api import accounts, activities, back_office, curation, directory, matching, search
 from api.errors import not_found
 
 app_name = "api"
@@ -70,6 +70,32 @@ urlpatterns = [
         "occurrences/<int:pk>/",
         activities.OccurrenceDetailApi.as_view(),
         name="occurrence-detail",
+    ),
+    path("moderation/queue/", curation.ModerationQueueApi.as_view(), name="moderation-queue"),
+    path(
+        "activities/<int:pk>/moderation/",
+        curation.ActivityModerationApi.as_view(),
+        name="activity-moderation",
+    ),
+    path(
+        "activities/<int:pk>/history/",
+        curation.ActivityHistoryApi.as_view(),
+        name="activity-history",
+    ),
+    path(
+        "organizations/<slug:slug>/verification/",
+        curation.OrganizationVerificationApi.as_view(),
+        name="organization-verification",
+    ),
+    path(
+        "organizations/<slug:slug>/history/",
+        curation.OrganizationHistoryApi.as_view(),
+        name="organization-history",
+    ),
+    path(
+        "me/curated-territories/",
+        curation.CuratedTerritoryListApi.as_view(),
+        name="my-curated-territories",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),

@@ -322,6 +322,11 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "activities.choices.ActivityStatus",
         "OccurrenceStatusEnum": "activities.choices.OccurrenceStatus",
         "PreferredLanguageEnum": "backend.settings.LANGUAGES",
+        "ModerationActionEnum": "curation.choices.ModerationAction",
+        "AuditActionEnum": "curation.choices.AuditAction",
+        "ModerationDecisionEnum": "api.activities.DECISION_CHOICES",
+        "ModerationQueueKindEnum": "curation.selectors.queue.KINDS",
+        "ModerationQueueStatusEnum": "curation.selectors.queue.QUEUE_STATUSES",
     },
 }
 
