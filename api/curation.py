@@ -434,33 +434,33 @@ QUEUE_PAGE = inline_serializer(
 )
 
 
-@extend_schema(
-    operation_id="moderation_queue_list",
-    tags=["curation"],
-    summary="The moderation queue of my territories (curators)",
-    description=(
-        "What waits for a decision in your territories: activities submitted for review, "
-        "organizations not verified that have an activity waiting, and published activities "
-        "reported by residents at least twice (open reports), which come first. Then the "
-        "longest waiting first. Filters combine (AND)."
-    ),
-    parameters=[
-        QueueQuerySerializer,
-        OpenApiParameter(
-            "cursor", description="The `next` link's cursor: the page after the last item seen."
-        ),
-        OpenApiParameter("page_size", int),  # bounds and description: api.schema
-    ],
-    responses={
-        200: QUEUE_PAGE,
-        403: error_response(
-            "Not a curator, or `territory` is not one of yours.", ["permission_denied"]
-        ),
-    },
-)
 class ModerationQueueApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="moderation_queue_list",
+        tags=["curation"],
+        summary="The moderation queue of my territories (curators)",
+        description=(
+            "What waits for a decision in your territories: activities submitted for review, "
+            "organizations not verified that have an activity waiting, and published activities "
+            "reported by residents at least twice (open reports), which come first. Then the "
+            "longest waiting first. Filters combine (AND)."
+        ),
+        parameters=[
+            QueueQuerySerializer,
+            OpenApiParameter(
+                "cursor", description="The `next` link's cursor: the page after the last item seen."
+            ),
+            OpenApiParameter("page_size", int),  # bounds and description: api.schema
+        ],
+        responses={
+            200: QUEUE_PAGE,
+            403: error_response(
+                "Not a curator, or `territory` is not one of yours.", ["permission_denied"]
+            ),
+        },
+    )
     def get(self, request: Request) -> Response:
         scope = require_curator(request.user)
         params = validated_query(QueueQuerySerializer, request)

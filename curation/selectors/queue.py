@@ -26,6 +26,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     IntegerField,
     Model,
     OuterRef,
@@ -102,25 +103,19 @@ def _history():
 
 def _entered_pending() -> Subquery:
     """When the activity last entered `pending`: its first pending row of the trail after
-    the last row in any other status."""
+    the last row in any other status (rows in the order they were written: two rows of one
+    instant keep their order)."""
     rows = _history().objects
     left_pending = (
         rows.filter(id=OuterRef("id"))
         .exclude(status=Status.PENDING)
-        .order_by("-history_date")
-        .values("history_date")[:1]
+        .order_by("-history_id")
+        .values("history_id")[:1]
     )
-    epoch = Value(datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
     return Subquery(
         rows.filter(id=OuterRef("pk"), status=Status.PENDING)
-        .filter(
-            history_date__gt=Coalesce(
-                Subquery(left_pending, output_field=DateTimeField()),
-                epoch,
-                output_field=DateTimeField(),
-            )
-        )
-        .order_by("history_date")
+        .filter(history_id__gt=Coalesce(Subquery(left_pending), 0))
+        .order_by("history_id")
         .values("history_date")[:1],
         output_field=DateTimeField(),
     )
@@ -218,7 +213,7 @@ def queue_organizations(*, scope: CuratorScope, filters: QueueFilters) -> QueryS
     first_submitted = (
         waiting.filter(organization=OuterRef("pk"))
         .annotate(entered=_entered_pending())
-        .order_by("entered")
+        .order_by(F("entered").asc(nulls_last=True))
         .values("entered")[:1]
     )
     first_place = (

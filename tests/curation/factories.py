@@ -10,6 +10,8 @@ from activities.models import Activity, Membership, Organization, Territory
 from tests.factories import ActivityFactory, OrganizationFactory, PlaceFactory, UserFactory
 
 NANTES, REZE, NANTES_METROPOLE, LOIRE_ATLANTIQUE = "44109", "44143", "244400404", "44"
+# A point inside each commune the tests place activities in.
+POINTS = {NANTES: (47.2184, -1.5536), REZE: (47.1920, -1.5690)}
 
 
 def territory(code: str) -> Territory:
@@ -36,9 +38,19 @@ def activity_in(
     submitted)."""
     where = territory(code)
     organization = organization or OrganizationFactory()
-    place = PlaceFactory(organization=organization, territory=where, insee_code=code)
+    lat, lng = POINTS[code]
+    place = PlaceFactory(
+        organization=organization, territory=where, insee_code=code, lat=lat, lng=lng
+    )
     activity = ActivityFactory(
-        organization=organization, place=place, territory=where, status=status, **fields
+        organization=organization,
+        place=place,
+        territory=where,
+        lat=lat,
+        lng=lng,
+        h3_cell=place.h3_cell,
+        status=status,
+        **fields,
     )
     services.schedule_create(
         activity=activity,
