@@ -176,6 +176,7 @@ def test_a_published_activity_trail_is_a_403_for_others(people, pending, role):
     response = as_role(people, role).get(history_url(pending))
     assert response.status_code == 403
     assert error_code(response) == "permission_denied"
+    assert "référents" in response.json()["error"]["message"]
 
 
 VERIFY_STATUS = MODERATE_STATUS
@@ -574,6 +575,9 @@ def test_a_territory_outside_my_scope_is_a_403_and_an_epci_covers_its_communes(q
     nantes = client_for(curator_of(NANTES))
     refused = nantes.get(QUEUE, {"territory": REZE})
     assert refused.status_code == 403 and error_code(refused) == "permission_denied"
+    english = nantes.get(QUEUE, {"territory": REZE}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["error"]["message"] == "This territory is not one you curate."
+    assert refused.json()["error"]["message"] == "Vous n'êtes pas référent de ce territoire."
     epci = client_for(curator_of(NANTES_METROPOLE))
     rezé_only = keys(epci.get(QUEUE, {"territory": REZE, "kind": "activity"}).json()["results"])
     assert rezé_only == [queue_world["elsewhere"].pk]
