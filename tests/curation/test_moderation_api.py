@@ -14,6 +14,7 @@ from activities import services
 from activities.models import Activity, Organization, Territory
 from curation.models import Report
 from matching import services as matching
+from tests.api.test_openapi import assert_documented
 from tests.conftest import client_for
 from tests.curation.factories import (
     LOIRE_ATLANTIQUE,
@@ -712,3 +713,53 @@ def test_a_cursor_not_made_by_the_server_is_a_400(people):
     response = as_role(people, "curator_nantes").get(QUEUE, {"cursor": "bm90IGEgY3Vyc29y"})
     assert response.status_code == 400
     assert error_code(response) == "invalid_cursor"
+
+
+# --- every answer as the OpenAPI document describes it --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_answer_fits_the_document(schema, people, pending, queue_world):
+    organization = pending.organization.slug
+    reported = queue_world["reported"]
+    requests = [
+        ("get", "/api/v1/moderation/queue/", QUEUE, None),
+        ("get", "/api/v1/moderation/queue/", QUEUE, {"territory": REZE}),
+        ("get", "/api/v1/moderation/queue/", QUEUE, {"kind": "bogus"}),
+        ("get", "/api/v1/me/curated-territories/", f"{API}me/curated-territories/", None),
+        ("get", "/api/v1/activities/{id}/history/", history_url(pending), None),
+        ("get", "/api/v1/activities/{id}/history/", history_url(reported), None),
+        ("get", "/api/v1/activities/{id}/", f"{API}activities/{pending.pk}/", None),
+        ("get", "/api/v1/organizations/{slug}/history/",
+         f"{API}organizations/{organization}/history/", None),
+        ("post", "/api/v1/activities/{id}/moderation/", moderation_url(pending),
+         {"action": "reject"}),
+        ("post", "/api/v1/activities/{id}/moderation/", moderation_url(pending),
+         {"action": "feature"}),
+        ("post", "/api/v1/activities/{id}/moderation/", moderation_url(pending),
+         {"action": "approve", "reason": "Bienvenue."}),
+        ("post", "/api/v1/activities/{id}/moderation/", f"{API}activities/999999/moderation/",
+         {"action": "approve"}),
+        ("post", "/api/v1/organizations/{slug}/verification/",
+         f"{API}organizations/{organization}/verification/", {"verified": True}),
+        ("post", "/api/v1/organizations/{slug}/verification/",
+         f"{API}organizations/{organization}/verification/", {"verified": "yes"}),
+    ]  # fmt: skip
+    seen = set()
+    for role in ROLES:
+        client = as_role(people, role)
+        for method, path, url, body in requests:
+            if method == "get":
+                response = client.get(url, body)
+            else:
+                response = client.post(url, body, format="json")
+            assert_documented(schema, path, method, response)
+            seen.add(response.status_code)
+    assert {200, 400, 401, 403, 404, 409} <= seen
