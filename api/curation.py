@@ -54,8 +54,6 @@ from curation.services.moderation import (
     organization_verify,
 )
 
-NOT_A_CURATOR = error_response("Signed in, but curating no territory.", ["permission_denied"])
-
 # --- the audit trail ------------------------------------------------------------------------
 
 
