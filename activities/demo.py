@@ -290,7 +290,7 @@ def demo_directory_load(*, today: datetime.date, path: Path = DEMO_PATH) -> dict
             if entry["status"] != Status.DRAFT:
                 services.activity_submit(activity=activity, by=owner)
             if entry["status"] == Status.PUBLISHED and activity.status != Status.PUBLISHED:
-                services.activity_publish(activity=activity, by=None)
+                services.activity_publish(activity=activity)
             created += 1
     return {
         "organizations": len(directory["organizations"]),

@@ -39,22 +39,6 @@ def user_is_owner(*, user: User, organization: Organization) -> bool:
     ).exists()
 
 
-def user_can_moderate(*, user: User, activity: Activity) -> bool:
-    """Staff, and curators of the activity's territory (editors of a municipality organization
-    that curates it), decide what is published."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    if activity.territory_id is None:
-        return False
-    return Membership.objects.filter(
-        user=user,
-        organization__kind=choices.OrganizationKind.MUNICIPALITY,
-        organization__territories=activity.territory_id,
-    ).exists()
-
-
 def category_tree() -> QuerySet[Category]:
     return Category.objects.filter(parent__isnull=True).prefetch_related(
         Prefetch("children", queryset=Category.objects.order_by("position", "slug"))

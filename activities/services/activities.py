@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import choices, signals, taxonomy
 from activities.models import Activity, Organization, Place, Territory
-from activities.selectors import user_can_moderate
 from activities.services.common import (
     UNCHANGED,
     Unchanged,
@@ -22,7 +21,7 @@ from activities.services.common import (
 from activities.services.occurrences import occurrences_materialize
 from activities.services.places import copy_location
 from activities.services.publication import activity_transition, transition_allowed
-from backend.errors import Conflict, PermissionDenied, ValidationFailed
+from backend.errors import Conflict, ValidationFailed
 from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
 
@@ -310,13 +309,11 @@ def activity_submit(*, activity: Activity, by: User) -> Activity:
 
 
 @transaction.atomic
-def activity_publish(*, activity: Activity, by: User | None) -> Activity:
-    """Make an activity visible to residents: a moderator's decision (staff, or a curator of
-    its territory), or the system's (`by` None: an import or the demo loader, trusted by how
-    it was set up)."""
-    if by is not None and not user_can_moderate(user=by, activity=activity):
-        raise PermissionDenied(_("Only a moderator of this activity's territory can publish it."))
-    return activity_transition(activity=activity, to=Status.PUBLISHED, by=by)
+def activity_publish(*, activity: Activity) -> Activity:
+    """Make an activity visible to residents on the system's authority: an import or the demo
+    loader, trusted by how it was set up. A person's decision is a curator's, taken in
+    `curation.services.moderation`, where who may decide is checked."""
+    return activity_transition(activity=activity, to=Status.PUBLISHED, by=None)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ and forget one:
   sessions materialized (those withdrawn with it scheduled again), `activity_published` sent;
 - leaving `published` (for `rejected` or `archived`) and entering `archived`: future sessions
   cancelled; leaving `published` also writes a tombstone and sends `activity_unpublished`.
-Who may ask is the caller's rule (editors submit and archive, moderators publish and reject,
+Who may ask is the caller's rule (editors submit and archive, curators decide in `curation`,
 the admin has Django's permissions); what happens is this module's.
 """
 

@@ -68,19 +68,30 @@ def activity_moderate(*, activity: Activity, action: str, by: User, reason: str 
         return _feature(
             activity=activity, featured=action == ModerationAction.FEATURE, by=by, reason=reason
         )
+    if action == ModerationAction.APPROVE and activity.status == Status.DRAFT:
+        # A draft is its organization's work in progress until they submit it.
+        raise Conflict(
+            _("This activity has not been submitted for review."), code="invalid_transition"
+        )
     _audited(activity, by=by, reason=reason)
     return services.activity_transition(activity=activity, to=_DESTINATION[action], by=by)
+
+
+def _set_flag(instance: Activity | Organization, name: str, value: bool, *, by, reason) -> None:
+    """Set a flag of a row locked and read again; a flag already so changes nothing and
+    leaves no entry in the audit trail."""
+    if getattr(instance, name) == value:
+        return
+    setattr(instance, name, value)
+    _audited(instance, by=by, reason=reason)
+    instance.save(update_fields=[name, "updated_at"])
 
 
 def _feature(*, activity: Activity, featured: bool, by: User, reason: str) -> Activity:
     assign(activity, {})
     if featured and activity.status != Status.PUBLISHED:
         raise Conflict(_("Only a published activity can be featured."), code="not_published")
-    if activity.featured == featured:
-        return activity
-    activity.featured = featured
-    _audited(activity, by=by, reason=reason)
-    activity.save(update_fields=["featured", "updated_at"])
+    _set_flag(activity, "featured", featured, by=by, reason=reason)
     return activity
 
 
@@ -96,9 +107,5 @@ def organization_verify(
         raise PermissionDenied(_("This organization has nothing in the territories you curate."))
     reason = _checked_reason(reason, required=False)
     assign(organization, {})
-    if organization.verified == verified:
-        return organization
-    organization.verified = verified
-    _audited(organization, by=by, reason=reason)
-    organization.save(update_fields=["verified", "updated_at"])
+    _set_flag(organization, "verified", verified, by=by, reason=reason)
     return organization

@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from activities import choices, signals
 from activities import services as directory
-from activities.models import Activity, ActivityTombstone, Occurrence, Territory
-from backend.errors import Conflict, PermissionDenied
+from activities.models import Activity, ActivityTombstone, Occurrence
+from backend.errors import Conflict
 from tests.factories import (
     ActivityFactory,
-    OrganizationFactory,
     UserFactory,
     editor_of,
     weekly_schedule,
@@ -76,7 +75,7 @@ def test_publishing_dates_it_materializes_and_tells_after_commit(
     Occurrence.objects.all().delete()
     staff = UserFactory(is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
-        directory.activity_publish(activity=activity, by=staff)
+        directory.activity_transition(activity=activity, to=Status.PUBLISHED, by=staff)
         assert sent == []  # not before the commit
     activity.refresh_from_db()
     assert activity.status == "published"
@@ -125,26 +124,6 @@ def test_publishing_again_brings_back_the_sessions_withdrawn_with_the_activity()
     statuses = dict(activity.occurrences.values_list("pk", "status"))
     assert statuses.pop(cancelled_alone.pk) == "cancelled"
     assert set(statuses.values()) == {"scheduled"}
-
-
-def test_who_may_publish():
-    nantes = Territory.objects.get(insee_code="44109")
-    activity = ActivityFactory(status="pending", territory=nantes)
-    curators = OrganizationFactory(kind="municipality")
-    curators.territories.set([nantes])
-    elsewhere = OrganizationFactory(kind="municipality")
-    elsewhere.territories.set([Territory.objects.get(insee_code="44143")])
-    for refused in (
-        UserFactory(),
-        editor_of(activity.organization),
-        editor_of(elsewhere),
-        editor_of(OrganizationFactory(), role="owner"),
-    ):
-        with pytest.raises(PermissionDenied):
-            directory.activity_publish(activity=activity, by=refused)
-        assert Activity.objects.get(pk=activity.pk).status == "pending"
-    directory.activity_publish(activity=activity, by=editor_of(curators))
-    assert Activity.objects.get(pk=activity.pk).status == "published"
 
 
 def test_submitting_follows_the_workflow():

@@ -26,7 +26,7 @@ def _published_with_schedule(**fields):
         valid_from=timezone.localdate(),
     )  # fmt: skip
     with TestCase.captureOnCommitCallbacks(execute=True):
-        directory.activity_publish(activity=activity, by=None)
+        directory.activity_publish(activity=activity)
     return activity, schedule, client_for(editor)
 
 

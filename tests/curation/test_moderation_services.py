@@ -88,6 +88,8 @@ def test_request_changes_returns_it_to_draft_and_the_workflow_refuses_the_rest(p
     assert Activity.objects.get(pk=pending.pk).status == "draft"
     assert last_decision(activity=pending).action == "changes_requested"
     with pytest.raises(Conflict):
+        activity_moderate(activity=pending, action="approve", by=curator)
+    with pytest.raises(Conflict):
         activity_moderate(activity=pending, action="request_changes", by=curator, reason="Encore")
     with pytest.raises(Conflict):
         activity_moderate(activity=pending, action="feature", by=curator)

@@ -131,6 +131,6 @@ def test_a_grief_circle_published_later_is_merged_only_into_the_lists_of_the_ber
         start_time=datetime.time(15), end_time=datetime.time(17), valid_from=timezone.localdate(),
     )  # fmt: skip
     with TestCase.captureOnCommitCallbacks(execute=True):
-        directory.activity_publish(activity=circle, by=None)
+        directory.activity_publish(activity=circle)
     assert circle.pk in RecommendationSet.objects.get(user=bereaved).activity_ids
     assert circle.pk not in RecommendationSet.objects.get(user=player).activity_ids

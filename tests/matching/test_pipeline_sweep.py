@@ -52,7 +52,7 @@ def test_the_first_sweep_refreshes_everyone_then_only_what_changed():
         start_time=datetime.time(15), end_time=datetime.time(17), valid_from=timezone.localdate(),
     )  # fmt: skip
     with TestCase.captureOnCommitCallbacks(execute=False) as dropped:
-        directory.activity_publish(activity=activity, by=None)
+        directory.activity_publish(activity=activity)
     assert dropped and all(listed(u) == [] for u in users)
     plan = services.recommendations_sweep_plan()
     assert activity.pk in plan.activity_ids and plan.residents == []

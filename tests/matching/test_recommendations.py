@@ -265,7 +265,7 @@ def test_publishing_recomputes_the_residents_in_reach_and_the_sweep_reconciles()
 
     # A lost task: the after-commit signal that would queue the recomputation is dropped...
     with TestCase.captureOnCommitCallbacks(execute=False) as dropped:
-        directory.activity_publish(activity=activity, by=None)
+        directory.activity_publish(activity=activity)
     assert dropped
     assert activity.pk not in RecommendationSet.objects.get(user=user).activity_ids
     # ...and the sweep catches up.
@@ -290,5 +290,5 @@ def test_publication_reaches_the_resident_through_the_signal():
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        directory.activity_publish(activity=activity, by=None)
+        directory.activity_publish(activity=activity)
     assert activity.pk in RecommendationSet.objects.get(user=user).activity_ids
