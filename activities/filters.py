@@ -136,6 +136,10 @@ class SearchParams:
     territory: str = ""
     updated_since: datetime.datetime | None = None
     ordering: str = ""
+    # Not a parameter: a restriction to these activities, set by a caller that resolved one
+    # of its own parameters to ids (the API's `collection`); None restricts nothing, an empty
+    # tuple finds nothing.
+    activity_ids: tuple[int, ...] | None = None
     # Not a parameter: set by the search when the words themselves match nothing, to look
     # again forgiving typos (activities.search.page.with_typo_fallback).
     typos: bool = False

@@ -1,7 +1,11 @@
 """Search: activities and sessions, the parameters they share, offline sync's tombstones."""
 
+import dataclasses
 import datetime
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -21,6 +25,10 @@ from api.activities import ActivitySerializer
 from api.back_office import BACK_OFFICE_PARAMETERS, ActivityCreateApi, MyActivityListApi
 from api.cards import ActivityCardSerializer, activity_card, render_datetime
 from api.pagination import KeysetCursor
+from backend.errors import ValidationFailed
+from backend.validation import validation_failed
+from curation.models import Collection
+from curation.selectors.collections import collection_activity_ids
 
 
 class TombstoneSerializer(serializers.ModelSerializer):
@@ -85,6 +93,12 @@ SEARCH_PARAMETERS = [
         "territory", description="INSEE code; an EPCI or département includes its communes."
     ),
     OpenApiParameter(
+        "collection",
+        description=(
+            "Slug of a published collection: only its activities (an unknown slug is a 400)."
+        ),
+    ),
+    OpenApiParameter(
         "updated_since",
         datetime.datetime,
         description=(
@@ -98,6 +112,43 @@ SEARCH_PARAMETERS = [
     ),
     OpenApiParameter("page_size", int),  # bounds and description: api.schema
 ]
+
+
+# Required when present: `collection=` empty is a client's bug, not "no collection".
+_COLLECTION = forms.SlugField(
+    max_length=Collection._meta.get_field("slug").max_length,
+    error_messages={"required": _("Give a collection's slug, or leave the parameter out.")},
+)
+
+
+def _collection_activities(raw: str) -> list[int]:
+    slug = _COLLECTION.clean(raw)
+    ids = collection_activity_ids(slug=slug)
+    if ids is None:
+        raise ValidationError(_("No published collection has this slug."), code="not_found")
+    return ids
+
+
+def search_params(query) -> SearchParams:
+    """The search's parameters, with `collection` resolved here to its activities (the
+    directory does not know collections) and passed on as a plain restriction. Every bad
+    parameter is named in one 400."""
+    errors: dict[str, list[str]] = {}
+    activity_ids = None
+    if "collection" in query:
+        try:
+            activity_ids = _collection_activities(query.getlist("collection")[-1])
+        except ValidationError as error:
+            errors["collection"] = error.messages
+    try:
+        params = SearchParams.parse(query)
+    except ValidationFailed as error:
+        raise validation_failed({**error.fields, **errors}) from error
+    if errors:
+        raise validation_failed(errors)
+    if activity_ids is None:
+        return params
+    return dataclasses.replace(params, activity_ids=tuple(activity_ids))
 
 
 ACTIVITY_SEARCH_PAGE = search_page(
@@ -123,7 +174,7 @@ class ActivitySearchApi(APIView):
         responses=ACTIVITY_SEARCH_PAGE,
     )
     def get(self, request: Request) -> Response:
-        params = SearchParams.parse(request.query_params)
+        params = search_params(request.query_params)
         cursor = KeysetCursor(request, params.effective_ordering)
         after = cursor.after()
         page = selectors.activity_search(params=params, after=after, size=cursor.page_size)
@@ -211,7 +262,7 @@ class OccurrenceSearchApi(APIView):
         responses=search_page("OccurrenceSearchPage", OccurrenceCardSerializer(many=True)),
     )
     def get(self, request: Request) -> Response:
-        params = SearchParams.parse(request.query_params)
+        params = search_params(request.query_params)
         cursor = KeysetCursor(request, "start")
         page = selectors.occurrence_search(
             params=params, after=cursor.after(), size=cursor.page_size

@@ -1,6 +1,17 @@
 from django.urls import path, re_path
 
-from api import accounts, activities, back_office, curation, directory, matching, search
+from api import (
+    accounts,
+    activities,
+    back_office,
+    collections,
+    coverage,
+    curation,
+    directory,
+    matching,
+    reports,
+    search,
+)
 from api.errors import not_found
 
 app_name = "api"
@@ -96,6 +107,28 @@ urlpatterns = [
         "me/curated-territories/",
         curation.CuratedTerritoryListApi.as_view(),
         name="my-curated-territories",
+    ),
+    path("reports/", reports.ReportCollectionApi.as_view(), name="report-list"),
+    path("reports/<int:pk>/", reports.ReportDetailApi.as_view(), name="report-detail"),
+    path("reports/<int:pk>/triage/", reports.ReportTriageApi.as_view(), name="report-triage"),
+    path("collections/", collections.CollectionListApi.as_view(), name="collection-list"),
+    path(
+        "collections/<slug:slug>/",
+        collections.CollectionDetailApi.as_view(),
+        name="collection-detail",
+    ),
+    path(
+        "collections/<slug:slug>/items/",
+        collections.CollectionItemsApi.as_view(),
+        name="collection-items",
+    ),
+    path("stats/coverage/", coverage.CoverageApi.as_view(), name="coverage"),
+    path("stats/coverage.png", coverage.CoverageMapApi.as_view(), name="coverage-map"),
+    path("stats/indicators/", coverage.IndicatorListApi.as_view(), name="indicator-list"),
+    path(
+        "stats/indicators/<int:pk>/",
+        coverage.IndicatorDetailApi.as_view(),
+        name="indicator-detail",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),

@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
         "ModerationDecisionEnum": "api.activities.DECISION_CHOICES",
         "ModerationQueueKindEnum": "curation.selectors.queue.KINDS",
         "ModerationQueueStatusEnum": "curation.selectors.queue.QUEUE_STATUSES",
+        "ReportReasonEnum": "curation.choices.ReportReason",
+        "ReportStatusEnum": "curation.choices.ReportStatus",
+        "CollectionStatusEnum": "curation.choices.CollectionStatus",
     },
 }
 

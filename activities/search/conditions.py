@@ -191,6 +191,13 @@ def activity_conditions(
         )
     if params.updated_since:
         query.add("a.updated_at > %s", db_datetime(params.updated_since))
+    if params.activity_ids is not None:
+        if not params.activity_ids:
+            query.add("FALSE")
+        elif postgres:  # one array argument: the prepared plan does not depend on how many
+            query.add("a.id = ANY(%s::bigint[])", list(params.activity_ids))
+        else:
+            query.add(f"a.id IN {placeholders(params.activity_ids)}", *params.activity_ids)
     return query
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
-from tests.curation.factories import NANTES, curator_of
+from tests.curation.moderation_factories import NANTES, curator_of
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.waiting import wait_until
 

@@ -16,7 +16,7 @@ from curation.models import Report
 from matching import services as matching
 from tests.api.test_openapi import assert_documented
 from tests.conftest import client_for
-from tests.curation.factories import (
+from tests.curation.moderation_factories import (
     LOIRE_ATLANTIQUE,
     NANTES,
     NANTES_METROPOLE,
