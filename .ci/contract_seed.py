@@ -1,7 +1,9 @@
 """Fixtures of the contract run (.ci/contract): the demo directory, a resident with a matching
-profile, and an editor whose verified organization owns a place, a published activity with
-its schedules and sessions, and objects meant to be deleted. Writes, as JSON to the file
-named by its argument, each role's access token and the ids that the run sends as path
+profile, an editor whose verified organization owns a place, a published activity with
+its schedules and sessions, and objects meant to be deleted, and a curator of the commune
+of that place (Nantes) with something to decide: an unverified association's activity
+waiting for review there, and the published activity reported twice. Writes, as JSON to the
+file named by its argument, each role's access token and the ids that the run sends as path
 parameters.
 
 Run with the environment of the served app (same database and JWT signing key).
@@ -27,6 +29,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 from accounts.services import user_register  # noqa: E402
 from activities import services, taxonomy  # noqa: E402
 from activities.models import Organization, Territory  # noqa: E402
+from curation.models import Report  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 
 PASSWORD = "contract run password 25"
@@ -102,8 +105,45 @@ def main(output: str) -> None:
     )
     territory = Territory.objects.filter(insee_code="44109").first() or Territory.objects.first()
 
+    # The curator: an editor of the municipality that curates the place's commune (staff
+    # decide who curates what; the fixture does it).
+    curator = user_register(email="curator@contract.test", password=PASSWORD)
+    city = services.organization_create(by=curator, name="Ville du contrat", kind="municipality")
+    city.territories.set([place.territory or territory])
+    # Something to decide: a new association's activity waiting for review in the commune...
+    applicant = user_register(email="applicant@contract.test", password=PASSWORD)
+    association = services.organization_create(by=applicant, name="Association à vérifier")
+    hall = services.place_create(
+        organization=association, by=applicant, name="Salle à vérifier", lat=47.2151, lng=-1.5531
+    )
+    pending = services.activity_create(
+        organization=association,
+        by=applicant,
+        title="Chorale en attente",
+        summary="Une chorale qui attend la décision de la ville.",
+        kind="club",
+        categories=[taxonomy.slugs()[0]],
+        place=hall,
+    )
+    services.schedule_create(
+        activity=pending,
+        by=applicant,
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        start_time=datetime.time(15),
+        end_time=datetime.time(16),
+        valid_from=today,
+    )
+    services.activity_submit(activity=pending, by=applicant)
+    # ... and the published activity reported twice, which raises it in the queue.
+    for reporter in (resident, colleague):
+        Report.objects.create(activity=activity, reporter=reporter, reason="wrong_information")
+
     fixtures = {
-        "tokens": {"resident": access_token(resident), "editor": access_token(editor)},
+        "tokens": {
+            "resident": access_token(resident),
+            "editor": access_token(editor),
+            "curator": access_token(curator),
+        },
         "organization": organization.slug,
         "membership": membership.pk,
         "place": place.pk,
@@ -114,6 +154,8 @@ def main(output: str) -> None:
         "spare_schedule": spare_schedule.pk,
         "occurrence": occurrence.pk,
         "territory": territory.insee_code,
+        "pending": pending.pk,
+        "applicant_organization": association.slug,
     }
     Path(output).write_text(json.dumps(fixtures, indent=2))
 

@@ -2,11 +2,13 @@
 
 import datetime
 
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
@@ -27,6 +29,9 @@ from api.cards import OrganizationSummarySerializer
 from api.directory import PlaceSerializer
 from api.schema import error_responses
 from api.serializers import InputSerializer, MaskListField, validated_query
+from curation.choices import DECISIONS, AuditAction
+from curation.scope import curator_scope
+from curation.selectors.history import last_decision
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -110,11 +115,49 @@ class ActivitySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+# The steps of the audit trail that are a decision on an activity's publication.
+DECISION_CHOICES = [(action.value, action.label) for action in AuditAction if action in DECISIONS]
+
+
+class LastDecisionSerializer(serializers.Serializer):
+    """The last decision taken on an activity's publication, as its organization reads it."""
+
+    action = serializers.ChoiceField(choices=DECISION_CHOICES)
+    reason = serializers.CharField(help_text="Why, in the curator's words (may be empty).")
+    at = serializers.DateTimeField()
+
+
+def sees_moderation(user, activity: Activity) -> bool:
+    """The editors of the activity's organization and the curators of its territory read
+    the curators' decisions on it."""
+    if not user.is_authenticated:
+        return False
+    if selectors.user_can_edit(user=user, organization=activity.organization):
+        return True
+    return curator_scope(user).activities(Activity.objects.filter(pk=activity.pk)).exists()
+
+
 class ActivityDetailSerializer(ActivitySerializer):
     schedules = ScheduleSerializer(many=True, read_only=True)
+    moderation = serializers.SerializerMethodField(
+        help_text=(
+            "The last decision on its publication (published, rejected, changes requested, "
+            "archived) with the curator's reason: shown to the editors of its organization "
+            "and to the curators of its territory, null for everyone else and before any "
+            "decision."
+        )
+    )
 
     class Meta(ActivitySerializer.Meta):
-        fields = [*ActivitySerializer.Meta.fields, "schedules"]
+        fields = [*ActivitySerializer.Meta.fields, "schedules", "moderation"]
+
+    @extend_schema_field(LastDecisionSerializer(allow_null=True))
+    def get_moderation(self, activity: Activity) -> dict | None:
+        request = self.context.get("request")
+        if request is None or not sees_moderation(request.user, activity):
+            return None
+        decision = last_decision(activity=activity)
+        return None if decision is None else LastDecisionSerializer(decision).data
 
 
 class ActivityInputSerializer(InputSerializer):
@@ -200,10 +243,34 @@ class OccurrenceInputSerializer(InputSerializer):
 # --- activities -----------------------------------------------------------------------------
 
 
+def activities_readable_by(user) -> QuerySet[Activity]:
+    """What `user` reads of the directory: published activities, every activity of the
+    organizations they edit, and for a curator every activity of their territories (the
+    pending ones they decide on included). Anything else answers 404."""
+    readable = selectors.activity_list(user=user)
+    scope = curator_scope(user)
+    if not scope.is_curator:
+        return readable
+    visible = selectors.activity_visible_to(user=user).values("pk")
+    curated = scope.activities(Activity.objects.all()).values("pk")
+    return (
+        Activity.objects.filter(Q(pk__in=visible) | Q(pk__in=curated))
+        .select_related("organization", "place", "place__territory")
+        .prefetch_related("categories", "service_area")
+        .order_by("-updated_at", "-id")
+    )
+
+
 def _activity_for_read(request: Request, pk: int) -> Activity:
     return get_object_or_404(
-        selectors.activity_list(user=request.user).prefetch_related("schedules"), pk=pk
+        activities_readable_by(request.user).prefetch_related("schedules"), pk=pk
     )
+
+
+def _detail(request: Request, pk: int) -> dict:
+    """The activity's detail as `request`'s user reads it."""
+    activity = _activity_for_read(request, pk)
+    return ActivityDetailSerializer(activity, context={"request": request}).data
 
 
 def _activity_for_write(pk: int) -> Activity:
@@ -230,14 +297,14 @@ def _activity_for_write(pk: int) -> Activity:
 )
 class ActivityDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ActivityDetailSerializer(_activity_for_read(request, pk)).data)
+        return Response(_detail(request, pk))
 
     def patch(self, request: Request, pk: int) -> Response:
         activity = _activity_for_write(pk)
         data = ActivityInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.activity_update(activity=activity, by=request.user, **data.to_service_fields())
-        return Response(ActivityDetailSerializer(_activity_for_read(request, pk)).data)
+        return Response(_detail(request, pk))
 
     def delete(self, request: Request, pk: int) -> Response:
         services.activity_archive(activity=_activity_for_write(pk), by=request.user)
@@ -259,7 +326,7 @@ class ActivitySubmitApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         SubmitInputSerializer(data=request.data).is_valid(raise_exception=True)
         services.activity_submit(activity=_activity_for_write(pk), by=request.user)
-        return Response(ActivityDetailSerializer(_activity_for_read(request, pk)).data)
+        return Response(_detail(request, pk))
 
 
 # --- schedules ------------------------------------------------------------------------------
