@@ -72,7 +72,12 @@ class AuditEntrySerializer(serializers.Serializer):
     subject_id = serializers.IntegerField()
     action = serializers.ChoiceField(choices=AuditAction.choices)
     by_id = serializers.IntegerField(allow_null=True, help_text="Who (null: the system).")
-    by_name = serializers.CharField(help_text="Who, as named to people (empty: the system).")
+    by_name = serializers.CharField(
+        help_text=(
+            "Who, by the display name they chose; never an email address (empty: the system, "
+            "or a person without a display name)."
+        )
+    )
     reason = serializers.CharField(help_text="Why, as they said it (may be empty).")
     changes = AuditChangeSerializer(many=True, help_text="Before and after of each field changed.")
 

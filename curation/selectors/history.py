@@ -118,7 +118,9 @@ def _entries(records: QuerySet, subject: str, m2m: tuple[str, ...] = ()) -> list
                 subject_id=record.id,
                 action=action,
                 by_id=user.pk if user else None,
-                by_name=str(user) if user else "",
+                # The display name only: an entry is read by the organization and by the curators,
+                # who are not shown each other's email addresses.
+                by_name=user.display_name if user else "",
                 reason=record.history_change_reason or "",
                 changes=changes,
             )

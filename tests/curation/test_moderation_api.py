@@ -293,7 +293,8 @@ def test_every_decision_is_in_the_trail_with_who_why_before_and_after(people, pe
         response = curator_api.post(moderation_url(pending), {"action": action, "reason": reason})
         assert response.status_code == 200, response.content
         latest = trail(editor_api, pending)[0]
-        assert latest["by_id"] == curator.pk and latest["by_name"] == str(curator)
+        assert latest["by_id"] == curator.pk and latest["by_name"] == curator.display_name
+        assert curator.email not in str(latest)
         assert latest["reason"] == reason
         return latest
 
