@@ -30,6 +30,13 @@ from accounts.services import user_register  # noqa: E402
 from activities import services, taxonomy  # noqa: E402
 from activities.models import Organization, Territory  # noqa: E402
 from curation.models import Report  # noqa: E402
+from curation.services.collections import (  # noqa: E402
+    ItemInput,
+    collection_create,
+    collection_set_items,
+)
+from curation.services.indicators import indicator_upload  # noqa: E402
+from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 
 PASSWORD = "contract run password 25"
@@ -135,8 +142,29 @@ def main(output: str) -> None:
     )
     services.activity_submit(activity=pending, by=applicant)
     # ... and the published activity reported twice, which raises it in the queue.
-    for reporter in (resident, colleague):
+    reports = [
         Report.objects.create(activity=activity, reporter=reporter, reason="wrong_information")
+        for reporter in (resident, colleague)
+    ]
+    # A published collection of the commune holding the activity, and one to delete.
+    commune = place.territory or territory
+    collection = collection_create(
+        by=curator, territory=commune, title="Sélection du contrat", status="published"
+    )
+    collection_set_items(collection=collection, by=curator, items=[ItemInput(activity=activity.pk)])
+    spare_collection = collection_create(by=curator, territory=commune, title="À supprimer")
+    indicator = indicator_upload(
+        organization=city,
+        territory=commune,
+        slug="isolement",
+        title="Isolement",
+        source="Contrat",
+        csv_text=f"insee_code,value\n{commune.insee_code},0.2\n",
+        by=curator,
+    )
+    # A calendar feed of someone who is none of the roles (their rotations would revoke it).
+    subscriber = user_register(email="subscriber@contract.test", password=PASSWORD)
+    _feed, calendar_token = calendar_feed_issue(user=subscriber)
 
     fixtures = {
         "tokens": {
@@ -156,6 +184,11 @@ def main(output: str) -> None:
         "territory": territory.insee_code,
         "pending": pending.pk,
         "applicant_organization": association.slug,
+        "report": reports[0].pk,
+        "collection": collection.slug,
+        "spare_collection": spare_collection.slug,
+        "indicator": indicator.pk,
+        "calendar_token": calendar_token,
     }
     Path(output).write_text(json.dumps(fixtures, indent=2))
 

@@ -30,9 +30,9 @@ from backend.validation import validation_failed
 from curation import coverage_grid
 from curation.maps import territory_coverage_png
 from curation.models import Indicator
-from curation.scope import CuratorScope, require_curator
+from curation.scope import CuratorScope, curating_organization, require_curator, territory_and_above
 from curation.selectors.coverage import territory_coverage, top_category_slugs
-from curation.services.indicators import curating_organization, indicator_delete, indicator_upload
+from curation.services.indicators import indicator_delete, indicator_upload
 
 OUT_OF_SCOPE = error_response("The territory is not one you curate.", ["not_found"])
 INDICATOR_OUT_OF_SCOPE = error_response(
@@ -53,18 +53,10 @@ def _territory(code: str, scope: CuratorScope) -> Territory:
     return territory
 
 
-def _and_above(territory: Territory) -> list[int]:
-    ids, current = [], territory
-    while current is not None and len(ids) < 3:
-        ids.append(current.pk)
-        current = current.parent
-    return ids
-
-
 def _indicator(slug: str, territory: Territory, scope: CuratorScope) -> Indicator:
     """The indicator of this slug for the territory or a territory above it that the caller
     curates: the caller's own organizations' first, then the nearest territory's."""
-    above = [pk for pk in _and_above(territory) if scope.covers(pk)]
+    above = [pk for pk in territory_and_above(territory) if scope.covers(pk)]
     mine = Case(
         When(organization_id__in=scope.organization_ids, then=Value(0)),
         default=Value(1),
@@ -422,7 +414,7 @@ class IndicatorListApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         territory = _territory(fields["territory"], scope)
-        organization = curating_organization(user=request.user, territory=territory)
+        organization = curating_organization(scope=scope, territory=territory)
         if organization is None:
             raise PermissionDenied(_("Only the curators of a territory can do this."))
         indicator = indicator_upload(

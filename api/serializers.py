@@ -42,6 +42,26 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _whole_number(value: Any) -> int | None:
+    """The integer a JSON number stands for, or None. JSON, like JSON Schema's `integer`, does
+    not tell 3 from 3.0: both are the whole number 3."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+_WHOLE_FIELDS = (serializers.IntegerField, serializers.PrimaryKeyRelatedField)
+
+
+def _as_whole(field: serializers.Field | None, value: Any) -> Any:
+    whole = _whole_number(value) if isinstance(field, _WHOLE_FIELDS) else None
+    return value if whole is None else whole
+
+
 def type_error(field: serializers.Field, value: Any) -> str | None:
     """Why a JSON `value` has the wrong type for `field` (in the active language), or None.
     None values are left to the field (`allow_null`); a nested serializer checks its own
@@ -54,9 +74,8 @@ def type_error(field: serializers.Field, value: Any) -> str | None:
         return None if isinstance(value, Mapping) else _("Give an object.")
     if isinstance(field, serializers.BooleanField):
         return None if isinstance(value, bool) else _("Give true or false.")
-    if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        return None if whole else _("Give a whole number.")
+    if isinstance(field, _WHOLE_FIELDS):
+        return None if _whole_number(value) is not None else _("Give a whole number.")
     if isinstance(field, serializers.FloatField):
         return None if _is_number(value) else _("Give a number.")
     if isinstance(field, serializers.DecimalField):
@@ -120,6 +139,8 @@ class StrictInputMixin:
                 message = type_error(self.fields[name], data[name])
                 if message is not None:
                     errors[name] = [ErrorDetail(message, code="invalid_type")]
+            # 3.0 is read as 3 (`_whole_number`), by the fields too.
+            data = {name: _as_whole(self.fields.get(name), value) for name, value in data.items()}
         if self.parent is not None:
             # Nested: the object is replaced whole, so its required parts are required even
             # when the request is a partial update.

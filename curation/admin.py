@@ -21,7 +21,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
@@ -36,8 +36,9 @@ from backend.errors import ApplicationError
 from curation.choices import AuditAction, ModerationAction, ReportStatus
 from curation.maps import territory_coverage_png
 from curation.models import Collection, CollectionItem, Indicator, Report
-from curation.scope import CuratorScope, curator_scope
+from curation.scope import CuratorScope, curator_scope, territory_and_above
 from curation.selectors.history import AuditEntry, audit_trail
+from curation.selectors.queue import entered_pending
 from curation.services.moderation import activity_moderate, organization_verify
 from curation.services.reports import report_triage
 
@@ -291,23 +292,9 @@ class ModerationReasonForm(forms.Form):
 
 
 def waiting_since() -> Coalesce:
-    """When the activity last entered the queue: its first audit row in `pending` since its
-    last row in another status (its last edit when the trail holds none, as for rows older
-    than the audit trail)."""
-    history = Activity.history.model.objects
-    left_queue = (
-        history.filter(id=OuterRef("id"))
-        .exclude(status=directory.ActivityStatus.PENDING)
-        .order_by("-history_date")
-        .values("history_date")[:1]
-    )
-    entered = (
-        history.filter(id=OuterRef("pk"), status=directory.ActivityStatus.PENDING)
-        .filter(Q(history_date__gt=Subquery(left_queue)) | ~Exists(left_queue))
-        .order_by("history_date")
-        .values("history_date")[:1]
-    )
-    return Coalesce(Subquery(entered), "updated_at")
+    """When the activity last entered the queue (`curation.selectors.queue.entered_pending`),
+    its last edit when the trail holds none, as for rows older than the audit trail."""
+    return Coalesce(entered_pending(), "updated_at", output_field=DateTimeField())
 
 
 class TopCategoryFilter(admin.SimpleListFilter):
@@ -755,12 +742,8 @@ class CuratedTerritoryAdmin(ScopedAdmin):
         """The indicators that weigh this territory's map: those uploaded for it or for a
         territory above it (an intercommunality's, for one of its communes), in scope."""
         scope = request_scope(request)
-        above = [territory.pk, territory.parent_id]
-        if territory.parent is not None:
-            above.append(territory.parent.parent_id)
-        return Indicator.objects.filter(
-            territory_id__in=[pk for pk in above if pk is not None and scope.covers(pk)]
-        )
+        above = territory_and_above(territory)
+        return Indicator.objects.filter(territory_id__in=[pk for pk in above if scope.covers(pk)])
 
     def coverage_png_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         territory = self.get_object(request, object_id)

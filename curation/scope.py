@@ -56,6 +56,40 @@ class CuratorScope:
         return organizations.filter(Q(pk__in=with_place) | Q(pk__in=with_activity))
 
 
+def territory_and_above(territory: Territory) -> list[int]:
+    """The territory's id, then its parent's and its grandparent's (a commune's EPCI and
+    département), nearest first."""
+    ids = [territory.pk]
+    parent = territory.parent
+    while parent is not None and parent.pk not in ids:
+        ids.append(parent.pk)
+        parent = parent.parent
+    return ids
+
+
+def curating_organization(*, scope: CuratorScope, territory: Territory) -> Organization | None:
+    """The organization a curator acts in the name of for `territory` (a collection, an
+    indicator): their own curating organization nearest it (the commune's before its EPCI's);
+    for staff curating through none of theirs, the organization nearest it that curates it;
+    None when there is none."""
+    above = territory_and_above(territory)
+    pools: list[frozenset[int] | None] = [scope.organization_ids]
+    if scope.everything:
+        pools.append(None)  # any organization
+    for pool in pools:
+        candidates = Organization.objects.filter(territories__in=above)
+        if pool is not None:
+            candidates = candidates.filter(pk__in=pool)
+        nearest: dict[int, int] = {}  # territory -> the first organization curating it
+        pairs = candidates.values_list("pk", "territories").order_by("pk")
+        for organization_id, territory_id in pairs:
+            nearest.setdefault(territory_id, organization_id)
+        for territory_id in above:
+            if territory_id in nearest:
+                return Organization.objects.get(pk=nearest[territory_id])
+    return None
+
+
 NOTHING = CuratorScope(everything=False, territory_ids=frozenset(), organization_ids=frozenset())
 
 

@@ -8,7 +8,7 @@ from activities import choices as activity_choices
 from activities.models import Activity, Territory
 from curation.choices import CollectionStatus
 from curation.models import Collection, CollectionItem
-from curation.scope import curator_scope
+from curation.scope import curator_scope, territory_and_above
 
 PUBLISHED_ACTIVITY = activity_choices.ActivityStatus.PUBLISHED
 
@@ -39,17 +39,6 @@ def collection_list(*, user: User, territory: str = "") -> QuerySet[Collection]:
         .annotate(items_count=Count("items", filter=Q(items__activity__status=PUBLISHED_ACTIVITY)))
         .order_by("title", "id")
     )
-
-
-def territory_and_above(territory: Territory) -> list[int]:
-    """The territory's id, its parent's and its grandparent's (a commune's EPCI and
-    département): the territories whose collections concern its residents."""
-    ids = [territory.pk]
-    parent = territory.parent
-    while parent is not None and parent.pk not in ids:
-        ids.append(parent.pk)
-        parent = parent.parent
-    return ids
 
 
 def collection_items(*, collection: Collection, published_only: bool) -> QuerySet[CollectionItem]:

@@ -101,7 +101,7 @@ def _history():
     return Activity.history.model
 
 
-def _entered_pending() -> Subquery:
+def entered_pending() -> Subquery:
     """When the activity last entered `pending`: its first pending row of the trail after
     the last row in any other status (rows in the order they were written: two rows of one
     instant keep their order)."""
@@ -180,7 +180,7 @@ def queue_activities(*, scope: CuratorScope, filters: QueueFilters) -> QuerySet[
             waiting_since=Case(
                 When(
                     status=Status.PENDING,
-                    then=Coalesce(_entered_pending(), "updated_at", output_field=DateTimeField()),
+                    then=Coalesce(entered_pending(), "updated_at", output_field=DateTimeField()),
                 ),
                 default=Coalesce(
                     Subquery(
@@ -212,7 +212,7 @@ def queue_organizations(*, scope: CuratorScope, filters: QueueFilters) -> QueryS
     )
     first_submitted = (
         waiting.filter(organization=OuterRef("pk"))
-        .annotate(entered=_entered_pending())
+        .annotate(entered=entered_pending())
         .order_by(F("entered").asc(nulls_last=True))
         .values("entered")[:1]
     )

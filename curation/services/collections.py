@@ -17,8 +17,8 @@ from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
 from curation.choices import CollectionStatus
 from curation.models import Collection, CollectionItem
-from curation.scope import CuratorScope, require_curator
-from curation.selectors.collections import activities_of_territory, territory_and_above
+from curation.scope import CuratorScope, curating_organization, require_curator
+from curation.selectors.collections import activities_of_territory
 
 # A collection is a short list a resident reads through: past this, it is a search.
 MAX_ITEMS = 100
@@ -38,27 +38,11 @@ def _require_curates(scope: CuratorScope, territory_id: int) -> None:
         raise PermissionDenied(_("You do not curate this territory."))
 
 
-def _curating_organization(scope: CuratorScope, territory: Territory) -> Organization:
-    """The organization the collection is made in the name of: the user's own curating
-    organization nearest the territory (the commune's before its EPCI's); for staff curating
-    through none of theirs, the organization nearest it that curates it."""
-    above = territory_and_above(territory)
-    pools: list[frozenset[int] | None] = [scope.organization_ids]
-    if scope.everything:
-        pools.append(None)  # any organization
-    for pool in pools:
-        candidates = Organization.objects.filter(territories__in=above)
-        if pool is not None:
-            candidates = candidates.filter(pk__in=pool)
-        nearest: dict[int, int] = {}  # territory -> the first organization curating it
-        for organization_id, territory_id in candidates.values_list("pk", "territories").order_by(
-            "pk"
-        ):
-            nearest.setdefault(territory_id, organization_id)
-        for territory_id in above:
-            if territory_id in nearest:
-                return Organization.objects.get(pk=nearest[territory_id])
-    raise validation_failed({"territory": [_("No organization curates this territory.")]})
+def _acting_organization(scope: CuratorScope, territory: Territory) -> Organization:
+    organization = curating_organization(scope=scope, territory=territory)
+    if organization is None:
+        raise validation_failed({"territory": [_("No organization curates this territory.")]})
+    return organization
 
 
 def _unique_slug(title: str) -> str:
@@ -85,7 +69,7 @@ def collection_create(
     _require_curates(scope, territory.pk)
     require_plain_text(multiline=("description",), title=title, description=description)
     collection = Collection(
-        organization=_curating_organization(scope, territory),
+        organization=_acting_organization(scope, territory),
         territory=territory,
         title=title,
         description=description,

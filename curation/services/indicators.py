@@ -23,21 +23,6 @@ CSV_COLUMNS = ("insee_code", "value")
 MAX_REPORTED_ERRORS = 20
 
 
-def curating_organization(*, user: User, territory: Territory) -> Organization | None:
-    """The organization, among those `user` is a member of, that curates `territory` or a
-    territory above it (the oldest one when several do)."""
-    above = [territory.pk]
-    parent = territory.parent
-    while parent is not None and len(above) < 3:
-        above.append(parent.pk)
-        parent = parent.parent
-    return (
-        Organization.objects.filter(memberships__user=user, territories__in=above)
-        .order_by("pk")
-        .first()
-    )
-
-
 def _parse(csv_text: str, communes: dict[str, int]) -> dict[int, float]:
     """Commune id -> value, or `ValidationFailed` on `csv` listing the lines at fault."""
     lines = csv_text.lstrip("\ufeff").splitlines()
