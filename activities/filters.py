@@ -113,7 +113,8 @@ def _split(values: list[str]) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class SearchParams:
-    """The cleaned search; an empty value means "not asked"."""
+    """The cleaned search; an empty value means "not asked" (a parameter given empty in a
+    query is refused, but for `q`)."""
 
     q: str = ""
     lat: float | None = None
@@ -156,6 +157,11 @@ class SearchParams:
                 raw = _split(raw if isinstance(raw, list | tuple) else [raw])
             elif isinstance(raw, list | tuple):
                 raw = raw[-1] if raw else ""
+            if name != "q" and raw in ("", []):
+                # Given, but with nothing: a client's bug more likely than "not asked", and
+                # what the OpenAPI document's types refuse.
+                errors[name] = [_("Give a value, or leave the parameter out.")]
+                continue
             try:
                 value = field.clean(raw)
             except ValidationError as error:
