@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.dispatch import Signal
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -64,3 +65,14 @@ def send_after_commit(signal: Signal, **kwargs: Any) -> None:
     """Send a domain signal of `activities.signals` once the transaction commits: listeners
     (matching, notifications) never see a write that is rolled back."""
     transaction.on_commit(lambda: signal.send(sender=Activity, **kwargs))
+
+
+def unique_slug(model: type[models.Model], text: str, *, fallback: str) -> str:
+    """A slug of `text` (`fallback` when it has no letters) that no row of `model` holds yet,
+    numbered from -2 when taken."""
+    base = slugify(text)[:70] or fallback
+    slug, n = base, 1
+    while model._default_manager.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

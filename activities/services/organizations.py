@@ -1,7 +1,6 @@
 """Organizations and their members."""
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -14,19 +13,11 @@ from activities.services.common import (
     given,
     require_editor,
     require_owner,
+    unique_slug,
 )
 from backend.errors import Conflict, ValidationFailed
 from backend.text import require_plain_text
 from backend.validation import full_clean
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:70] or "organisation"
-    slug, n = base, 1
-    while Organization.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 @transaction.atomic
@@ -53,7 +44,7 @@ def organization_create(
         website=website,
         rna=rna,
         siren=siren,
-        slug=_unique_slug(name),
+        slug=unique_slug(Organization, name, fallback="organisation"),
     )
     full_clean(organization)
     organization.save()

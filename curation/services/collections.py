@@ -5,13 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities import choices as activity_choices
 from activities.models import Activity, Organization, Territory
 from activities.services import UNCHANGED, Unchanged
+from activities.services.common import unique_slug
 from backend.errors import PermissionDenied, ValidationFailed
 from backend.text import require_plain_text
 from backend.validation import full_clean, validation_failed
@@ -45,15 +45,6 @@ def _acting_organization(scope: CuratorScope, territory: Territory) -> Organizat
     return organization
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:70] or "collection"
-    slug, n = base, 1
-    while Collection.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 @transaction.atomic
 def collection_create(
     *,
@@ -77,7 +68,7 @@ def collection_create(
         created_by=by,
     )
     for _attempt in range(_SLUG_ATTEMPTS):
-        collection.slug = _unique_slug(title)
+        collection.slug = unique_slug(Collection, title, fallback="collection")
         full_clean(collection)
         try:
             with transaction.atomic():  # two curators naming collections alike at once

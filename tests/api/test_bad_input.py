@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from activities.models import Activity, Membership, Occurrence, Organization, Place, Schedule
 from matching.models import ResidentProfile
+from tests.bad_input import error_of, fill, send
 from tests.conftest import client_for
 from tests.factories import DEFAULT_PASSWORD, ActivityFactory, OrganizationFactory, editor_of
 from tests.factories import weekly_schedule as add_weekly_schedule
@@ -246,47 +247,16 @@ def snapshot() -> dict[str, list[dict]]:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
-def _fill(value: Any, names: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        return value.format(**names) if "{" in value else value
-    if isinstance(value, dict):
-        return {key: _fill(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, names) for item in value]
-    return value
-
-
-def _send(client, method: str, path: str, body: Any, language: str | None):
-    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
-    url = f"/api/v1/{path}"
-    if method == "get":
-        return client.get(url, body, **headers)
-    return getattr(client, method)(url, body, format="json", **headers)
-
-
-def _error(response, field: str) -> dict:
-    assert 400 <= response.status_code < 500, (response.status_code, response.content)
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "fields"}, error
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and error["message"]
-    assert field in error["fields"], error
-    assert all(isinstance(m, str) and m for m in error["fields"][field]), error
-    return error
-
-
 @pytest.mark.parametrize(("method", "path", "body", "field", "code", "anonymous"), CASES)
 def test_bad_input_is_refused_in_the_error_shape_and_changes_nothing(
     world, api_client, method, path, body, field, code, anonymous
 ):
     client = api_client if anonymous else client_for(world["user"])
-    path, body = _fill(path, world), _fill(body, world)
+    path, body = fill(path, world), fill(body, world)
     before = snapshot()
 
-    french = _error(_send(client, method, path, body, None), field)
-    english = _error(_send(client, method, path, body, "en"), field)
+    french = error_of(send(client, method, f"/api/v1/{path}", body, None), field)
+    english = error_of(send(client, method, f"/api/v1/{path}", body, "en"), field)
 
     assert snapshot() == before
     if code is not None:

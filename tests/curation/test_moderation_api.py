@@ -15,6 +15,7 @@ from activities.models import Activity, Organization, Territory
 from curation.models import Report
 from matching import services as matching
 from tests.api.test_openapi import assert_documented
+from tests.bad_input import error_of, send
 from tests.conftest import client_for
 from tests.curation.moderation_factories import (
     LOIRE_ATLANTIQUE,
@@ -667,24 +668,6 @@ BAD_INPUT = [
 ]  # fmt: skip
 
 
-def _send(client, method: str, url: str, body, language: str | None):
-    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
-    if method == "get":
-        return client.get(url, body, **headers)
-    return client.post(url, body, format="json", **headers)
-
-
-def _error(response, field: str) -> dict:
-    assert 400 <= response.status_code < 500, (response.status_code, response.content)
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message", "fields"}, error
-    assert field in error["fields"], error
-    assert all(isinstance(m, str) and m for m in error["fields"][field]), error
-    return error
-
-
 @pytest.mark.parametrize(("method", "path", "body", "field", "code"), BAD_INPUT)
 def test_bad_input_is_refused_in_the_error_shape_in_both_languages_and_changes_nothing(
     pending, method, path, body, field, code
@@ -697,8 +680,8 @@ def test_bad_input_is_refused_in_the_error_shape_in_both_languages_and_changes_n
     client = client_for(curator_of(NANTES))
     before = stored(pending)
 
-    french = _error(_send(client, method, url, body, None), field)
-    english = _error(_send(client, method, url, body, "en"), field)
+    french = error_of(send(client, method, url, body, None), field)
+    english = error_of(send(client, method, url, body, "en"), field)
 
     assert stored(pending) == before
     if code is not None:
