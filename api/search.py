@@ -221,7 +221,14 @@ class ActivityCollectionApi(ActivitySearchApi, ActivityCreateApi):
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "GET" and request.GET.get("mine") in ("1", "true"):
-            return _back_office(request, *args, **kwargs)
+            # The back office's list applies none of the search's parameters, but they keep
+            # their rules: with a bad one, the search answers its 400.
+            try:
+                search_params(request.GET)
+            except ValidationFailed:
+                pass
+            else:
+                return _back_office(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
 

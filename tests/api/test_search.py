@@ -237,6 +237,10 @@ def test_mine_answers_as_the_back_office_list(client):
     drafts = editor.get("/api/v1/me/activities/", {"status": "draft"}).json()["results"]
     assert [a["id"] for a in drafts] == [draft.pk]
     assert editor.get(URL, {"mine": "1", "status": "draft"}).json()["results"] == drafts
+    # The search's parameters do not apply to it, but a bad one is refused all the same.
+    refused = editor.get(URL, {"mine": "true", "attendance_mode": ""})
+    assert refused.status_code == 400
+    assert "attendance_mode" in refused.json()["error"]["fields"]
 
 
 def test_updated_since_gives_exactly_the_changes_and_tombstones(client):
