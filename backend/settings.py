@@ -100,7 +100,13 @@ if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Short queries only: JIT compilation costs far more than it saves on them, and a search
     # whose cost estimate crosses jit_above_cost would pay it on every request.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A client that died (a killed worker) has its statement cancelled within a second, even
+    # one waiting on a lock, rather than carried out and committed on its behalf when the
+    # lock comes free (notifications.delivery relies on it: a dead worker's turn on a claim
+    # must not happen).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c client_connection_check_interval=1000"
+    )
     # Prepared statements are possible (Django turns them off), for the queries that ask:
     # the search's reads by primary key (activities.search.sql.fetch_prepared). Django's own
     # cursors bind on the client and never prepare, whatever this number.
@@ -208,9 +214,12 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-# Deliveries are claimed this many at a time (one statement); a worker process killed during a
-# chunk may leave up to this many messages unsent, never sent twice (notifications/delivery.py).
+# Deliveries are claimed this many at a time (one statement). The claims of a worker killed
+# during a chunk are taken over after the lease and sent; only the message it was handing to
+# a channel at that moment is never sent again, whether or not it went out
+# (notifications/delivery.py).
 NOTIFICATIONS_CLAIM_CHUNK = env_int("NOTIFICATIONS_CLAIM_CHUNK", 50)
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 600)
 # The log backend also appends one JSON line per message to this file when it is set.
 NOTIFICATIONS_LOG_FILE = env_str("NOTIFICATIONS_LOG_FILE")
 # FCM HTTP v1: the service account's JSON key (its project_id unless FCM_PROJECT_ID is set).

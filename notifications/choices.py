@@ -16,7 +16,11 @@ class Channel(models.TextChoices):
 
 
 class DeliveryStatus(models.TextChoices):
-    # The attempt is claimed (its row is the claim): sent at most once from here.
+    # Claimed by a worker (the row is the claim), not yet handed to the channel: a claim left
+    # by a dead worker is taken over after the lease and sent.
+    CLAIMED = "claimed", _("Claimed")
+    # Being handed to the channel: if its worker dies now, whether it went out is unknown,
+    # and it is never sent again.
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")

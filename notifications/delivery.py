@@ -1,4 +1,5 @@
-"""Taking notifications out of the inbox to the resident's channels, each at most once.
+"""Taking notifications out of the inbox to the resident's channels, each exactly once but
+for the one message a dying worker was handing to a channel.
 
 For each notification whose time has come, the resident's channels are tried in their order of
 preference: a channel that has no address (push without a device) is passed over; for the
@@ -7,17 +8,24 @@ then the backend is called. A failed channel is marked at once and falls back to
 Two workers on the same notification: the second insert waits for the first's commit and
 inserts nothing (ON CONFLICT DO NOTHING), and the second worker leaves it.
 
-Claims are made CLAIM_CHUNK notifications at a time, one statement each, and the sends of a
-chunk are confirmed together right after it: a statement per message would cost most of the
-delivery (a round trip and a commit each). The price is paid only if a worker process dies
-during a chunk: the rows it claimed stay `sending`, whether their messages went out is unknown,
-and after CLAIM_LEASE those notifications are closed without sending again. So nothing is ever
-sent twice, and a process killed mid-chunk may leave up to CLAIM_CHUNK messages unsent.
+A row goes `claimed` -> `sending` -> `sent` (or `failed`). Claims are made CLAIM_CHUNK
+notifications at a time, one statement each. Then, message by message, one statement confirms
+the message just sent and turns the next claim `sending`, only if it is still `claimed`; the
+backend is called only when that turn is won. So if a worker process dies during a chunk:
+- the messages it confirmed are closed by whoever looks next;
+- its claims still `claimed` were never handed to a channel: after the lease
+  (NOTIFICATIONS_CLAIM_LEASE_SECONDS) another worker takes them over and sends them;
+- the one row left `sending` was being handed to a channel (or was just sent, unconfirmed):
+  whether it went out is unknown, and after the lease it is closed without sending again.
+Nothing is ever sent twice, and a killed process loses at most that one message. A
+notification another worker holds is left to it, and handed back (`Delivered.waiting`) for a
+later look once its lease has run out.
 
 Runs outside any transaction: each claim commits as soon as it is made, so other workers see it.
 """
 
 import contextlib
+import dataclasses
 import datetime
 import logging
 from collections import defaultdict
@@ -25,6 +33,7 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from notifications import backends
@@ -33,8 +42,19 @@ from notifications.models import Delivery, Device, Notification
 from notifications.selectors import preferences_of_users
 
 logger = logging.getLogger(__name__)
-CLAIM_LEASE = datetime.timedelta(minutes=10)
 ERROR_LENGTH = 500
+
+
+def claim_lease() -> datetime.timedelta:
+    """How long a claim or a send in progress belongs to its worker."""
+    return datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS)
+
+
+@dataclasses.dataclass
+class Delivered:
+    closed: int = 0
+    # Held by another worker: to look at again once the lease has run out.
+    waiting: list[int] = dataclasses.field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -57,8 +77,8 @@ def _fast_commits() -> Iterator[None]:
 
 def notifications_deliver(
     *, notification_ids: Iterable[int], now: datetime.datetime | None = None
-) -> int:
-    """Deliver those of these notifications that are pending and due; the number closed."""
+) -> Delivered:
+    """Deliver those of these notifications that are pending and due."""
     now = now or timezone.now()
     pending = list(
         Notification.objects.filter(
@@ -69,33 +89,35 @@ def notifications_deliver(
         .select_related("user")
         .order_by("pk")
     )
+    result = Delivered()
     if not pending:
-        return 0
+        return result
     user_ids = {item.user_id for item in pending}
     preferences = preferences_of_users(user_ids)
     devices: dict[int, list[Device]] = defaultdict(list)
     for device in Device.objects.filter(user_id__in=user_ids).order_by("pk"):
         devices[device.user_id].append(device)
-    closed = 0
     size = settings.NOTIFICATIONS_CLAIM_CHUNK
     with _fast_commits():
         for first in range(0, len(pending), size):
-            chunk = pending[first : first + size]
-            done = _Chunk(chunk, preferences, devices, now).deliver()
+            chunk = _Chunk(pending[first : first + size], preferences, devices, now)
+            done = chunk.deliver()
             Notification.objects.filter(pk__in=done).update(delivery_state=DeliveryState.DONE)
-            closed += len(done)
-    return closed
+            result.closed += len(done)
+            result.waiting += chunk.waiting
+    return result
 
 
 class _Chunk:
     """Some notifications, taken round by round: each round claims the next channel of every
-    notification still open in one statement, sends, and confirms in one statement."""
+    notification still open in one statement, then sends message by message."""
 
     def __init__(self, notifications, preferences, devices, now):
         self.notifications = notifications
         self.channels = {n.pk: list(preferences[n.user_id].channels) for n in notifications}
         self.devices = devices
         self.now = now
+        self.waiting: list[int] = []
 
     def deliver(self) -> list[int]:
         """The ids of the notifications this worker is finished with."""
@@ -109,36 +131,55 @@ class _Chunk:
                     done.append(notification.pk)  # every allowed channel tried (or none)
                 else:
                     wanted.append((notification, channel, recipients))
-            claimed = _claim([(n.pk, channel) for n, channel, _ in wanted], self.now)
-            held = self._held([(n.pk, c) for n, c, _ in wanted if n.pk not in claimed])
-            open_, sent = [], []
-            for notification, channel, recipients in wanted:
-                delivery = claimed.get(notification.pk)
-                if delivery is None:
-                    status, since = held[(notification.pk, channel)]
-                    if status == DeliveryStatus.FAILED:
-                        open_.append(notification)  # on to its next channel
-                    elif status == DeliveryStatus.SENT or since <= self.now - CLAIM_LEASE:
-                        # Sent, or its outcome unknown past the lease: never sent twice.
-                        done.append(notification.pk)
-                    # else another worker is sending it and closes it.
+            open_, mine = self._sort(wanted, done)
+            sent = None  # the last message sent, to confirm with the next turn
+            for notification, channel, recipients, delivery in mine:
+                if not _turn(sending=delivery, sent=sent):
+                    sent = None  # another worker took that claim over: it sends and closes it
+                    self.waiting.append(notification.pk)
                     continue
                 errors = self._send(notification, channel, recipients)
                 if errors is None or errors[0]:
-                    sent.append(delivery)
+                    sent = delivery
                     done.append(notification.pk)
                     if errors and errors[1]:
                         Delivery.objects.filter(pk=delivery).update(error=errors[1])
                 else:
+                    sent = None
                     Delivery.objects.filter(pk=delivery).update(
                         status=DeliveryStatus.FAILED, error=errors[1]
                     )
                     open_.append(notification)
-            if sent:
-                Delivery.objects.filter(pk__in=sent).update(
-                    status=DeliveryStatus.SENT, sent_at=timezone.now()
-                )
+            if sent is not None:
+                _turn(sending=None, sent=sent)
         return done
+
+    def _sort(self, wanted, done: list[int]):
+        """Claim the round's channels; (the notifications on to their next channel, the
+        deliveries this worker holds). A claim another worker made is left to it within
+        the lease; past it, a claim never handed to a channel is this worker's to send, and a
+        send whose outcome is unknown is closed."""
+        claimed = _claim([(n.pk, channel) for n, channel, _ in wanted], self.now)
+        held = self._held([(n.pk, c) for n, c, _ in wanted if n.pk not in claimed])
+        stale = self.now - claim_lease()
+        next_channel, mine = [], []
+        for notification, channel, recipients in wanted:
+            delivery = claimed.get(notification.pk)
+            if delivery is None:
+                delivery, status, since = held[(notification.pk, channel)]
+                if status == DeliveryStatus.FAILED:
+                    next_channel.append(notification)
+                    continue
+                if status == DeliveryStatus.SENT or (
+                    status == DeliveryStatus.SENDING and since <= stale
+                ):
+                    done.append(notification.pk)  # sent, or perhaps sent: never twice
+                    continue
+                if since > stale:
+                    self.waiting.append(notification.pk)  # its worker is on it
+                    continue
+            mine.append((notification, channel, recipients, delivery))
+        return next_channel, mine
 
     def _next_channel(self, notification: Notification):
         remaining = self.channels[notification.pk]
@@ -149,13 +190,13 @@ class _Chunk:
                 return channel, recipients
         return None, []
 
-    def _held(self, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, object]]:
+    def _held(self, pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, str, object]]:
         if not pairs:
             return {}
         rows = Delivery.objects.filter(notification_id__in={pk for pk, _ in pairs}).values_list(
-            "notification_id", "channel", "status", "created_at"
+            "notification_id", "channel", "pk", "status", "created_at"
         )
-        return {(pk, channel): (status, since) for pk, channel, status, since in rows}
+        return {(pk, channel): (row, status, since) for pk, channel, row, status, since in rows}
 
     def _send(self, notification, channel, recipients) -> tuple[bool, str] | None:
         """None when every recipient took it; else (some took it, the errors)."""
@@ -199,6 +240,21 @@ def _recipients(
     return []
 
 
+def _turn(*, sending: int | None, sent: int | None) -> bool:
+    """In one statement: confirm `sent` (this worker's, `sending`) as sent, and turn the claim
+    `sending` to `sending` if it is still `claimed`; whether that turn was won."""
+    rows = Q(pk=sent) if sent is not None else Q(pk__in=[])
+    if sending is not None:
+        rows |= Q(pk=sending, status=DeliveryStatus.CLAIMED)
+    changed = Delivery.objects.filter(rows).update(
+        status=Case(
+            When(pk=sent, then=Value(DeliveryStatus.SENT)), default=Value(DeliveryStatus.SENDING)
+        ),
+        sent_at=Case(When(pk=sent, then=Value(timezone.now())), default=F("sent_at")),
+    )
+    return sending is not None and changed == 1 + (sent is not None)
+
+
 def _claim(pairs: list[tuple[int, str]], now: datetime.datetime) -> dict[int, int]:
     """Insert the delivery rows of these (notification, channel) pairs in one statement,
     skipping those that exist (ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike), and
@@ -214,7 +270,7 @@ def _claim(pairs: list[tuple[int, str]], now: datetime.datetime) -> dict[int, in
     values, params = [], []
     for notification_id, channel in pairs:
         values.append("(%s, %s, %s, 1, '', %s)")
-        params += [notification_id, channel, DeliveryStatus.SENDING.value, created]
+        params += [notification_id, channel, DeliveryStatus.CLAIMED.value, created]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (notification_id, channel, status, attempts, error, created_at)"

@@ -125,8 +125,9 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt on one channel. The row is written (status `sending`) before the send: it
-    is the claim, so nothing is sent twice on a channel."""
+    """One attempt on one channel. The row is written (status `claimed`) before the send: it
+    is the claim, so nothing is sent twice on a channel. It turns `sending` just before the
+    send and `sent` just after (notifications.delivery)."""
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries"
@@ -136,7 +137,7 @@ class Delivery(models.Model):
         _("status"),
         max_length=10,
         choices=choices.DeliveryStatus.choices,
-        default=choices.DeliveryStatus.SENDING,
+        default=choices.DeliveryStatus.CLAIMED,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
     error = models.CharField(_("error"), max_length=500, blank=True)

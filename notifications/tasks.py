@@ -18,7 +18,14 @@ PLANNING_LOCK = "notifications:reminders-planning"
 
 @shared_task(acks_late=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True)
 def notifications_deliver_task(notification_ids: list[int]) -> int:
-    return delivery.notifications_deliver(notification_ids=notification_ids)
+    """Deliver these; those another worker holds are looked at again once its lease has run
+    out (closed by then if that worker lived, taken over if it died)."""
+    result = delivery.notifications_deliver(notification_ids=notification_ids)
+    if result.waiting:
+        notifications_deliver_task.apply_async(
+            (result.waiting,), countdown=delivery.claim_lease().total_seconds() + 1
+        )
+    return result.closed
 
 
 @shared_task(acks_late=True)

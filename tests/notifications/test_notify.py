@@ -145,16 +145,67 @@ def test_delivering_the_same_notification_again_sends_nothing_more(sent_lines):
 
 
 @time_machine.travel(NOON, tick=False)
-def test_a_claim_left_by_a_dead_worker_is_closed_after_the_lease_not_sent_again(sent_lines):
+def test_a_send_left_unconfirmed_by_a_dead_worker_is_closed_after_the_lease_not_sent_again(
+    sent_lines,
+):
     user = UserFactory()
     item = Notification.objects.create(user=user, kind="x", title="t", deliver_after=NOON)
-    Delivery.objects.create(notification=item, channel="email", created_at=NOON)  # "sending"
-    delivery.notifications_deliver(notification_ids=[item.pk])
-    assert Notification.objects.get(pk=item.pk).delivery_state == "pending"  # still held
-    later = NOON + delivery.CLAIM_LEASE + datetime.timedelta(seconds=1)
-    delivery.notifications_deliver(notification_ids=[item.pk], now=later)
+    Delivery.objects.create(notification=item, channel="email", status="sending", created_at=NOON)
+    held = delivery.notifications_deliver(notification_ids=[item.pk])
+    assert held.waiting == [item.pk]  # its worker may be sending it: left to it
+    assert Notification.objects.get(pk=item.pk).delivery_state == "pending"
+    later = NOON + delivery.claim_lease() + datetime.timedelta(seconds=1)
+    after = delivery.notifications_deliver(notification_ids=[item.pk], now=later)
+    assert (after.closed, after.waiting) == (1, [])
     assert Notification.objects.get(pk=item.pk).delivery_state == "done"
     assert sent_lines() == []
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_claim_a_dead_worker_never_sent_is_taken_over_after_the_lease_and_sent_once(
+    sent_lines,
+):
+    user = UserFactory()
+    item = Notification.objects.create(user=user, kind="x", title="t", deliver_after=NOON)
+    row = Delivery.objects.create(notification=item, channel="email", created_at=NOON)
+    assert row.status == "claimed"
+    assert delivery.notifications_deliver(notification_ids=[item.pk]).waiting == [item.pk]
+    assert sent_lines() == []  # within the lease the claim is its worker's
+    later = NOON + delivery.claim_lease() + datetime.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert delivery.notifications_deliver(notification_ids=[item.pk]).closed == 1
+        delivery.notifications_deliver(notification_ids=[item.pk])
+    assert [line["notification"] for line in sent_lines()] == [item.pk]
+    row.refresh_from_db()
+    assert (row.status, row.sent_at) == ("sent", later)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_each_message_is_confirmed_as_sent_before_the_next_is_handed_to_a_channel(
+    sent_lines, monkeypatch
+):
+    """What a worker killed between two sends leaves: every message before confirmed, the
+    next ones still claimed (to be taken over), at most one `sending`."""
+    items = [
+        Notification.objects.create(user=UserFactory(), kind="x", title="t", deliver_after=NOON)
+        for _ in range(4)
+    ]
+    seen = []
+
+    def send(backend, message, recipient):
+        seen.append(
+            dict(
+                Delivery.objects.filter(notification_id__in=[i.pk for i in items]).values_list(
+                    "notification_id", "status"
+                )
+            )
+        )
+
+    monkeypatch.setattr("notifications.backends.log.LogBackend.send", send)
+    delivery.notifications_deliver(notification_ids=[i.pk for i in items])
+    ids = [i.pk for i in items]
+    assert seen[2] == {ids[0]: "sent", ids[1]: "sent", ids[2]: "sending", ids[3]: "claimed"}
+    assert Delivery.objects.filter(status="sent").count() == 4
 
 
 @pytest.mark.postgres
