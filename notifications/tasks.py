@@ -21,7 +21,9 @@ def notifications_deliver_task(notification_ids: list[int]) -> int:
     """Deliver these; those another worker holds are looked at again once its lease has run
     out (closed by then if that worker lived, taken over if it died)."""
     result = delivery.notifications_deliver(notification_ids=notification_ids)
-    if result.waiting:
+    # Run eagerly (the embedded default), the look again would come at once, in a loop: the
+    # periodic run's look at lost notifications (reminders.due_batches) makes up for it.
+    if result.waiting and not notifications_deliver_task.app.conf.task_always_eager:
         notifications_deliver_task.apply_async(
             (result.waiting,), countdown=delivery.claim_lease().total_seconds() + 1
         )

@@ -119,9 +119,9 @@ def test_a_batch_that_stops_halfway_is_finished_by_the_next_run_each_sent_once(
         dispatch(NOON + datetime.timedelta(minutes=1))
     assert len(sent()) == 3
     monkeypatch.setattr(delivery.backends.backend_for("email"), "send", real_send)
-    # The fourth was claimed (with the third) when the process died: its outcome is unknown,
-    # so after the lease it is closed without a second send; the last two were never claimed:
-    # sent now. Nothing is sent twice.
+    # The fourth was being handed to its channel when the process died: its outcome is
+    # unknown, so after the lease it is closed without a second send; the last two were never
+    # claimed: sent now. Nothing is sent twice.
     dispatch(NOON + datetime.timedelta(minutes=7))
     assert len(sent()) == 5
     assert len({n for _, n in sent()}) == 5
