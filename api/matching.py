@@ -28,7 +28,7 @@ from api.cards import (
     render_datetime,
     upcoming_session,
 )
-from api.schema import error_response
+from api.schema import activity_filter, error_response
 from api.serializers import InputSerializer, MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -353,11 +353,7 @@ FEEDBACK_NOT_FOUND = error_response(
         ),
         parameters=[
             OpenApiParameter("signal", enum=FeedbackSignal.values, description="Only this signal."),
-            OpenApiParameter(
-                "activity",
-                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-                description="Only about this activity (an activity id).",
-            ),
+            activity_filter("Only about this activity (an activity id)."),
         ],
         responses={
             200: FeedbackSerializer(many=True),

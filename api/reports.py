@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activities.models import Activity
-from api.schema import error_response
+from api.schema import activity_filter, error_response
 from api.serializers import InputSerializer
 from curation.choices import ReportReason, ReportStatus
 from curation.models import Report
@@ -125,11 +125,7 @@ def _report(report: Report, user) -> dict:
         parameters=[
             OpenApiParameter("status", enum=ReportStatus.values),
             OpenApiParameter("reason", enum=ReportReason.values),
-            OpenApiParameter(
-                "activity",
-                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-                description="Only the reports of this activity (an activity id).",
-            ),
+            activity_filter("Only the reports of this activity (an activity id)."),
         ],
         responses={
             200: ReportSerializer(many=True),

@@ -11,7 +11,7 @@ wrong credentials).
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -84,6 +84,13 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(response=ERROR_REF, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+def activity_filter(description: str) -> OpenApiParameter:
+    """The `activity` query parameter of a list filtered by an activity's id."""
+    return OpenApiParameter(
+        "activity", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, description=description
+    )
 
 
 def _shared_error_codes(method: str, operation: dict) -> set[int]:
