@@ -1,0 +1,40 @@
+"""The mean change of a measure from intake to follow-up, with its 95 % confidence interval.
+
+Paired differences (follow-up minus intake, one per person measured at both), their mean, and
+Student's t interval: mean ± t(0.975, n - 1) × sd / √n, sd the sample standard deviation. Plain
+functions over plain numbers; scipy gives the t quantile.
+"""
+
+import dataclasses
+import math
+from collections.abc import Iterable
+
+from scipy import stats as _scipy_stats
+
+CONFIDENCE = 0.95
+
+
+@dataclasses.dataclass(frozen=True)
+class MeanChange:
+    n: int
+    mean: float | None
+    low: float | None
+    high: float | None
+
+    @property
+    def covers_zero(self) -> bool:
+        return self.low is not None and self.low <= 0 <= self.high
+
+
+def mean_change(pairs: Iterable[tuple[float, float]]) -> MeanChange:
+    """From (intake, follow-up) pairs. One pair gives a mean but no interval; none, nothing."""
+    differences = [after - before for before, after in pairs]
+    n = len(differences)
+    if n == 0:
+        return MeanChange(0, None, None, None)
+    mean = math.fsum(differences) / n
+    if n == 1:
+        return MeanChange(1, mean, None, None)
+    variance = math.fsum((d - mean) ** 2 for d in differences) / (n - 1)
+    half = _scipy_stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * math.sqrt(variance / n)
+    return MeanChange(n, mean, mean - half, mean + half)
