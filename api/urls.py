@@ -10,6 +10,7 @@ from api import (
     curation,
     directory,
     engagement,
+    hsds,
     matching,
     notifications,
     reports,
@@ -216,6 +217,16 @@ urlpatterns = [
         coverage.IndicatorDetailApi.as_view(),
         name="indicator-detail",
     ),
+    path("hsds/services/", hsds.HsdsServiceListApi.as_view(), name="hsds-services"),
+    path("hsds/services/<str:id>/", hsds.HsdsServiceDetailApi.as_view(), name="hsds-service"),
+    path("hsds/organizations/", hsds.HsdsOrganizationListApi.as_view(), name="hsds-organizations"),
+    path(
+        "hsds/organizations/<str:id>/",
+        hsds.HsdsOrganizationDetailApi.as_view(),
+        name="hsds-organization",
+    ),
+    path("hsds/export/services/", hsds.HsdsExportApi.as_view(), name="hsds-export-services"),
+    path("hsds/export/taxonomy/", hsds.HsdsTaxonomyExportApi.as_view(), name="hsds-export-taxonomy"),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
 ]
