@@ -13,6 +13,7 @@ from api import (
     hsds,
     matching,
     notifications,
+    openactive,
     reports,
     search,
 )
@@ -227,6 +228,21 @@ urlpatterns = [
     ),
     path("hsds/export/services/", hsds.HsdsExportApi.as_view(), name="hsds-export-services"),
     path("hsds/export/taxonomy/", hsds.HsdsTaxonomyExportApi.as_view(), name="hsds-export-taxonomy"),
+    path(
+        "openactive/session-series",
+        openactive.SessionSeriesFeedApi.as_view(),
+        name="openactive-session-series",
+    ),
+    path(
+        "openactive/scheduled-sessions",
+        openactive.ScheduledSessionFeedApi.as_view(),
+        name="openactive-scheduled-sessions",
+    ),
+    path(
+        "activities/<int:pk>/jsonld/",
+        openactive.ActivityJsonLdApi.as_view(),
+        name="activity-jsonld",
+    ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -122,6 +122,15 @@ def rpde_sessions(
     return (
         Occurrence.objects.filter(Q(activity__status=PUBLISHED) | Exists(was_published))
         .filter(_after("updated_at", "id", after))
-        .select_related("activity", "activity__organization", "activity__place")
+        .select_related("activity", "schedule")
         .order_by("updated_at", "id")[:size]
+    )
+
+
+def upcoming_sessions(*, activity: Activity, now: datetime.datetime, limit: int) -> list[Occurrence]:
+    """The activity's next sessions (cancelled ones too: a calendar shows them so)."""
+    return list(
+        activity.occurrences.filter(end__gt=now).select_related("schedule").order_by("start", "id")[
+            :limit
+        ]
     )
