@@ -162,9 +162,7 @@ class HsdsServiceListApi(HsdsApiView):
             modified_after=params.get("modified_after"),
         )
         full = params["full"]
-        return Response(
-            _page(request, services, params, lambda row: hsds.service(row, full=full))
-        )
+        return Response(_page(request, services, params, lambda row: hsds.service(row, full=full)))
 
 
 ID_PARAMETER = OpenApiParameter(

@@ -42,13 +42,13 @@ def _base(request: Request) -> str:
 
 
 class FeedQuerySerializer(serializers.Serializer):
-    afterTimestamp = serializers.IntegerField(  # noqa: N815 (the RPDE parameter's name)
+    afterTimestamp = serializers.IntegerField(
         required=False,
         min_value=0,
         max_value=rpde.MAX_TIMESTAMP,
         help_text="The `modified` of the last item already read (with `afterId`).",
     )
-    afterId = serializers.IntegerField(  # noqa: N815
+    afterId = serializers.IntegerField(
         required=False,
         min_value=0,
         max_value=2**63 - 1,

@@ -227,7 +227,11 @@ urlpatterns = [
         name="hsds-organization",
     ),
     path("hsds/export/services/", hsds.HsdsExportApi.as_view(), name="hsds-export-services"),
-    path("hsds/export/taxonomy/", hsds.HsdsTaxonomyExportApi.as_view(), name="hsds-export-taxonomy"),
+    path(
+        "hsds/export/taxonomy/",
+        hsds.HsdsTaxonomyExportApi.as_view(),
+        name="hsds-export-taxonomy",
+    ),
     path(
         "openactive/session-series",
         openactive.SessionSeriesFeedApi.as_view(),

@@ -45,13 +45,7 @@ def export_id(kind: str, pk: int, part: int = 0) -> str:
     row = pk | (part << 40)
     if not 0 <= row < 1 << _ROW_BITS:
         raise ValueError(f"row id out of range: {pk} (part {part})")
-    value = (
-        (_PREFIX << 80)
-        | (_VERSION << 76)
-        | (KINDS[kind] << 64)
-        | (_VARIANT << 62)
-        | row
-    )
+    value = (_PREFIX << 80) | (_VERSION << 76) | (KINDS[kind] << 64) | (_VARIANT << 62) | row
     return str(uuid.UUID(int=value))
 
 

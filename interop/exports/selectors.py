@@ -89,9 +89,7 @@ def _after(field: str, id_field: str, after: tuple[datetime.datetime, int] | Non
     return Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{id_field}__gt": pk})
 
 
-def rpde_series(
-    *, after: tuple[datetime.datetime, int] | None, size: int
-) -> QuerySet[Activity]:
+def rpde_series(*, after: tuple[datetime.datetime, int] | None, size: int) -> QuerySet[Activity]:
     """Published activities after the cursor, by (updated_at, id)."""
     return (
         published_activities()
@@ -127,10 +125,12 @@ def rpde_sessions(
     )
 
 
-def upcoming_sessions(*, activity: Activity, now: datetime.datetime, limit: int) -> list[Occurrence]:
+def upcoming_sessions(
+    *, activity: Activity, now: datetime.datetime, limit: int
+) -> list[Occurrence]:
     """The activity's next sessions (cancelled ones too: a calendar shows them so)."""
     return list(
-        activity.occurrences.filter(end__gt=now).select_related("schedule").order_by("start", "id")[
-            :limit
-        ]
+        activity.occurrences.filter(end__gt=now)
+        .select_related("schedule")
+        .order_by("start", "id")[:limit]
     )

@@ -5,7 +5,13 @@ import pytest
 
 from activities import services
 from activities.models import Activity
-from tests.factories import ActivityFactory, OrganizationFactory, PlaceFactory, UserFactory, editor_of
+from tests.factories import (
+    ActivityFactory,
+    OrganizationFactory,
+    PlaceFactory,
+    UserFactory,
+    editor_of,
+)
 
 
 @pytest.fixture
@@ -87,7 +93,13 @@ def directory(db):
     }
 
 
-HIDDEN_MARKERS = ("Secret draft", "Secret pending", "Secret rejected", "secret.member@", "Association cachée")
+HIDDEN_MARKERS = (
+    "Secret draft",
+    "Secret pending",
+    "Secret rejected",
+    "secret.member@",
+    "Association cachée",
+)
 
 
 def assert_nothing_hidden(text: str) -> None:

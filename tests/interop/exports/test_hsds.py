@@ -30,7 +30,9 @@ def _registry() -> Registry:
         if path.name == "openapi.json":
             continue
         contents = json.loads(path.read_text())
-        resources.append((path.name, Resource.from_contents(contents, default_specification=DRAFT202012)))
+        resources.append(
+            (path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
+        )
     return Registry().with_resources(resources)
 
 
@@ -112,7 +114,9 @@ def test_full_services_validate_with_every_nested_object(directory):
     assert [s["valid_from"] for s in online["schedules"]] == sorted(
         s["valid_from"] for s in online["schedules"]
     )
-    assert len(online["schedules"]) == 2 and all(s["valid_from"] == s["valid_to"] for s in online["schedules"])
+    assert len(online["schedules"]) == 2 and all(
+        s["valid_from"] == s["valid_to"] for s in online["schedules"]
+    )
     assert {(c["option"], c["amount"]) for c in online["cost_options"]} == {
         ("standard", 5.0),
         ("maximum", 8.0),
@@ -144,7 +148,7 @@ def test_service_detail_404(directory, ident):
         ident = ids.export_id("service", directory["hidden"]["draft"].pk)
     elif ident == "organization":
         ident = ids.export_id("organization", directory["club"].organization_id)
-    for language, word in (("en", "service"), ("fr", "service")):
+    for language in ("en", "fr"):
         response = APIClient().get(f"/api/v1/hsds/services/{ident}/", HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
@@ -181,7 +185,10 @@ def test_filters(directory):
     page = client.get("/api/v1/hsds/services/", {"taxonomy_term_id": term}).json()
     assert {s["name"] for s in page["contents"]} == {"Tricot du mardi", "Chant en visio"}
     parent = ids.export_id("taxonomy_term", category.parent_id)
-    assert client.get("/api/v1/hsds/services/", {"taxonomy_term_id": parent}).json()["total_items"] == 2
+    assert (
+        client.get("/api/v1/hsds/services/", {"taxonomy_term_id": parent}).json()["total_items"]
+        == 2
+    )
     other_taxonomy = ids.export_id("taxonomy", 2)
     assert client.get("/api/v1/hsds/services/", {"taxonomy_id": other_taxonomy}).json()["empty"]
     assert client.get("/api/v1/hsds/services/", {"search": "visio"}).json()["total_items"] == 1
@@ -255,7 +262,11 @@ def test_an_archived_activity_leaves_the_export(directory):
 
 def test_writes_are_refused(directory):
     client = client_for(directory["editor"])
-    for url in ("/api/v1/hsds/services/", "/api/v1/hsds/organizations/", "/api/v1/hsds/export/services/"):
+    for url in (
+        "/api/v1/hsds/services/",
+        "/api/v1/hsds/organizations/",
+        "/api/v1/hsds/export/services/",
+    ):
         response = client.post(url, {}, format="json")
         assert response.status_code == 405
         assert response.json()["error"]["code"]

@@ -60,7 +60,10 @@ def test_detail_expands_to_an_event_series_with_local_dates(directory):
     address = location[SCHEMA + "address"][0]
     assert address["@type"] == [SCHEMA + "PostalAddress"]
     assert series[SCHEMA + "organizer"][0]["@type"] == [SCHEMA + "Organization"]
-    assert series[SCHEMA + "eventAttendanceMode"][0]["@id"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert (
+        series[SCHEMA + "eventAttendanceMode"][0]["@id"]
+        == "https://schema.org/OfflineEventAttendanceMode"
+    )
     assert series[SCHEMA + "isAccessibleForFree"][0]["@value"] is True
     assert series[SCHEMA + "inLanguage"][0]["@value"] == "fr"
     offer = series[SCHEMA + "offers"][0]
@@ -73,7 +76,12 @@ def test_a_priced_online_activity(directory):
     online = directory["online"]
     body = APIClient().get(f"/api/v1/activities/{online.pk}/jsonld/").json()
     assert body["isAccessibleForFree"] is False
-    assert body["offers"][0] == {"@type": "Offer", "name": "Tarif", "price": 5.0, "priceCurrency": "EUR"}
+    assert body["offers"][0] == {
+        "@type": "Offer",
+        "name": "Tarif",
+        "price": 5.0,
+        "priceCurrency": "EUR",
+    }
     assert body["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
     assert "location" not in body
     assert len(body["subEvent"]) == 2
@@ -85,7 +93,9 @@ def test_a_priced_online_activity(directory):
 def test_who_reads_it(directory):
     draft = directory["hidden"]["draft"]
     for language in ("en", "fr"):
-        response = APIClient().get(f"/api/v1/activities/{draft.pk}/jsonld/", HTTP_ACCEPT_LANGUAGE=language)
+        response = APIClient().get(
+            f"/api/v1/activities/{draft.pk}/jsonld/", HTTP_ACCEPT_LANGUAGE=language
+        )
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/json")
         assert response.json()["error"]["code"] == "not_found"

@@ -48,7 +48,10 @@ def assert_rpde_feed(client: APIClient, url: str, kind: str) -> list[dict]:
         query = parse_qs(urlparse(page["next"]).query)
         if page["items"]:
             last = page["items"][-1]
-            assert query == {"afterTimestamp": [str(last["modified"])], "afterId": [str(last["id"])]}
+            assert query == {
+                "afterTimestamp": [str(last["modified"])],
+                "afterId": [str(last["id"])],
+            }
             assert response["Cache-Control"] == "public, max-age=3600"
             seen += page["items"]
             url = page["next"]
@@ -93,7 +96,11 @@ def test_an_archived_activity_becomes_a_deleted_item_and_its_sessions_too(direct
     new = assert_rpde_feed(client, after, "SessionSeries")
     assert [(item["id"], item["state"]) for item in new] == [(club.pk, "deleted")]
     sessions = assert_rpde_feed(client, SESSIONS, "ScheduledSession")
-    club_sessions = set(club.occurrences.filter(start__gte=datetime.datetime.now(datetime.UTC)).values_list("pk", flat=True))
+    club_sessions = set(
+        club.occurrences.filter(start__gte=datetime.datetime.now(datetime.UTC)).values_list(
+            "pk", flat=True
+        )
+    )
     assert club_sessions
     states = {item["id"]: item["state"] for item in sessions}
     assert all(states[pk] == "deleted" for pk in club_sessions)
