@@ -31,7 +31,8 @@ from api.serializers import validated_query
 from interop.exports import openactive, rpde
 from interop.exports import selectors as export_selectors
 
-PAGE_SIZE = 100
+# RPDE recommends pages of at least 500 items; an item is a few hundred bytes.
+PAGE_SIZE = 500
 JSONLD_TYPE = "application/ld+json"
 # How many upcoming sessions an activity's JSON-LD lists as sub-events.
 NEXT_SESSIONS = 10
