@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -23,11 +26,59 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bench.load_search_dataset import load_search_dataset
-from bench.search import Server, free_port
+from bench.search import FLOOR_PATH, children_of, free_port, server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT_PATH = "/api/v1/hsds/export/services/"
 RESULTS_DIR = ROOT / "bench" / "results"
+# gunicorn kills a sync worker silent for longer than its timeout (30 s by default), and a
+# worker streaming a response is silent to it until the response ends: the export of 100,000
+# services takes minutes, so the worker serving it needs a timeout longer than that.
+WORKER_TIMEOUT = 900
+
+
+class ExportServer:
+    """gunicorn, one sync worker, serving the API on loopback against the dataset."""
+
+    def __init__(self, *, database_url: str, port: int, log_path: Path) -> None:
+        self.base_url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, **server_environment(database_url)}
+        env.pop("REDIS_URL", None)
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [
+            str(gunicorn), "backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            "--workers", "1", "--worker-class", "sync", "--timeout", str(WORKER_TIMEOUT),
+        ]  # fmt: skip
+        self.log = log_path.open("w")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log
+        )
+
+    def wait_ready(self, timeout: float = 60) -> int:
+        """The worker's pid, once it answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early (see {self.log.name})")
+            try:
+                with urllib.request.urlopen(self.base_url + FLOOR_PATH, timeout=5):
+                    workers = children_of(self.process.pid)
+                    if len(workers) == 1:
+                        return workers[0]
+            except (OSError, TimeoutError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
 
 
 def count_stream(chunks: Iterable[bytes]) -> dict:
@@ -89,17 +140,13 @@ def run(*, n: int, database_url: str, port: int, skip_load: bool, log=print) -> 
     if not skip_load:
         load_search_dataset(n=n, database_url=database_url, log=log)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    server = Server(
+    server = ExportServer(
         database_url=database_url,
         port=free_port(port),
-        workers=1,
-        threads=1,
-        worker_class="sync",
         log_path=RESULTS_DIR / "gunicorn-hsds-export.log",
     )
     try:
-        server.wait_ready()
-        [worker] = server.worker_pids()
+        worker = server.wait_ready()
         before = _kib(worker, "VmRSS")
         sampler = RssSampler(worker)
         sampler.start()

@@ -18,6 +18,7 @@ query of their own. Ids come from `interop.exports.ids`.
 """
 
 import datetime
+import functools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -235,6 +236,20 @@ def _offset_hours(zone: ZoneInfo, day: datetime.date, schedule: Schedule) -> flo
 
 
 def _describe(schedule: Schedule) -> str:
+    return _description(
+        schedule.rrule, tuple(schedule.dates), schedule.valid_from, schedule.start_time
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _description(
+    rrule: str, dates: tuple, valid_from: datetime.date, start_time: datetime.time
+) -> str:
+    # Cached: a directory holds few distinct rules, and putting one into words took a third
+    # of the export's time.
+    schedule = Schedule(
+        rrule=rrule, dates=list(dates), valid_from=valid_from, start_time=start_time
+    )
     with translation.override("fr"):
         return schedule_describe(schedule)
 
