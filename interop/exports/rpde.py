@@ -72,10 +72,10 @@ def session_series_page(*, after: tuple[int, int] | None, size: int, base: str) 
     for activity in selectors.rpde_series(after=since, size=size):
         rows.append(
             (
-                activity.updated_at,
+                activity.rpde_modified,
                 activity.pk,
                 lambda a=activity: _item(
-                    KIND_SERIES, a.pk, a.updated_at, openactive.session_series(a, base=base)
+                    KIND_SERIES, a.pk, a.rpde_modified, openactive.session_series(a, base=base)
                 ),
             )
         )

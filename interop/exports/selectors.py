@@ -4,7 +4,8 @@ nothing a draft, a pending or a rejected activity holds, and no person's data.""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from activities import choices
 from activities.models import (
@@ -90,11 +91,28 @@ def _after(field: str, id_field: str, after: tuple[datetime.datetime, int] | Non
 
 
 def rpde_series(*, after: tuple[datetime.datetime, int] | None, size: int) -> QuerySet[Activity]:
-    """Published activities after the cursor, by (updated_at, id)."""
+    """Published activities after the cursor, by (rpde_modified, id). A SessionSeries shows
+    its activity, its place, its organization and its schedules: `rpde_modified` is the
+    latest change of any of them (editing a schedule is not an edit of the activity's own
+    `updated_at`, yet it changes the series' `eventSchedule`)."""
+    latest_schedule = (
+        Schedule.objects.filter(activity=OuterRef("pk"))
+        .values("activity")
+        .annotate(latest=Max("updated_at"))
+        .values("latest")
+    )
     return (
         published_activities()
-        .filter(_after("updated_at", "id", after))
-        .order_by("updated_at", "id")[:size]
+        .annotate(
+            rpde_modified=Greatest(
+                F("updated_at"),
+                F("organization__updated_at"),
+                Coalesce(F("place__updated_at"), F("updated_at")),
+                Coalesce(Subquery(latest_schedule), F("updated_at")),
+            )
+        )
+        .filter(_after("rpde_modified", "id", after))
+        .order_by("rpde_modified", "id")[:size]
     )
 
 

@@ -167,3 +167,19 @@ def test_bad_cursor_is_a_400_in_the_callers_language(directory, query):
     assert en.status_code == fr.status_code == 400
     assert en.json()["error"]["fields"]
     assert en.json()["error"]["message"] != fr.json()["error"]["message"]
+
+
+def test_a_schedule_edit_moves_its_series_to_the_end_of_the_feed(directory):
+    """The series shows its schedules: editing one is a change of the SessionSeries, though
+    not of the activity's own `updated_at`."""
+    client = APIClient()
+    club = directory["club"]
+    before = assert_rpde_feed(client, SERIES, "SessionSeries")
+    assert before[-1]["id"] != club.pk
+    last = before[-1]
+    schedule = club.schedules.get()
+    services.schedule_update(schedule=schedule, by=directory["editor"], end_time=datetime.time(17))
+    after = f"{SERIES}?afterTimestamp={last['modified']}&afterId={last['id']}"
+    [item] = assert_rpde_feed(client, after, "SessionSeries")
+    assert item["id"] == club.pk and item["state"] == "updated"
+    assert item["data"]["eventSchedule"][0]["endTime"] == "17:00"
