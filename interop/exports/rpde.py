@@ -102,12 +102,12 @@ def scheduled_sessions_page(*, after: tuple[int, int] | None, size: int, base: s
     activities that left the directory (deleted)."""
     rows = [
         (
-            occurrence.updated_at,
+            occurrence.rpde_modified,
             occurrence.pk,
             lambda o=occurrence: _item(
                 KIND_SESSION,
                 o.pk,
-                o.updated_at,
+                o.rpde_modified,
                 openactive.scheduled_session(o, base=base) if _session_is_live(o) else None,
             ),
         )

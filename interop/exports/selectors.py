@@ -131,15 +131,22 @@ def rpde_series_removed(
 def rpde_sessions(
     *, after: tuple[datetime.datetime, int] | None, size: int
 ) -> QuerySet[Occurrence]:
-    """Sessions after the cursor, by (updated_at, id): those of published activities, and
+    """Sessions after the cursor, by (rpde_modified, id): those of published activities, and
     those of activities that were published once (a tombstone), which the feed gives as
-    deleted. Sessions of an activity never published are never named."""
+    deleted. Sessions of an activity never published are never named. `rpde_modified` is the
+    latest change of the session or its schedule: materializing a schedule's new end time
+    rewrites its sessions without touching their own `updated_at`."""
     was_published = ActivityTombstone.objects.filter(activity_id=OuterRef("activity_id"))
     return (
         Occurrence.objects.filter(Q(activity__status=PUBLISHED) | Exists(was_published))
-        .filter(_after("updated_at", "id", after))
+        .annotate(
+            rpde_modified=Greatest(
+                F("updated_at"), Coalesce(F("schedule__updated_at"), F("updated_at"))
+            )
+        )
+        .filter(_after("rpde_modified", "id", after))
         .select_related("activity", "schedule")
-        .order_by("updated_at", "id")[:size]
+        .order_by("rpde_modified", "id")[:size]
     )
 
 

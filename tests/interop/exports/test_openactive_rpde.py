@@ -183,3 +183,20 @@ def test_a_schedule_edit_moves_its_series_to_the_end_of_the_feed(directory):
     [item] = assert_rpde_feed(client, after, "SessionSeries")
     assert item["id"] == club.pk and item["state"] == "updated"
     assert item["data"]["eventSchedule"][0]["endTime"] == "17:00"
+
+
+def test_a_schedule_edit_moves_its_sessions_to_the_end_of_the_feed(directory):
+    client = APIClient()
+    club = directory["club"]
+    before = assert_rpde_feed(client, SESSIONS, "ScheduledSession")
+    last = before[-1]
+    services.schedule_update(
+        schedule=club.schedules.get(), by=directory["editor"], end_time=datetime.time(17)
+    )
+    after = f"{SESSIONS}?afterTimestamp={last['modified']}&afterId={last['id']}"
+    items = assert_rpde_feed(client, after, "ScheduledSession")
+    future = club.occurrences.filter(start__gte=datetime.datetime.now(datetime.UTC))
+    assert {item["id"] for item in items} >= set(future.values_list("pk", flat=True))
+    for item in items:
+        end = datetime.datetime.fromisoformat(item["data"]["endDate"])
+        assert (end.hour, end.minute) == (17, 0)
