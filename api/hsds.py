@@ -98,7 +98,7 @@ class ServiceQuerySerializer(PageQuerySerializer):
     )
 
 
-def _page(request: Request, items: QuerySet, params: dict, render) -> dict:
+def _page(items: QuerySet, params: dict, render) -> dict:
     per_page = params.get("per_page", 20)
     number = params.get("page", 1)
     total = items.count()
@@ -162,7 +162,7 @@ class HsdsServiceListApi(HsdsApiView):
             modified_after=params.get("modified_after"),
         )
         full = params["full"]
-        return Response(_page(request, services, params, lambda row: hsds.service(row, full=full)))
+        return Response(_page(services, params, lambda row: hsds.service(row, full=full)))
 
 
 ID_PARAMETER = OpenApiParameter(
@@ -199,7 +199,7 @@ class HsdsOrganizationListApi(HsdsApiView):
     def get(self, request: Request) -> Response:
         params = validated_query(PageQuerySerializer, request)
         organizations = selectors.hsds_organizations(search=params.get("search"))
-        return Response(_page(request, organizations, params, hsds.organization))
+        return Response(_page(organizations, params, hsds.organization))
 
 
 class HsdsOrganizationDetailApi(HsdsApiView):

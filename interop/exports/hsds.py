@@ -178,7 +178,6 @@ def schedules(schedule: Schedule, *, service_id: str) -> list[dict]:
         "service_id": service_id,
         "opens_at": schedule.start_time.strftime("%H:%M"),
         "closes_at": schedule.end_time.strftime("%H:%M"),
-        "attending_type": None,
         "notes": f"Local times, time zone {schedule.timezone}.",
     }
     if not schedule.rrule:
