@@ -36,6 +36,7 @@ from curation.services.collections import (  # noqa: E402
     collection_set_items,
 )
 from curation.services.indicators import indicator_upload  # noqa: E402
+from interop.exports.ids import export_id  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 
@@ -110,6 +111,27 @@ def main(output: str) -> None:
         categories=[taxonomy.slugs()[0]],
         place=place,
     )
+    # A published activity withdrawn since: the OpenActive feeds give it, and its sessions,
+    # as deleted items.
+    withdrawn = services.activity_create(
+        organization=organization,
+        by=editor,
+        title="Atelier retiré",
+        summary="Une activité publiée puis archivée.",
+        kind="class",
+        categories=[taxonomy.slugs()[0]],
+        place=place,
+    )
+    services.schedule_create(
+        activity=withdrawn,
+        by=editor,
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        start_time=datetime.time(10),
+        end_time=datetime.time(11),
+        valid_from=today,
+    )
+    services.activity_submit(activity=withdrawn, by=editor)
+    services.activity_transition(activity=withdrawn, to="archived", by=editor)
     territory = Territory.objects.filter(insee_code="44109").first() or Territory.objects.first()
 
     # The curator: an editor of the municipality that curates the place's commune (staff
@@ -189,6 +211,8 @@ def main(output: str) -> None:
         "spare_collection": spare_collection.slug,
         "indicator": indicator.pk,
         "calendar_token": calendar_token,
+        "hsds_service": export_id("service", activity.pk),
+        "hsds_organization": export_id("organization", organization.pk),
     }
     Path(output).write_text(json.dumps(fixtures, indent=2))
 

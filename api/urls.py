@@ -10,8 +10,10 @@ from api import (
     curation,
     directory,
     engagement,
+    hsds,
     matching,
     notifications,
+    openactive,
     reports,
     search,
 )
@@ -215,6 +217,35 @@ urlpatterns = [
         "stats/indicators/<int:pk>/",
         coverage.IndicatorDetailApi.as_view(),
         name="indicator-detail",
+    ),
+    path("hsds/services/", hsds.HsdsServiceListApi.as_view(), name="hsds-services"),
+    path("hsds/services/<str:id>/", hsds.HsdsServiceDetailApi.as_view(), name="hsds-service"),
+    path("hsds/organizations/", hsds.HsdsOrganizationListApi.as_view(), name="hsds-organizations"),
+    path(
+        "hsds/organizations/<str:id>/",
+        hsds.HsdsOrganizationDetailApi.as_view(),
+        name="hsds-organization",
+    ),
+    path("hsds/export/services/", hsds.HsdsExportApi.as_view(), name="hsds-export-services"),
+    path(
+        "hsds/export/taxonomy/",
+        hsds.HsdsTaxonomyExportApi.as_view(),
+        name="hsds-export-taxonomy",
+    ),
+    path(
+        "openactive/session-series",
+        openactive.SessionSeriesFeedApi.as_view(),
+        name="openactive-session-series",
+    ),
+    path(
+        "openactive/scheduled-sessions",
+        openactive.ScheduledSessionFeedApi.as_view(),
+        name="openactive-scheduled-sessions",
+    ),
+    path(
+        "activities/<int:pk>/jsonld/",
+        openactive.ActivityJsonLdApi.as_view(),
+        name="activity-jsonld",
     ),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),

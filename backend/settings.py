@@ -364,6 +364,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.document_errors",
+        "api.exports.document_export_schemas",
     ],
     # Vocabularies that share a field name ("kind", "status") each get their own name.
     "ENUM_NAME_OVERRIDES": {
