@@ -39,6 +39,7 @@ class Kind(models.TextChoices):
     SESSION_MOVED_ONLINE = "session_moved_online", _("Session moved online")
     SEAT_OFFERED = "seat_offered", _("Seat offered")
     NEWCOMER_COMING = "newcomer_coming", _("A newcomer is coming")
+    VISIT_FOLLOW_UP = "visit_follow_up", _("A word after a missed first visit")
 
 
 class Reminder(models.TextChoices):

@@ -9,8 +9,19 @@ from notifications.tasks import change_notices_task
 
 
 @receiver(directory.occurrence_changed)
-def _occurrence_changed(sender, occurrence, **kwargs) -> None:
-    change_notices_task.delay(occurrence.pk)
+def _occurrence_changed(
+    sender, occurrence, previous_start=None, previous_status=None, **kwargs
+) -> None:
+    # The change travels with the task as it was made: a later edit does not rewrite it.
+    change = notices.SessionEdit.of(
+        occurrence, previous_start=previous_start, previous_status=previous_status
+    )
+    change_notices_task.delay(occurrence.pk, change.as_json())
+
+
+@receiver(directory.visit_followed_up)
+def _visit_followed_up(sender, registration, body="", **kwargs) -> None:
+    notices.follow_up_notify(registration=registration, body=body)
 
 
 @receiver(directory.seat_offered)

@@ -57,14 +57,17 @@ from activities.services.publication import (
     transition_allowed,
 )
 from activities.services.registrations import (
+    FOLLOW_UP_MAX_LENGTH,
     activity_welcome_update,
     asks_how_it_went,
     greeter_first_name,
+    may_follow_up,
     registration_answer_visit,
     registration_cancel,
     registration_confirm,
     registration_create,
     registration_fill_free_seats,
+    registration_follow_up,
     registration_mark_attendance,
     registration_offers_expire,
 )
@@ -76,6 +79,7 @@ from activities.services.schedules import (
 )
 
 __all__ = [
+    "FOLLOW_UP_MAX_LENGTH",
     "TRANSITIONS",
     "UNCHANGED",
     "Unchanged",
@@ -92,6 +96,7 @@ __all__ = [
     "favorite_add",
     "favorite_remove",
     "greeter_first_name",
+    "may_follow_up",
     "membership_add",
     "membership_remove",
     "occurrence_cancel",
@@ -110,6 +115,7 @@ __all__ = [
     "registration_confirm",
     "registration_create",
     "registration_fill_free_seats",
+    "registration_follow_up",
     "registration_mark_attendance",
     "registration_offers_expire",
     "schedule_create",
