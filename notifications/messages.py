@@ -50,6 +50,15 @@ def session_changed(
     if kind == Kind.SESSION_CANCELLED:
         heading = _("Cancelled: %(title)s") % {"title": title}
         body = _("The session of %(when)s is cancelled.") % {"when": before}
+    elif kind == Kind.SESSION_RESTORED:
+        heading = _("Back on: %(title)s") % {"title": title}
+        if start == previous_start:
+            body = _("The session of %(when)s takes place after all.") % {"when": before}
+        else:
+            body = _("The session of %(before)s takes place after all, %(when)s.") % {
+                "before": before,
+                "when": at,
+            }
     elif kind == Kind.SESSION_MOVED_ONLINE:
         heading = _("Online: %(title)s") % {"title": title}
         if start == previous_start:

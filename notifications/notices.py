@@ -1,6 +1,6 @@
-"""Notices about the directory's changes: a session cancelled, moved in time or moved online;
-a seat offered; a newcomer coming; the organization's word after a missed first visit. Each is
-sent once per change, by its dedupe key."""
+"""Notices about the directory's changes: a session cancelled, back on, moved in time or moved
+online; a seat offered; a newcomer coming; the organization's word after a missed first visit.
+Each is sent once per change, by its dedupe key."""
 
 import datetime
 from dataclasses import dataclass
@@ -79,12 +79,14 @@ class SessionEdit:
         return self.start != self.previous_start
 
     def kind(self) -> str | None:
-        """What residents are told of, or None (a note, a capacity, a session back on).
-        Cancelled outweighs online, which outweighs a new time (a message says both)."""
+        """What residents are told of, or None (a note, a capacity). Cancelled outweighs
+        back on, then online, then a new time (a message says both)."""
         if self.status == OccurrenceStatus.CANCELLED:
             if self.previous_status == OccurrenceStatus.CANCELLED:
                 return None
             return Kind.SESSION_CANCELLED
+        if self.previous_status == OccurrenceStatus.CANCELLED:
+            return Kind.SESSION_RESTORED
         if (
             self.status == OccurrenceStatus.MOVED_ONLINE
             and self.previous_status != OccurrenceStatus.MOVED_ONLINE
@@ -97,6 +99,7 @@ class SessionEdit:
     def dedupe_key(self, kind: str) -> str:
         what = {
             Kind.SESSION_CANCELLED: "cancelled",
+            Kind.SESSION_RESTORED: "restored",
             Kind.SESSION_MOVED_ONLINE: "online",
             Kind.SESSION_MOVED: "moved",
         }[kind]

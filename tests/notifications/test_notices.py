@@ -233,14 +233,27 @@ def test_a_session_moved_back_to_its_slot_in_the_series_is_told():
     ]
 
 
-def test_cancelled_again_after_being_put_back_is_told_again_but_a_note_is_not():
+def test_put_back_after_a_cancellation_is_told_and_cancelled_again_too_but_a_note_is_not():
     occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
     going = registered(occurrence).user
+    english = registered(occurrence, UserFactory(preferred_language="en")).user
     edit(occurrence, status="cancelled")
     edit(occurrence, note="Désolés.")  # still cancelled: nothing new to tell
-    edit(occurrence, status="scheduled")
+    edit(occurrence, status="scheduled", note="")
     edit(occurrence, status="cancelled")
-    assert [kind for kind, _ in inbox(going)] == ["session_cancelled", "session_cancelled"]
+    kinds = ["session_cancelled", "session_restored", "session_cancelled"]
+    assert [
+        kind
+        for kind, _ in Notification.objects.filter(user=going)
+        .order_by("id")
+        .values_list("kind", "title")
+    ] == kinds
+    back = Notification.objects.get(user=english, kind="session_restored")
+    assert back.title == "Back on: Chorale"
+    assert back.body.startswith("The session of ") and back.body.endswith("takes place after all.")
+    assert Notification.objects.get(user=going, kind="session_restored").title == (
+        "De nouveau au programme : Chorale"
+    )
 
 
 def test_a_change_is_told_once_when_its_task_runs_twice_even_after_a_later_edit():
