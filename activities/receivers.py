@@ -5,7 +5,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from accounts.models import User
-from activities.services.registrations import registrations_release
+from activities.services import registrations_release
 
 
 @receiver(pre_delete, sender=User, dispatch_uid="activities.registrations_release")

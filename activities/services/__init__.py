@@ -7,7 +7,8 @@
 - `schedules`: recurrences and one-off dates
 - `occurrences`: sessions materialized for the rolling window, edited one by one
 - `registrations`: residents' places at sessions, the waitlist and its offers, attendance,
-  the welcome of newcomers
+  the welcome of newcomers, the message after a missed first visit, the places given up as
+  an account is erased
 - `favorites`: the activities a resident saved
 
 Services are keyword-only and typed, check who acts (`by`), validate with `full_clean()`
@@ -70,6 +71,7 @@ from activities.services.registrations import (
     registration_follow_up,
     registration_mark_attendance,
     registration_offers_expire,
+    registrations_release,
 )
 from activities.services.schedules import (
     schedule_create,
@@ -118,6 +120,7 @@ __all__ = [
     "registration_follow_up",
     "registration_mark_attendance",
     "registration_offers_expire",
+    "registrations_release",
     "schedule_create",
     "schedule_delete",
     "schedule_update",
