@@ -104,9 +104,10 @@ def user_erase(*, user: User, password: str) -> None:
     others keep their content and lose the link (null: reports and their resolution,
     collections and indicators made, the audit trail's authors, an activity's greeter).
     Before the row goes, `pre_delete` receivers act, so that the Django admin's deletion does
-    the same: `user_erasing` below, and the directory's (`activities.receivers`), which cancels
+    the same: `user_erasing` below; the directory's (`activities.receivers`), which cancels
     the resident's upcoming registrations through the registration services so each seat held
-    is offered to the next waitlisted resident."""
+    is offered to the next waitlisted resident; the notifications room's, which takes the
+    notices naming the newcomer out of greeters' inboxes."""
     if not user.check_password(password):
         raise ValidationFailed(
             _("The password is wrong."),

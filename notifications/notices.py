@@ -192,6 +192,19 @@ def seat_offer_notify(*, registration: Registration) -> Notification | None:
     )
 
 
+def newcomer_notices_forget(*, user: User) -> int:
+    """As the resident's account is erased: the notices that told greeters this resident was
+    coming (their first name) leave the greeters' inboxes. Returns how many went."""
+    keys = [
+        f"newcomer:{pk}"
+        for pk in Registration.objects.filter(user=user).values_list("pk", flat=True)
+    ]
+    deleted, _by_model = Notification.objects.filter(
+        kind=Kind.NEWCOMER_COMING, dedupe_key__in=keys
+    ).delete()
+    return deleted
+
+
 def newcomer_notify(*, registration: Registration) -> Notification | None:
     """Tell the activity's greeter that a newcomer is coming, by first name only: once the
     newcomer has a seat (going), not while they wait for one."""

@@ -306,7 +306,7 @@ def test_bad_input_is_a_400_naming_the_field(body, field):
     assert User.objects.filter(pk=resident.pk).exists()
 
 
-def test_anonymous_cannot_erase_and_one_erases_only_oneself():
+def test_anonymous_cannot_erase_and_a_wrong_password_never_erases():
     assert APIClient().delete(f"{API}me/", {"password": "x"}, format="json").status_code == 401
     resident, other = UserFactory(), UserFactory()
     # The password of another account does not erase it, nor one's own.
@@ -334,3 +334,21 @@ def test_the_admins_deletion_frees_the_seat_as_well(django_capture_on_commit_cal
     assert Notification.objects.filter(user=waiting, kind="seat_offered").exists()
     refreshed = APIClient().post(f"{API}auth/token/refresh/", {"refresh": refresh}, format="json")
     assert refreshed.status_code == 401
+
+
+def test_the_greeters_inbox_forgets_the_newcomers_first_name(django_capture_on_commit_callbacks):
+    occurrence = session(capacity=5)
+    greeter = editor_of(occurrence.activity.organization)
+    Activity.objects.filter(pk=occurrence.activity_id).update(greeter=greeter)
+    leaving = UserFactory(display_name="Jeanne Martin")
+    staying = UserFactory(display_name="Paul Durand")
+    with django_capture_on_commit_callbacks(execute=True):
+        register(leaving, occurrence)
+        register(staying, occurrence)
+    told = Notification.objects.filter(user=greeter, kind="newcomer_coming")
+    assert sorted("Jeanne" in item.body for item in told) == [False, True]
+    client, _refresh = signed_in(leaving)
+    assert erase(client).status_code == 204
+    (left,) = Notification.objects.filter(user=greeter, kind="newcomer_coming")
+    assert "Paul" in left.body
+    assert not Notification.objects.filter(body__contains="Jeanne").exists()
