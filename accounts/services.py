@@ -10,6 +10,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import signals
 from accounts.models import User
 from backend.errors import NotAuthenticated, ValidationFailed
 from backend.text import require_plain_text
@@ -96,7 +97,8 @@ def user_logout(*, refresh: str) -> None:
 @transaction.atomic
 def user_erase(*, user: User, password: str) -> None:
     """Erase the account for good (GDPR art. 17), confirmed with its password (400
-    `wrong_password`, and nothing changes).
+    `wrong_password`, and nothing changes). The apps above may refuse through
+    `signals.erasure_requested` (the directory: 409 `last_owner`).
 
     Deleting the row takes with it what belongs to the person (its foreign keys cascade:
     devices, notifications and preferences, favorites, registrations, memberships, the
@@ -114,6 +116,7 @@ def user_erase(*, user: User, password: str) -> None:
             code="wrong_password",
             fields={"password": [_("The password is wrong.")]},
         )
+    signals.erasure_requested.send(sender=User, user=user)
     user.delete()
 
 

@@ -21,7 +21,7 @@ from accounts.services import (
     user_update,
 )
 from api import serializers as api_serializers
-from api.schema import error_responses
+from api.schema import error_response, error_responses
 from api.throttling import AuthEmailThrottle, AuthIPThrottle
 
 # The longest email (RFC 5321) and password the API reads: longer input is a 400 before any
@@ -240,10 +240,17 @@ class MeApi(APIView):
             "devices, notifications and preferences, favorites, registrations, memberships, "
             "the matching profile, recommendations and feedback, and the calendar feed; "
             "reports made and other shared records stay without the link to the account. "
-            "Every token stops working at once (401)."
+            "Every token stops working at once (401). 409 `last_owner` while the account is "
+            "the only owner of an organization that has other members: name another owner "
+            "first."
         ),
         request=EraseSerializer,
-        responses={204: None},
+        responses={
+            204: None,
+            409: error_response(
+                "The only owner of an organization with other members.", ["last_owner"]
+            ),
+        },
     )
     def delete(self, request: Request) -> Response:
         data = self.EraseSerializer(data=request.data)

@@ -44,6 +44,7 @@ from activities.services.organizations import (
     membership_remove,
     organization_create,
     organization_update,
+    require_not_last_owner,
 )
 from activities.services.places import (
     place_create,
@@ -121,6 +122,7 @@ __all__ = [
     "registration_mark_attendance",
     "registration_offers_expire",
     "registrations_release",
+    "require_not_last_owner",
     "schedule_create",
     "schedule_delete",
     "schedule_update",

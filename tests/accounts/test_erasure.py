@@ -22,7 +22,13 @@ from matching.models import Feedback, RecommendationSet, ResidentProfile
 from notifications.models import Device, Notification
 from tests.api.test_openapi import assert_documented
 from tests.conftest import client_for
-from tests.factories import DEFAULT_PASSWORD, UserFactory, editor_of, listed_activity
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    OrganizationFactory,
+    UserFactory,
+    editor_of,
+    listed_activity,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -352,3 +358,39 @@ def test_the_greeters_inbox_forgets_the_newcomers_first_name(django_capture_on_c
     (left,) = Notification.objects.filter(user=greeter, kind="newcomer_coming")
     assert "Paul" in left.body
     assert not Notification.objects.filter(body__contains="Jeanne").exists()
+
+
+def test_the_only_owner_of_an_organization_with_other_members_names_another_first():
+    owner, editor = UserFactory(), UserFactory()
+    organization = OrganizationFactory(name="Amicale des Dervallières")
+    editor_of(organization, owner, role="owner")
+    editor_of(organization, editor)
+    occurrence = session(capacity=1)
+    register(owner, occurrence)
+    client, refresh = signed_in(owner)
+    for language, words in (("fr", "seul propriétaire"), ("en", "only owner")):
+        refused = erase(client, HTTP_ACCEPT_LANGUAGE=language)
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "last_owner"
+        assert words in refused.json()["error"]["message"]
+        assert "Amicale des Dervallières" in refused.json()["error"]["message"]
+    # Nothing changed: the account, its place, its tokens.
+    assert User.objects.filter(pk=owner.pk).exists()
+    assert Registration.objects.get(user=owner).status == "going"
+    refreshed = APIClient().post(f"{API}auth/token/refresh/", {"refresh": refresh}, format="json")
+    assert refreshed.status_code == 200
+    # Another owner named: the account may go, the organization keeps its owner.
+    Membership.objects.filter(user=editor, organization=organization).update(role="owner")
+    assert erase(client).status_code == 204
+    assert list(
+        Membership.objects.filter(organization=organization).values_list("user", "role")
+    ) == [(editor.pk, "owner")]
+
+
+def test_the_only_member_of_an_organization_may_go():
+    owner = UserFactory()
+    organization = OrganizationFactory()
+    editor_of(organization, owner, role="owner")
+    client, _refresh = signed_in(owner)
+    assert erase(client).status_code == 204
+    assert not Membership.objects.filter(organization=organization).exists()
