@@ -1,7 +1,8 @@
 """At once, on a real multi-threaded server (the `server` fixture of test_concurrent_writes:
 PostgreSQL when DATABASE_URL names it, a SQLite file otherwise): organizers sending the one
 message after a missed first visit send it once; a resident erasing their account while
-others register frees their seat without ever exceeding the capacity."""
+others register frees their seat without ever exceeding the capacity; of two owners erasing
+their accounts at once, one stays the organization's owner."""
 
 import datetime
 import json
@@ -12,10 +13,16 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 
 from accounts.models import User
-from activities.models import Occurrence, Registration
+from activities.models import Membership, Occurrence, Registration
 from notifications.models import Notification
 from tests.api.test_concurrent_writes import _request, _token, server  # noqa: F401 (fixture)
-from tests.factories import DEFAULT_PASSWORD, UserFactory, editor_of, listed_activity
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    OrganizationFactory,
+    UserFactory,
+    editor_of,
+    listed_activity,
+)
 
 SENDERS = 8
 NEWCOMERS = 8
@@ -102,3 +109,32 @@ def test_an_erasure_while_others_register_keeps_the_capacity(server):  # noqa: F
     assert [row.status for row in newcomer_rows] == ["waitlisted"] * NEWCOMERS
     positions = list(rows.order_by("position").values_list("position", flat=True))
     assert len(set(positions)) == len(positions) == NEWCOMERS + 1
+
+
+def test_two_owners_erasing_at_once_leave_the_organization_one(server):  # noqa: F811
+    organization = OrganizationFactory()
+    owners = [UserFactory(), UserFactory()]
+    for owner in owners:
+        editor_of(organization, owner, role="owner")
+        # The server hashes as production does, not with the tests' fast hasher.
+        owner.password = PBKDF2PasswordHasher().encode(
+            DEFAULT_PASSWORD, "saltsalt", iterations=1000
+        )
+        owner.save(update_fields=["password"])
+    editor_of(organization)
+    start, read_back = server
+    base = start()
+    together = threading.Barrier(len(owners))
+
+    def erase(owner) -> tuple[int, str]:
+        together.wait()
+        return _request(base, "DELETE", "me/", _token(owner), {"password": DEFAULT_PASSWORD})
+
+    with ThreadPoolExecutor(max_workers=len(owners)) as pool:
+        answers = list(pool.map(erase, owners))
+    read_back()
+    assert sorted(status for status, _body in answers) == [204, 409], answers
+    (refused,) = [json.loads(body) for status, body in answers if status == 409]
+    assert refused["error"]["code"] == "last_owner"
+    assert Membership.objects.filter(organization=organization, role="owner").count() == 1
+    assert User.objects.filter(pk__in=[owner.pk for owner in owners]).count() == 1
