@@ -28,7 +28,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.services import user_register  # noqa: E402
 from activities import services, taxonomy  # noqa: E402
-from activities.models import Organization, Territory  # noqa: E402
+from activities.models import Occurrence, Organization, Registration, Territory  # noqa: E402
 from curation.models import Report  # noqa: E402
 from curation.services.collections import (  # noqa: E402
     ItemInput,
@@ -168,6 +168,21 @@ def main(output: str) -> None:
         Report.objects.create(activity=activity, reporter=reporter, reason="wrong_information")
         for reporter in (resident, colleague)
     ]
+    # A newcomer who missed their first visit last week: the editor's one message after it.
+    last_week = timezone.now() - datetime.timedelta(days=7)
+    missed = Registration.objects.create(
+        user=user_register(email="newcomer@contract.test", password=PASSWORD),
+        activity=activity,
+        occurrence=Occurrence.objects.create(
+            activity=activity,
+            series_start=last_week,
+            start=last_week,
+            end=last_week + datetime.timedelta(hours=2),
+        ),
+        status="no_show",
+        position=1,
+        first_visit=True,
+    )
     # A published collection of the commune holding the activity, and one to delete.
     commune = place.territory or territory
     collection = collection_create(
@@ -207,6 +222,7 @@ def main(output: str) -> None:
         "pending": pending.pk,
         "applicant_organization": association.slug,
         "report": reports[0].pk,
+        "missed_visit": missed.pk,
         "collection": collection.slug,
         "spare_collection": spare_collection.slug,
         "indicator": indicator.pk,

@@ -1,13 +1,16 @@
-"""Every write to accounts: registration, profile edits, password change, logout."""
+"""Every write to accounts: registration, profile edits, password change, logout, erasure."""
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import password_validation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import signals
 from accounts.models import User
 from backend.errors import NotAuthenticated, ValidationFailed
 from backend.text import require_plain_text
@@ -89,3 +92,53 @@ def user_logout(*, refresh: str) -> None:
             _("The refresh token is invalid, expired or revoked."), code="token_not_valid"
         ) from exc
     token.blacklist()
+
+
+@transaction.atomic
+def user_erase(*, user: User, password: str) -> None:
+    """Erase the account for good (GDPR art. 17), confirmed with its password (400
+    `wrong_password`, and nothing changes). The apps above may refuse through
+    `signals.erasure_requested` (the directory: 409 `last_owner`).
+
+    Deleting the row takes with it what belongs to the person (its foreign keys cascade:
+    devices, notifications and preferences, favorites, registrations, memberships, the
+    matching profile, recommendations and feedback, the calendar feed); rows that belong to
+    others keep their content and lose the link (null: reports and their resolution,
+    collections and indicators made, the audit trail's authors, an activity's greeter).
+    Before the row goes, `pre_delete` receivers act, so that the Django admin's deletion does
+    the same: `user_erasing` below; the directory's (`activities.receivers`), which cancels
+    the resident's upcoming registrations through the registration services so each seat held
+    is offered to the next waitlisted resident; the notifications room's, which takes the
+    notices naming the newcomer out of greeters' inboxes."""
+    if not user.check_password(password):
+        raise ValidationFailed(
+            _("The password is wrong."),
+            code="wrong_password",
+            fields={"password": [_("The password is wrong.")]},
+        )
+    signals.erasure_requested.send(sender=User, user=user)
+    user.delete()
+
+
+def user_erasing(*, user: User) -> None:
+    """What an account's deletion needs beyond its foreign keys, whatever deletes it (run by a
+    `pre_delete` receiver): its refresh tokens revoked (the revocation is checked before the
+    account is looked up, so a refresh is a 401), the admin's log entries that name it
+    removed, and references the database does not follow (`DO_NOTHING`, as the audit trail's
+    copies of past rows hold) set to null."""
+    user_revoke_all_refresh_tokens(user=user)
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).delete()
+    for relation in User._meta.get_fields(include_hidden=True):
+        field = getattr(relation, "field", None)
+        if (
+            relation.auto_created
+            and not relation.concrete
+            and field is not None
+            and field.remote_field.on_delete is models.DO_NOTHING
+            and field.null
+        ):
+            relation.related_model._base_manager.filter(**{field.name: user.pk}).update(
+                **{field.name: None}
+            )

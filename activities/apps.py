@@ -12,7 +12,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Directory")
 
     def ready(self) -> None:
-        from activities import taxonomy  # noqa: F401  (connects its cache's receivers)
+        from activities import receivers, taxonomy  # noqa: F401  (connect their receivers)
 
         connection_created.connect(_sqlite_functions, dispatch_uid="activities.sqlite_functions")
         post_migrate.connect(_sqlite_text_index, sender=self, dispatch_uid="activities.fts")

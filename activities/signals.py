@@ -14,7 +14,9 @@ activity_changed = Signal()
 # activity, previous_status, by: a published activity that was archived or rejected; by: who
 # withdrew it (a user, or None for the system).
 activity_unpublished = Signal()
-# occurrence: one session cancelled, moved or otherwise edited on its own.
+# occurrence, previous_start, previous_status: one session cancelled, moved or otherwise edited
+# on its own; `occurrence` as the edit left it, previous_start and previous_status what it was
+# just before (the same values when neither changed: a note, a capacity).
 occurrence_changed = Signal()
 
 # registration, previous_status: a registration created (previous_status None), cancelled,
@@ -26,3 +28,7 @@ seat_offered = Signal()
 # registration: the first registration of this resident at this activity (a newcomer), for the
 # greeter to be told.
 newcomer_registered = Signal()
+# registration: a first visit marked no_show, and the organization's one friendly message
+# after it (`body`, their own words; empty for the kind default text in the resident's
+# language). Sent once per registration (`registration.followed_up_at`).
+visit_followed_up = Signal()

@@ -1,6 +1,7 @@
 """Accounts over HTTP: registration, JWT tokens, logout, the signed-in user."""
 
 from django.conf import settings
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,9 +13,15 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.models import User
-from accounts.services import user_change_password, user_logout, user_register, user_update
+from accounts.services import (
+    user_change_password,
+    user_erase,
+    user_logout,
+    user_register,
+    user_update,
+)
 from api import serializers as api_serializers
-from api.schema import error_responses
+from api.schema import error_response, error_responses
 from api.throttling import AuthEmailThrottle, AuthIPThrottle
 
 # The longest email (RFC 5321) and password the API reads: longer input is a 400 before any
@@ -168,8 +175,29 @@ class LogoutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class BodyOnDeleteSchema(AutoSchema):
+    """drf-spectacular documents a request body for POST, PUT and PATCH only; OpenAPI 3.1
+    allows one on DELETE, which the erasure reads (the password that confirms it)."""
+
+    def _get_request_body(self, direction: str = "request"):
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
+    schema = BodyOnDeleteSchema()
+
+    def get_throttles(self) -> list:
+        # Erasing checks a password: throttled as signing in is, per client address.
+        if self.request.method == "DELETE":
+            return [*super().get_throttles(), AuthIPThrottle()]
+        return super().get_throttles()
 
     @extend_schema_serializer(component_name="AccountUpdate")
     class UpdateSerializer(api_serializers.InputSerializer):
@@ -192,6 +220,43 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = user_update(user=request.user, **data.validated_data)
         return Response(UserSerializer(user).data)
+
+    @extend_schema_serializer(component_name="AccountErase")
+    class EraseSerializer(api_serializers.InputSerializer):
+        password = serializers.CharField(
+            max_length=PASSWORD_MAX_LENGTH,
+            style={"input_type": "password"},
+            help_text="The account's password, to confirm.",
+        )
+
+    @extend_schema(
+        tags=["me"],
+        summary="Erase my account",
+        description=(
+            "Erases the account and the personal data it holds, for good, confirmed with its "
+            "password (400 `wrong_password`, and nothing changes). First, the registrations "
+            "for sessions not started yet and for ongoing activities are cancelled, each seat "
+            "offered to the next waitlisted resident as a cancellation does. Then go the "
+            "devices, notifications and preferences, favorites, registrations, memberships, "
+            "the matching profile, recommendations and feedback, and the calendar feed; "
+            "reports made and other shared records stay without the link to the account. "
+            "Every token stops working at once (401). 409 `last_owner` while the account is "
+            "the only owner of an organization that has other members: name another owner "
+            "first."
+        ),
+        request=EraseSerializer,
+        responses={
+            204: None,
+            409: error_response(
+                "The only owner of an organization with other members.", ["last_owner"]
+            ),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        data = self.EraseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_erase(user=request.user, password=data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeApi(APIView):

@@ -110,8 +110,9 @@ class ActivitySerializer(serializers.ModelSerializer):
             "audiences", "age_min", "age_max", "attendance_mode", "place", "service_area",
             "service_radius_km", "languages", "is_free", "price_min", "price_max",
             "reduced_price", "registration", "registration_url", "registration_phone",
-            "registration_email", "capacity", "intensity", "group_size", "status", "featured",
-            "last_verified_at", "published_at", "source", "external_id", "updated_at",
+            "registration_email", "capacity", "waitlist", "intensity", "group_size", "status",
+            "featured", "last_verified_at", "published_at", "source", "external_id",
+            "updated_at",
         ]  # fmt: skip
 
 
@@ -212,6 +213,13 @@ class ActivityInputSerializer(InputSerializer):
     registration_email = serializers.EmailField(required=False, allow_blank=True)
     capacity = serializers.IntegerField(
         min_value=1, max_value=MAX_CAPACITY, required=False, allow_null=True
+    )
+    waitlist = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "When a session is full, residents join its waitlist (the default); false: a "
+            "full session refuses them (409 `session_full`)."
+        ),
     )
     intensity = serializers.ChoiceField(choices=choices.Intensity.choices, required=False)
     group_size = serializers.ChoiceField(choices=choices.GroupSize.choices, required=False)

@@ -540,6 +540,16 @@ class AttendeeSerializer(serializers.Serializer):
     shared_needs = serializers.CharField(
         help_text="What the resident chose to share with the organizers."
     )
+    followed_up_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the organization sent its message after this missed first visit.",
+    )
+    may_follow_up = serializers.BooleanField(
+        help_text=(
+            "A first visit marked `no_show` with no message sent yet: "
+            "`POST registrations/{id}/follow-up/` sends the one message."
+        )
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -553,6 +563,8 @@ def _attendee(registration: Registration) -> dict:
         "display_name": registration.user.display_name,
         "first_visit": registration.first_visit,
         "shared_needs": registration.shared_needs,
+        "followed_up_at": render_datetime(registration.followed_up_at),
+        "may_follow_up": services.may_follow_up(registration),
         "created_at": render_datetime(registration.created_at),
     }
 
@@ -638,6 +650,55 @@ class RegistrationAttendanceApi(APIView):
             attended=data.validated_data["status"] == choices.RegistrationStatus.ATTENDED,
         )
         return Response(_attendee(registration))
+
+
+class FollowUpInputSerializer(InputSerializer):
+    output_serializer = AttendeeSerializer
+
+    body = serializers.CharField(
+        max_length=services.FOLLOW_UP_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The organization's own words, plain text. Empty or left out: a kind default "
+            "text, in the resident's language."
+        ),
+    )
+
+
+@extend_schema(
+    tags=["engagement"],
+    summary="Send one friendly message after a missed first visit (editors)",
+    description=(
+        "Once per registration, after a first visit marked `no_show`: the resident finds it "
+        "in their notifications (kind `visit_follow_up`), titled with the organization's "
+        "name. 409 `already_followed_up` the second time, `not_missed_first_visit` for a "
+        "registration that is not a first visit marked `no_show`."
+    ),
+    request=FollowUpInputSerializer,
+    responses={
+        201: AttendeeSerializer,
+        401: NOT_SIGNED_IN,
+        403: NOT_AN_EDITOR,
+        404: error_response("No such registration at your activities.", ["not_found"]),
+        409: error_response(
+            "No message to send.", ["already_followed_up", "not_missed_first_visit"]
+        ),
+    },
+)
+class RegistrationFollowUpApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request, pk: int) -> Response:
+        registration = get_object_or_404(
+            selectors.registration_visible_to(user=request.user), pk=pk
+        )
+        data = FollowUpInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.registration_follow_up(
+            registration=registration, by=request.user, **data.validated_data
+        )
+        return Response(_attendee(registration), status=status.HTTP_201_CREATED)
 
 
 # --- the welcome of newcomers ---------------------------------------------------------------

@@ -133,14 +133,14 @@ class NotificationSerializer(serializers.ModelSerializer):
     data = serializers.DictField(
         help_text=(
             "Ids the app links to, by kind: `activity`, `occurrence`, `registration`, "
-            "`offered_until`..."
+            "`offered_until`, a session's `start` and `previous_start`..."
         )
     )
     kind = serializers.CharField(
         help_text=(
-            "reminder_day_before, reminder_two_hours, session_cancelled, session_moved, "
-            "session_moved_online, seat_offered, newcomer_coming, or another kind of the "
-            "directory's."
+            "reminder_day_before, reminder_two_hours, session_cancelled, session_restored, "
+            "session_moved, session_moved_online, seat_offered, newcomer_coming, "
+            "visit_follow_up, or another kind of the directory's."
         )
     )
 

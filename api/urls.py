@@ -166,6 +166,11 @@ urlpatterns = [
         name="registration-attendance",
     ),
     path(
+        "registrations/<int:pk>/follow-up/",
+        engagement.RegistrationFollowUpApi.as_view(),
+        name="registration-follow-up",
+    ),
+    path(
         "me/registrations/",
         engagement.MyRegistrationListApi.as_view(),
         name="my-registrations",

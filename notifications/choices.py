@@ -41,8 +41,10 @@ class Kind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     SESSION_MOVED = "session_moved", _("Session moved")
     SESSION_MOVED_ONLINE = "session_moved_online", _("Session moved online")
+    SESSION_RESTORED = "session_restored", _("Session back on")
     SEAT_OFFERED = "seat_offered", _("Seat offered")
     NEWCOMER_COMING = "newcomer_coming", _("A newcomer is coming")
+    VISIT_FOLLOW_UP = "visit_follow_up", _("A word after a missed first visit")
 
 
 class Reminder(models.TextChoices):

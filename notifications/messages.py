@@ -36,18 +36,44 @@ def _is_tomorrow(start: datetime.datetime, zone: str) -> bool:
 
 
 def session_changed(
-    *, kind: str, title: str, start: datetime.datetime, zone: str, note: str = ""
+    *,
+    kind: str,
+    title: str,
+    start: datetime.datetime,
+    previous_start: datetime.datetime,
+    zone: str,
+    note: str = "",
 ) -> tuple[str, str]:
-    at = when(start, zone)
+    """A session's change: named by the time the resident knew it at (`previous_start`), and
+    for a new time, the new one."""
+    before, at = when(previous_start, zone), when(start, zone)
     if kind == Kind.SESSION_CANCELLED:
         heading = _("Cancelled: %(title)s") % {"title": title}
-        body = _("The session of %(when)s is cancelled.") % {"when": at}
+        body = _("The session of %(when)s is cancelled.") % {"when": before}
+    elif kind == Kind.SESSION_RESTORED:
+        heading = _("Back on: %(title)s") % {"title": title}
+        if start == previous_start:
+            body = _("The session of %(when)s takes place after all.") % {"when": before}
+        else:
+            body = _("The session of %(before)s takes place after all, %(when)s.") % {
+                "before": before,
+                "when": at,
+            }
     elif kind == Kind.SESSION_MOVED_ONLINE:
         heading = _("Online: %(title)s") % {"title": title}
-        body = _("The session of %(when)s takes place online.") % {"when": at}
+        if start == previous_start:
+            body = _("The session of %(when)s takes place online.") % {"when": before}
+        else:
+            body = _("The session of %(before)s takes place online, %(when)s.") % {
+                "before": before,
+                "when": at,
+            }
     else:
         heading = _("New time: %(title)s") % {"title": title}
-        body = _("The session now takes place %(when)s.") % {"when": at}
+        body = _("The session of %(before)s now takes place %(when)s.") % {
+            "before": before,
+            "when": at,
+        }
     if note:
         body = f"{body} {note}"
     return heading, body
@@ -81,6 +107,25 @@ def newcomer_coming(
         }
     else:
         body = _("%(name)s comes for the first time. Will you welcome them?") % {"name": first_name}
+    return heading, body
+
+
+def missed_first_visit(
+    *, organization: str, title: str, start: datetime.datetime | None, zone: str
+) -> tuple[str, str]:
+    """The heading of the organization's message after a missed first visit, and the kind
+    default text it sends when it writes none."""
+    heading = _("A word from %(organization)s") % {"organization": organization}
+    if start is not None:
+        body = _(
+            "We missed you at %(title)s, %(when)s. No worry: you are welcome at the next "
+            "session, and we look forward to meeting you."
+        ) % {"title": title, "when": when(start, zone)}
+    else:
+        body = _(
+            "We missed you at %(title)s. No worry: you are welcome any time, and we look "
+            "forward to meeting you."
+        ) % {"title": title}
     return heading, body
 
 

@@ -1,5 +1,10 @@
-"""Notices about the directory's changes: a session cancelled, moved in time or moved online;
-a seat offered; a newcomer coming. Each is sent once per change, by its dedupe key."""
+"""Notices about the directory's changes: a session cancelled, back on, moved in time or moved
+online; a seat offered; a newcomer coming; the organization's word after a missed first visit.
+Each is sent once per change, by its dedupe key."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from accounts.models import User
 from activities.choices import OccurrenceStatus, RegistrationStatus
@@ -14,31 +19,110 @@ from notifications.services import notify
 REGISTERED = [RegistrationStatus.GOING, RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED]
 
 
-def change_of(occurrence: Occurrence) -> tuple[str, str] | None:
-    """(kind, dedupe key) of the change residents are told of, or None (a note, a capacity).
+@dataclass(frozen=True)
+class SessionEdit:
+    """One edit of a session, as the directory's signal tells it: what the session became
+    (`start`, `status`) and what it was just before. `at` is the session's `updated_at` after
+    the edit: it names this edit, so the same edit is told once (a task run twice finds its
+    key taken) and any later edit is told again, also one that brings back an earlier state.
 
-    The signal says only that the session changed, so the change is read from the session as
-    it now stands: cancelled, online, or away from its slot in the series (a new start). The
-    key names the state, so the same state is told once, and a second move (a new start) is
-    told again."""
-    if occurrence.status == OccurrenceStatus.CANCELLED:
-        return Kind.SESSION_CANCELLED, f"occurrence:{occurrence.pk}:cancelled"
-    if occurrence.status == OccurrenceStatus.MOVED_ONLINE:
-        return Kind.SESSION_MOVED_ONLINE, f"occurrence:{occurrence.pk}:online"
-    if occurrence.start != occurrence.series_start:
-        moved_to = int(occurrence.start.timestamp())
-        return Kind.SESSION_MOVED, f"occurrence:{occurrence.pk}:moved:{moved_to}"
-    return None
+    `previous_status` None: not known (a task queued before the signal carried it), the
+    change is then read from the session's state and `previous_start` is its slot."""
+
+    occurrence_id: int
+    start: datetime.datetime
+    status: str
+    previous_start: datetime.datetime
+    previous_status: str | None
+    at: datetime.datetime
+
+    @classmethod
+    def of(
+        cls,
+        occurrence: Occurrence,
+        *,
+        previous_start: datetime.datetime | None = None,
+        previous_status: str | None = None,
+    ) -> "SessionEdit":
+        known = previous_start is not None and previous_status is not None
+        return cls(
+            occurrence_id=occurrence.pk,
+            start=occurrence.start,
+            status=occurrence.status,
+            previous_start=previous_start if known else occurrence.series_start,
+            previous_status=previous_status if known else None,
+            at=occurrence.updated_at,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "status": self.status,
+            "previous_start": self.previous_start.isoformat(),
+            "previous_status": self.previous_status,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, occurrence_id: int, data: dict[str, Any]) -> "SessionEdit":
+        return cls(
+            occurrence_id=occurrence_id,
+            start=datetime.datetime.fromisoformat(data["start"]),
+            status=data["status"],
+            previous_start=datetime.datetime.fromisoformat(data["previous_start"]),
+            previous_status=data["previous_status"],
+            at=datetime.datetime.fromisoformat(data["at"]),
+        )
+
+    @property
+    def moved(self) -> bool:
+        return self.start != self.previous_start
+
+    def kind(self) -> str | None:
+        """What residents are told of, or None (a note, a capacity). Cancelled outweighs
+        back on, then online, then a new time (a message says both)."""
+        if self.status == OccurrenceStatus.CANCELLED:
+            if self.previous_status == OccurrenceStatus.CANCELLED:
+                return None
+            return Kind.SESSION_CANCELLED
+        if self.previous_status == OccurrenceStatus.CANCELLED:
+            return Kind.SESSION_RESTORED
+        if (
+            self.status == OccurrenceStatus.MOVED_ONLINE
+            and self.previous_status != OccurrenceStatus.MOVED_ONLINE
+        ):
+            return Kind.SESSION_MOVED_ONLINE
+        if self.moved:
+            return Kind.SESSION_MOVED
+        return None
+
+    def dedupe_key(self, kind: str) -> str:
+        what = {
+            Kind.SESSION_CANCELLED: "cancelled",
+            Kind.SESSION_RESTORED: "restored",
+            Kind.SESSION_MOVED_ONLINE: "online",
+            Kind.SESSION_MOVED: "moved",
+        }[kind]
+        edited = int(self.at.timestamp() * 1_000_000)
+        return f"occurrence:{self.occurrence_id}:{what}:{edited}"
 
 
-def change_notices_send(*, occurrence_id: int) -> int:
+def change_notices_send(*, occurrence_id: int, change: dict[str, Any] | None = None) -> int:
     """Notify every resident registered for the session (going, waitlisted, offered) and
-    every resident who saved its activity; the number of notifications made now."""
+    every resident who saved its activity of one edit (`SessionEdit.as_json()`; None: read
+    from the session as it stands); the number of notifications made now."""
     occurrence = Occurrence.objects.select_related("activity").filter(pk=occurrence_id).first()
-    change = None if occurrence is None else change_of(occurrence)
-    if change is None:
+    if occurrence is None:
         return 0
-    kind, key = change
+    edit = (
+        SessionEdit.of(occurrence)
+        if change is None
+        else SessionEdit.from_json(occurrence_id, change)
+    )
+    kind = edit.kind()
+    if kind is None:
+        return 0
+    key = edit.dedupe_key(kind)
     registered = Registration.objects.filter(occurrence=occurrence, status__in=REGISTERED)
     saved = Favorite.objects.filter(activity_id=occurrence.activity_id)
     user_ids = set(registered.values_list("user_id", flat=True)) | set(
@@ -56,7 +140,8 @@ def change_notices_send(*, occurrence_id: int) -> int:
             title, body = messages.session_changed(
                 kind=kind,
                 title=occurrence.activity.title,
-                start=occurrence.start,
+                start=edit.start,
+                previous_start=edit.previous_start,
                 zone=preferences[user.pk].timezone,
                 note=occurrence.note,
             )
@@ -68,7 +153,8 @@ def change_notices_send(*, occurrence_id: int) -> int:
             data={
                 "activity": occurrence.activity_id,
                 "occurrence": occurrence.pk,
-                "start": occurrence.start.isoformat(),
+                "start": edit.start.isoformat(),
+                "previous_start": edit.previous_start.isoformat(),
             },
             dedupe_key=key,
         )
@@ -106,6 +192,19 @@ def seat_offer_notify(*, registration: Registration) -> Notification | None:
     )
 
 
+def newcomer_notices_forget(*, user: User) -> int:
+    """As the resident's account is erased: the notices that told greeters this resident was
+    coming (their first name) leave the greeters' inboxes. Returns how many went."""
+    keys = [
+        f"newcomer:{pk}"
+        for pk in Registration.objects.filter(user=user).values_list("pk", flat=True)
+    ]
+    deleted, _by_model = Notification.objects.filter(
+        kind=Kind.NEWCOMER_COMING, dedupe_key__in=keys
+    ).delete()
+    return deleted
+
+
 def newcomer_notify(*, registration: Registration) -> Notification | None:
     """Tell the activity's greeter that a newcomer is coming, by first name only: once the
     newcomer has a seat (going), not while they wait for one."""
@@ -132,4 +231,34 @@ def newcomer_notify(*, registration: Registration) -> Notification | None:
         body=body,
         data={"activity": activity.pk, "occurrence": registration.occurrence_id},
         dedupe_key=f"newcomer:{registration.pk}",
+    )
+
+
+def follow_up_notify(*, registration: Registration, body: str = "") -> Notification | None:
+    """The organization's one friendly message after a missed first visit: their own words,
+    or (`body` empty) a kind default text in the resident's language. Once per registration."""
+    user = registration.user
+    if not user.is_active:
+        return None
+    activity = Activity.objects.select_related("organization").get(pk=registration.activity_id)
+    occurrence = registration.occurrence
+    zone = preferences_of_users([user.pk])[user.pk].timezone
+    with messages.rendered_in(user.preferred_language):
+        title, default = messages.missed_first_visit(
+            organization=activity.organization.name,
+            title=activity.title,
+            start=occurrence.start if occurrence else None,
+            zone=zone,
+        )
+    return notify(
+        user=user,
+        kind=Kind.VISIT_FOLLOW_UP,
+        title=title,
+        body=body or default,
+        data={
+            "activity": activity.pk,
+            "occurrence": registration.occurrence_id,
+            "registration": registration.pk,
+        },
+        dedupe_key=f"follow_up:{registration.pk}",
     )

@@ -1,16 +1,35 @@
 """The notifications room listens to the directory's domain signals (sent after commit) and
-hands the work to its services and tasks."""
+hands the work to its services and tasks; and to an account's deletion, which takes the
+resident's first name out of the greeters' inboxes."""
 
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from accounts.models import User
 from activities import signals as directory
 from notifications import notices
 from notifications.tasks import change_notices_task
 
 
 @receiver(directory.occurrence_changed)
-def _occurrence_changed(sender, occurrence, **kwargs) -> None:
-    change_notices_task.delay(occurrence.pk)
+def _occurrence_changed(
+    sender, occurrence, previous_start=None, previous_status=None, **kwargs
+) -> None:
+    # The change travels with the task as it was made: a later edit does not rewrite it.
+    change = notices.SessionEdit.of(
+        occurrence, previous_start=previous_start, previous_status=previous_status
+    )
+    change_notices_task.delay(occurrence.pk, change.as_json())
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="notifications.newcomer_notices_forget")
+def _account_deleted(sender, instance: User, **kwargs) -> None:
+    notices.newcomer_notices_forget(user=instance)
+
+
+@receiver(directory.visit_followed_up)
+def _visit_followed_up(sender, registration, body="", **kwargs) -> None:
+    notices.follow_up_notify(registration=registration, body=body)
 
 
 @receiver(directory.seat_offered)

@@ -59,7 +59,8 @@ def notifications_dispatch_task() -> dict[str, int]:
 
 
 @shared_task(acks_late=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True)
-def change_notices_task(occurrence_id: int) -> int:
+def change_notices_task(occurrence_id: int, change: dict | None = None) -> int:
     """Tell the residents registered for a session, and those who saved its activity, that it
-    was cancelled, moved in time or moved online (each once per change)."""
-    return notices.change_notices_send(occurrence_id=occurrence_id)
+    was cancelled, moved in time or moved online (each once per change). `change` is
+    `notices.SessionEdit.as_json()`; a task queued without it reads the session as it stands."""
+    return notices.change_notices_send(occurrence_id=occurrence_id, change=change)

@@ -7,7 +7,8 @@
 - `schedules`: recurrences and one-off dates
 - `occurrences`: sessions materialized for the rolling window, edited one by one
 - `registrations`: residents' places at sessions, the waitlist and its offers, attendance,
-  the welcome of newcomers
+  the welcome of newcomers, the message after a missed first visit, the places given up as
+  an account is erased
 - `favorites`: the activities a resident saved
 
 Services are keyword-only and typed, check who acts (`by`), validate with `full_clean()`
@@ -43,6 +44,7 @@ from activities.services.organizations import (
     membership_remove,
     organization_create,
     organization_update,
+    require_not_last_owner,
 )
 from activities.services.places import (
     place_create,
@@ -57,16 +59,20 @@ from activities.services.publication import (
     transition_allowed,
 )
 from activities.services.registrations import (
+    FOLLOW_UP_MAX_LENGTH,
     activity_welcome_update,
     asks_how_it_went,
     greeter_first_name,
+    may_follow_up,
     registration_answer_visit,
     registration_cancel,
     registration_confirm,
     registration_create,
     registration_fill_free_seats,
+    registration_follow_up,
     registration_mark_attendance,
     registration_offers_expire,
+    registrations_release,
 )
 from activities.services.schedules import (
     schedule_create,
@@ -76,6 +82,7 @@ from activities.services.schedules import (
 )
 
 __all__ = [
+    "FOLLOW_UP_MAX_LENGTH",
     "TRANSITIONS",
     "UNCHANGED",
     "Unchanged",
@@ -92,6 +99,7 @@ __all__ = [
     "favorite_add",
     "favorite_remove",
     "greeter_first_name",
+    "may_follow_up",
     "membership_add",
     "membership_remove",
     "occurrence_cancel",
@@ -110,8 +118,11 @@ __all__ = [
     "registration_confirm",
     "registration_create",
     "registration_fill_free_seats",
+    "registration_follow_up",
     "registration_mark_attendance",
     "registration_offers_expire",
+    "registrations_release",
+    "require_not_last_owner",
     "schedule_create",
     "schedule_delete",
     "schedule_update",

@@ -146,6 +146,9 @@ def occurrence_update(
     }
     if not changes:
         return occurrence
+    # What residents are told is read against the session as it stood under the lock.
+    assign(occurrence, {})
+    previous_start, previous_status = occurrence.start, occurrence.status
     assign(occurrence, changes)
     if occurrence.end <= occurrence.start:
         raise validation_failed({"end": [_("The end must be after the start.")]})
@@ -159,7 +162,12 @@ def occurrence_update(
         registration_fill_free_seats(activity=occurrence.activity, occurrence=occurrence, now=now)
     refresh_timing(occurrence.activity, window_start=timezone.now())
     if occurrence.activity.status == choices.ActivityStatus.PUBLISHED:
-        send_after_commit(signals.occurrence_changed, occurrence=occurrence)
+        send_after_commit(
+            signals.occurrence_changed,
+            occurrence=occurrence,
+            previous_start=previous_start,
+            previous_status=previous_status,
+        )
     return occurrence
 
 

@@ -111,6 +111,33 @@ def membership_add(
 
 
 @transaction.atomic
+def require_not_last_owner(*, user: User) -> None:
+    """An account whose erasure would leave an organization without an owner, while another
+    member could take it over, is not erased (409 `last_owner`): its owner names another one
+    first. The only member of an organization may go (staff can name a new owner)."""
+    names = []
+    for membership in Membership.objects.filter(
+        user=user, role=choices.MembershipRole.OWNER
+    ).select_related("organization"):
+        organization = membership.organization
+        # Two owners erased at once: the second waits for the first's owner row, then finds
+        # it gone (the lock is held until the erasure's transaction ends).
+        owners = organization.memberships.select_for_update().filter(
+            role=choices.MembershipRole.OWNER
+        )
+        if any(owner != user.pk for owner in owners.values_list("user_id", flat=True)):
+            continue
+        if organization.memberships.exclude(user=user).exists():
+            names.append(organization.name)
+    if names:
+        raise Conflict(
+            _("You are the only owner of %(names)s: make another member an owner first.")
+            % {"names": ", ".join(sorted(names))},
+            code="last_owner",
+        )
+
+
+@transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     organization = membership.organization
     if membership.user_id != by.pk:  # anyone may leave; removing others is for owners

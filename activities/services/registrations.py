@@ -194,9 +194,40 @@ def registration_cancel(
     registration.offered_until = None
     registration.save(update_fields=["status", "offered_until", "updated_at"])
     _changed(registration, previous)
-    if previous in (Status.GOING, Status.OFFERED):
+    if _held_a_seat(registration, previous):
         _pass_seat(locked, activity=registration.activity, now=now)
     return registration
+
+
+def _held_a_seat(registration: Registration, status: str) -> bool:
+    # A session's attended and no-show are past (a started session keeps its registrations);
+    # at an ongoing activity, attending is holding a place in the group.
+    if registration.occurrence_id is None:
+        return status in ONGOING_SEAT_STATUSES
+    return status in (Status.GOING, Status.OFFERED)
+
+
+def registrations_release(*, user: User, now: datetime.datetime | None = None) -> int:
+    """Give up every place the resident holds or waits for at a session that has not started
+    and at an ongoing activity, each through `registration_cancel`, so each seat held is
+    offered to the next waitlisted resident exactly as their own cancellation would: the
+    first step of erasing their account. Returns how many were cancelled."""
+    now = now or timezone.now()
+    upcoming = (
+        Registration.objects.filter(user=user)
+        .exclude(status=Status.CANCELLED)
+        .filter(Q(occurrence__isnull=True) | Q(occurrence__start__gt=now))
+        .select_related("activity", "occurrence")
+        .order_by("pk")
+    )
+    cancelled = 0
+    for registration in upcoming:
+        try:
+            registration_cancel(registration=registration, by=user, now=now)
+        except Conflict:
+            continue  # the session started meanwhile: no seat left to pass on
+        cancelled += 1
+    return cancelled
 
 
 def _offer_to_next(
@@ -376,6 +407,59 @@ def registration_mark_attendance(
     registration.status = status
     registration.save(update_fields=["status", "updated_at"])
     _changed(registration, previous)
+    return registration
+
+
+# The organization's message after a missed first visit: a few friendly sentences.
+FOLLOW_UP_MAX_LENGTH = 500
+
+
+def may_follow_up(registration: Registration) -> bool:
+    """After a first visit marked no-show, the organization may send one friendly message."""
+    return (
+        registration.first_visit
+        and registration.status == Status.NO_SHOW
+        and registration.followed_up_at is None
+    )
+
+
+@transaction.atomic
+def registration_follow_up(
+    *,
+    registration: Registration,
+    by: User,
+    body: str = "",
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """An organizer sends the resident who missed their first visit one friendly message:
+    their own words (`body`, plain text, at most `FOLLOW_UP_MAX_LENGTH` characters), or, empty,
+    a kind default text in the resident's language (the notifications room writes it). Once
+    per registration (409 `already_followed_up`), only after a first visit marked no-show
+    (409 `not_missed_first_visit`). The resident hears it through `visit_followed_up`."""
+    _require_organizer(registration, by)
+    # Under the seats' lock, as attendance is marked: the mark read here is the one that stands.
+    _lock(activity=registration.activity, occurrence=registration.occurrence)
+    registration = _reload(registration)
+    if registration.followed_up_at is not None:
+        raise Conflict(
+            _("A message was already sent after this missed visit."),
+            code="already_followed_up",
+        )
+    if not may_follow_up(registration):
+        raise Conflict(
+            _("A message can be sent only after a first visit marked as missed."),
+            code="not_missed_first_visit",
+        )
+    body = body.strip()
+    require_plain_text(multiline=("body",), body=body)
+    if len(body) > FOLLOW_UP_MAX_LENGTH:
+        raise ValidationFailed(
+            _("The message is too long."),
+            fields={"body": [_("At most %(limit)d characters.") % {"limit": FOLLOW_UP_MAX_LENGTH}]},
+        )
+    registration.followed_up_at = now or timezone.now()
+    registration.save(update_fields=["followed_up_at", "updated_at"])
+    send_after_commit(signals.visit_followed_up, registration=registration, body=body)
     return registration
 
 

@@ -46,5 +46,10 @@ def test_the_seed_gives_each_role_its_objects(tmp_path):
     assert APIClient().get(f"/api/v1/places/{fixtures['spare_place']}/").status_code == 200
     assert APIClient().get(f"/api/v1/territories/{fixtures['territory']}/").status_code == 200
     assert editor.get(f"/api/v1/activities/{fixtures['draft']}/").json()["status"] == "draft"
+    # The missed first visit is the editor's to follow up, once; not the resident's.
+    follow_up = f"/api/v1/registrations/{fixtures['missed_visit']}/follow-up/"
+    assert resident.post(follow_up, {}, format="json").status_code == 404
+    assert editor.post(follow_up, {}, format="json").status_code == 201
+    assert editor.post(follow_up, {}, format="json").status_code == 409
     members = editor.get(f"{organization}members/").json()
     assert fixtures["membership"] in {member["id"] for member in members}

@@ -4,6 +4,8 @@ per change, in their language; a seat offered reaches the resident with its dead
 greeter learns a newcomer is coming, by first name only."""
 
 import datetime
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import TestCase
@@ -12,7 +14,8 @@ from django.utils import timezone
 from activities import services as directory
 from activities import signals
 from activities.models import Activity
-from notifications.models import Notification
+from notifications import notices
+from notifications.models import Notification, NotificationPreferences
 from tests.factories import UserFactory, editor_of
 from tests.notifications.factories import registered, saved, session
 
@@ -176,3 +179,127 @@ def test_through_the_registration_services_a_freed_seat_and_a_newcomer_are_told(
     with TestCase.captureOnCommitCallbacks(execute=True):
         directory.registration_confirm(registration=waiting, by=second)
     assert [kind for kind, _ in inbox(greeter)] == ["newcomer_coming", "newcomer_coming"]
+
+
+def test_a_move_names_the_old_and_the_new_time_in_the_residents_zone_and_language():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    english = registered(occurrence, UserFactory(preferred_language="en")).user
+    french = registered(occurrence).user
+    before = occurrence.start
+    later = before + datetime.timedelta(days=1, hours=1)
+    edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    paris = ZoneInfo("Europe/Paris")
+    (item,) = Notification.objects.filter(user=english)
+    assert before.astimezone(paris).strftime("%H:%M") in item.body
+    assert later.astimezone(paris).strftime("%H:%M") in item.body
+    assert item.body.index(before.astimezone(paris).strftime("%A")) < item.body.index(
+        later.astimezone(paris).strftime("%A")
+    )
+    assert item.data["previous_start"] == before.isoformat()
+    assert item.data["start"] == later.isoformat()
+    (french_item,) = Notification.objects.filter(user=french)
+    assert french_item.body.startswith("La séance du ")
+    assert "a désormais lieu le" in french_item.body
+
+
+def test_a_session_in_another_zone_is_told_in_the_residents_zone():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    abroad = registered(occurrence, UserFactory(preferred_language="en")).user
+    NotificationPreferences.objects.create(user=abroad, timezone="America/Montreal")
+    later = occurrence.start + datetime.timedelta(hours=1)
+    edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    body = Notification.objects.get(user=abroad).body
+    montreal = ZoneInfo("America/Montreal")
+    assert occurrence.start.astimezone(montreal).strftime("%H:%M") in body
+    assert later.astimezone(montreal).strftime("%H:%M") in body
+
+
+def test_a_session_moved_back_to_its_slot_in_the_series_is_told():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    going = registered(occurrence).user
+    slot = occurrence.start
+    assert occurrence.series_start == slot
+    later = slot + datetime.timedelta(hours=3)
+    edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    edit(occurrence, start=slot, end=slot + datetime.timedelta(hours=2))
+    moves = Notification.objects.filter(user=going, kind="session_moved").order_by("id")
+    assert [item.data["start"] for item in moves] == [later.isoformat(), slot.isoformat()]
+    # And there again: a new change, told again, though it reaches a state told before.
+    edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    assert [item.data["start"] for item in moves.all()] == [
+        later.isoformat(),
+        slot.isoformat(),
+        later.isoformat(),
+    ]
+
+
+def test_put_back_after_a_cancellation_is_told_and_cancelled_again_too_but_a_note_is_not():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    going = registered(occurrence).user
+    english = registered(occurrence, UserFactory(preferred_language="en")).user
+    edit(occurrence, status="cancelled")
+    edit(occurrence, note="Désolés.")  # still cancelled: nothing new to tell
+    edit(occurrence, status="scheduled", note="")
+    edit(occurrence, status="cancelled")
+    kinds = ["session_cancelled", "session_restored", "session_cancelled"]
+    assert [
+        kind
+        for kind, _ in Notification.objects.filter(user=going)
+        .order_by("id")
+        .values_list("kind", "title")
+    ] == kinds
+    back = Notification.objects.get(user=english, kind="session_restored")
+    assert back.title == "Back on: Chorale"
+    assert back.body.startswith("The session of ") and back.body.endswith("takes place after all.")
+    assert Notification.objects.get(user=going, kind="session_restored").title == (
+        "De nouveau au programme : Chorale"
+    )
+
+
+def test_a_change_is_told_once_when_its_task_runs_twice_even_after_a_later_edit():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    going = registered(occurrence).user
+    before = occurrence.start
+    sent = []
+    handler = lambda sender, **kwargs: sent.append(kwargs)  # noqa: E731
+    signals.occurrence_changed.connect(handler)
+    try:
+        later = occurrence.start + datetime.timedelta(hours=1)
+        edit(occurrence, start=later, end=later + datetime.timedelta(hours=2))
+    finally:
+        signals.occurrence_changed.disconnect(handler)
+    (kwargs,) = sent
+    assert (kwargs["previous_start"], kwargs["previous_status"]) == (before, "scheduled")
+    change = notices.SessionEdit.of(
+        kwargs["occurrence"],
+        previous_start=kwargs["previous_start"],
+        previous_status=kwargs["previous_status"],
+    ).as_json()
+    edit(occurrence, status="cancelled")  # a later edit does not rewrite the first one
+    assert notices.change_notices_send(occurrence_id=occurrence.pk, change=change) == 0
+    assert [kind for kind, _ in inbox(going)] == ["session_cancelled", "session_moved"]
+    body = Notification.objects.get(user=going, kind="session_moved").body
+    assert timezone.localtime(later).strftime("%H:%M") in body
+
+
+def test_a_move_and_online_at_once_is_told_once_as_online_with_both_times():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    going = registered(occurrence, UserFactory(preferred_language="en")).user
+    later = occurrence.start + datetime.timedelta(hours=2)
+    edit(
+        occurrence,
+        status="moved_online",
+        start=later,
+        end=later + datetime.timedelta(hours=1),
+    )
+    (item,) = Notification.objects.filter(user=going)
+    assert item.kind == "session_moved_online"
+    assert timezone.localtime(occurrence.start).strftime("%H:%M") in item.body
+    assert timezone.localtime(later).strftime("%H:%M") in item.body
+
+
+def test_the_matcher_still_hears_a_session_edit():
+    occurrence = session(starts_in=datetime.timedelta(days=3), title="Chorale")
+    with mock.patch("matching.receivers.recommendations_for_activity_task") as task:
+        edit(occurrence, status="cancelled")
+    task.delay.assert_called_once_with(occurrence.activity_id)
