@@ -114,11 +114,12 @@ def job_run(
     job: ImportJob,
     entries: list[SourceEntry] | None = None,
     on_progress: Callable[[ImportJob], None] | None = None,
-    every: int = PROGRESS_EVERY,
+    every: int | None = None,
 ) -> ImportJob:
     """Run the job: read its source (unless `entries` are given), write each item, archive
     what the source no longer holds, and leave the report on the job. `on_progress` is called
-    each time `done` is written."""
+    each time `done` is written (every `PROGRESS_EVERY` items unless `every` says)."""
+    every = every or PROGRESS_EVERY
     with translation.override(job.language):
         job.state, job.started_at, job.report = ImportState.RUNNING, timezone.now(), empty_report()
         job.done = job.total = 0
