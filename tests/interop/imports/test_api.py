@@ -194,9 +194,10 @@ def test_bad_bodies_are_4xx_in_the_error_shape():
         client, {"organization": organization.slug, "kind": "csv"}, format="multipart"
     )
     unknown_org = post(
-        client, {"organization": "nope", "kind": "ical", "url": "https://example.org/a.ics"},
+        client,
+        {"organization": "nope", "kind": "ical", "url": "https://example.org/a.ics"},
         format="json",
-    )  # fmt: skip
+    )
     not_http = post(
         client,
         {"organization": organization.slug, "kind": "ical", "url": "ftp://example.org/a.ics"},
@@ -215,8 +216,11 @@ def test_bad_bodies_are_4xx_in_the_error_shape():
 def test_a_private_address_is_refused_unless_allowed(settings):
     organization = OrganizationFactory()
     client = client_for(editor_of(organization))
-    body = {"organization": organization.slug, "kind": "ical",
-            "url": f"http://127.0.0.1:{FEED_PORT}/feed.ics"}  # fmt: skip
+    body = {
+        "organization": organization.slug,
+        "kind": "ical",
+        "url": f"http://127.0.0.1:{FEED_PORT}/feed.ics",
+    }
     settings.IMPORT_ALLOW_PRIVATE_HOSTS = False
     refused = post(client, body, format="json", HTTP_ACCEPT_LANGUAGE="fr")
     assert refused.status_code == 400
@@ -285,10 +289,13 @@ def test_a_feed_larger_than_the_limit_fails_the_job(feed_server, settings):
     settings.IMPORT_MAX_BYTES = 4000
     job = post(
         client,
-        {"organization": organization.slug, "kind": "ical",
-         "url": f"http://127.0.0.1:{FEED_PORT}/big.ics"},
+        {
+            "organization": organization.slug,
+            "kind": "ical",
+            "url": f"http://127.0.0.1:{FEED_PORT}/big.ics",
+        },
         format="json",
-    ).json()  # fmt: skip
+    ).json()
     job = client.get(f"{IMPORTS}{job['id']}/").json()
     assert job["state"] == "failed"
     # In the importer's language: their account's (French) when the request names none.

@@ -46,10 +46,20 @@ def test_the_same_items_twice_create_once_then_change_nothing():
     second = run(organization, editor, [item(n) for n in range(5)])
 
     assert first.state == second.state == "done"
-    assert counts(first) == {"created": 5, "updated": 0, "unchanged": 0, "archived": 0,
-                             "skipped": 0}  # fmt: skip
-    assert counts(second) == {"created": 0, "updated": 0, "unchanged": 5, "archived": 0,
-                              "skipped": 0}  # fmt: skip
+    assert counts(first) == {
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "archived": 0,
+        "skipped": 0,
+    }
+    assert counts(second) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 5,
+        "archived": 0,
+        "skipped": 0,
+    }
     assert activities.count() == 5
     assert dict(activities.values_list("pk", "updated_at")) == stamps
     assert Occurrence.objects.filter(activity__organization=organization).count() == sessions
@@ -162,8 +172,8 @@ def test_categories_by_slug_french_or_english_name_accents_and_case_ignored():
     slugs = set(Activity.objects.get().categories.values_list("slug", flat=True))
     assert slugs == {"tricot-couture", "petanque-boules", "danse"}
 
-    unknown = run(organization, editor, [item(2, activity={**item(2).activity,
-                                                            "categories": ["Origami"]})])  # fmt: skip
+    origami = item(2, activity={**item(2).activity, "categories": ["Origami"]})
+    unknown = run(organization, editor, [origami])
     assert "Origami" in unknown.report["errors"][0]["message"]
 
 

@@ -37,7 +37,7 @@ def item(
             "address": "1 rue de la Paix",
             "lat": lat,
             "lng": lng,
-        },  # fmt: skip
+        },
         "schedules": [
             {
                 "rrule": "FREQ=WEEKLY;BYDAY=TU",
