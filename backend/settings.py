@@ -386,6 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ReportReasonEnum": "curation.choices.ReportReason",
         "ReportStatusEnum": "curation.choices.ReportStatus",
         "CollectionStatusEnum": "curation.choices.CollectionStatus",
+        "ImportKindEnum": "interop.models.ImportKind",
+        "ImportStateEnum": "interop.models.ImportState",
+        "ImportRepeatEnum": "interop.models.ImportRepeat",
     },
 }
 
