@@ -131,6 +131,10 @@ def job_run(
         except ApplicationError as error:
             _add(job.report, "errors", position=0, message=describe(error))
             return _finish(job, ImportState.FAILED)
+        except Exception:  # a reader's fault: the job ends, saying so, rather than hangs
+            logger.exception("import %s: the source could not be read", job.pk)
+            _add(job.report, "errors", position=0, message=_("The source could not be read."))
+            return _finish(job, ImportState.FAILED)
         job.total = len(entries)
         job.save(update_fields=["total"])
         seen: set[str] = set()

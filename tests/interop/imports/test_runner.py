@@ -244,3 +244,16 @@ def test_someone_who_does_not_edit_the_organization_writes_nothing():
     job = run(organization, stranger, [item(1)])
     assert counts(job)["created"] == 0 and len(job.report["errors"]) == 1
     assert not Activity.objects.exists() and not Place.objects.exists()
+
+
+def test_a_reader_that_fails_ends_the_job_as_failed(monkeypatch):
+    organization, editor = organization_with_editor()
+
+    def broken(data):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(runner, "read_source", lambda kind, data: broken(data))
+    job = runner.job_run(job=new_job(organization, editor))
+    assert job.state == "failed" and job.finished_at is not None
+    assert job.report["errors"] == [{"position": 0, "message": "The source could not be read."}]
+    assert job.data is None
