@@ -403,10 +403,14 @@ def find_or_create_place(
     place of that name."""
     if data is None:
         return None
+    data = dict(data)
+    flags = data.pop("accessibility", None)
     unknown = set(data) - PLACE_FIELDS
     if unknown:
         raise _unknown(unknown)
     fields = {name: _convert(Place, name, value) for name, value in data.items()}
+    if flags is not None:
+        fields.update(_support_flags(flags))
     name = (fields.get("name") or "").strip()
     if not name:
         raise ValidationFailed(
@@ -426,6 +430,15 @@ def find_or_create_place(
     if place is not None:
         return place
     return services.place_create(organization=organization, by=by, **fields)
+
+
+def _support_flags(flags: Any) -> dict[str, bool]:
+    """The place's `accessibility` list, as the API takes it, read into its support flags."""
+    vocabulary = choices.ACCESSIBILITY_FLAGS
+    if not isinstance(flags, list | tuple) or any(flag not in vocabulary for flag in flags):
+        message = _("Give a list of: %(values)s.") % {"values": ", ".join(vocabulary)}
+        raise ValidationFailed(message, fields={"accessibility": [message]})
+    return {f"{flag}_support": flag in flags for flag in vocabulary}
 
 
 def _current(activity: Activity, name: str) -> Any:

@@ -257,3 +257,18 @@ def test_a_reader_that_fails_ends_the_job_as_failed(monkeypatch):
     assert job.state == "failed" and job.finished_at is not None
     assert job.report["errors"] == [{"position": 0, "message": "The source could not be read."}]
     assert job.data is None
+
+
+def test_a_places_accessibility_list_sets_its_support_flags():
+    organization, editor = organization_with_editor()
+    accessible = item(1)
+    accessible.place = {**accessible.place, "accessibility": ["hearing", "motor"]}
+    wrong = item(2)
+    wrong.place = {**wrong.place, "name": "Autre salle", "accessibility": ["sonar"]}
+
+    job = run(organization, editor, [accessible, wrong])
+
+    place = Place.objects.get()
+    assert place.hearing_support and place.motor_support and not place.visual_support
+    assert job.report["errors"][0]["position"] == 3
+    assert "hearing" in job.report["errors"][0]["message"]
