@@ -32,16 +32,13 @@ def check_url(url: str) -> str:
     """The address if it may be read, else `FetchError` naming what is wrong with it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(
-            _("Give an address starting with http:// or https://."), fields={"url": [url]}
-        )
+        message = _("Give an address starting with http:// or https://.")
+        raise FetchError(message, fields={"url": [message]})
     if not settings.IMPORT_ALLOW_PRIVATE_HOSTS:
         for address in _addresses(parts.hostname, parts.port or 443):
             if not address.is_global:
-                raise FetchError(
-                    _("This address points to a private network: it cannot be read."),
-                    fields={"url": [url]},
-                )
+                message = _("This address points to a private network: it cannot be read.")
+                raise FetchError(message, fields={"url": [message]})
     return url
 
 
@@ -49,7 +46,8 @@ def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.I
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
-        raise FetchError(_("This address's server cannot be found.")) from error
+        message = _("This address's server cannot be found.")
+        raise FetchError(message, fields={"url": [message]}) from error
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 

@@ -315,3 +315,52 @@ def test_the_csv_template(api_client, lang, header):
 def test_the_csv_template_refuses_an_unknown_language(api_client):
     answer = api_client.get(f"{IMPORTS}template.csv?lang=de")
     assert answer.status_code == 400 and "lang" in answer.json()["error"]["fields"]
+
+
+BAD_BODIES = [
+    # (case, body, field); JSON bodies name an address, multipart ones a file.
+    ("unknown-kind", {"kind": "fax", "url": "https://example.org/a.ics"}, "kind"),
+    ("not-http", {"kind": "ical", "url": "ftp://example.org/a.ics"}, "url"),
+    ("not-a-url", {"kind": "ical", "url": "agenda"}, "url"),
+    ("repeat-hourly", {"kind": "ical", "url": "https://example.org/a.ics", "repeat": "hourly"},
+     "repeat"),
+    ("unknown-field", {"kind": "ical", "url": "https://example.org/a.ics", "publish": True},
+     "publish"),
+    ("no-organization", {"organization": "nope", "kind": "ical",
+                         "url": "https://example.org/a.ics"}, "organization"),
+    ("file-in-json", {"kind": "csv", "file": "a.csv"}, "file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_BODIES, ids=[c[0] for c in BAD_BODIES])
+def test_a_bad_body_is_a_400_naming_the_field_in_the_callers_language(case, body, field):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from tests.bad_input import error_of
+
+    organization = OrganizationFactory()
+    client = client_for(editor_of(organization))
+    body = {"organization": organization.slug, **body}
+
+    french = error_of(post(client, body, format="json", HTTP_ACCEPT_LANGUAGE="fr"), field)
+    english = error_of(post(client, body, format="json", HTTP_ACCEPT_LANGUAGE="en"), field)
+
+    assert nothing_written()
+    assert french["code"] == english["code"]
+    assert french["fields"][field] != english["fields"][field]
+    with translation.override("fr"):
+        assert gettext(english["message"]) == french["message"]
+
+
+def test_a_multipart_body_with_a_field_of_the_json_one_is_refused():
+    organization = OrganizationFactory()
+    client = client_for(editor_of(organization))
+    file = SimpleUploadedFile("agenda.csv", b"[]", content_type="text/csv")
+    answer = post(
+        client,
+        {"organization": organization.slug, "kind": "csv", "file": file, "repeat": "daily"},
+        format="multipart",
+    )
+    assert answer.status_code == 400 and "repeat" in answer.json()["error"]["fields"]
+    assert nothing_written()
