@@ -268,8 +268,9 @@ class ImportDetailApi(APIView):
         tags=["imports"],
         summary="An import: its state, progress and report",
         description=(
-            "`state` queued, running, done or failed; `done` of `total` items while it runs; "
-            "the report when it ends. 404 for an import of an organization I do not follow."
+            "`state` queued, running, done or failed; `done` of `total` items and the report "
+            "so far while it runs (written every 25 items), the whole report when it ends. "
+            "404 for an import of an organization I do not follow."
         ),
         responses={200: ImportJobSerializer},
     )

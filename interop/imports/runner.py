@@ -145,7 +145,8 @@ def job_run(
                 whole = False
             if number % every == 0 or number == job.total:
                 job.done = number
-                ImportJob.objects.filter(pk=job.pk).update(done=number)
+                # The report so far goes with it: the importer reads the first errors early.
+                ImportJob.objects.filter(pk=job.pk).update(done=number, report=job.report)
                 if on_progress is not None:
                     on_progress(job)
         has_items = any(isinstance(entry, SourceItem) for entry in entries)

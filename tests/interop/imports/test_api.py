@@ -88,6 +88,7 @@ def test_the_job_is_read_while_it_runs():
         upload(client, organization, [item(n) for n in range(6)])
     [mid] = polled
     assert mid["state"] == "running" and mid["total"] == 6 and mid["done"] == 3
+    assert mid["report"]["created"] == 3  # the report so far
 
 
 @pytest.mark.parametrize("who", ["other_editor", "resident"])
