@@ -37,7 +37,7 @@ from activities import selectors as activity_selectors
 from activities.models import Organization
 from api.calendar import CalendarNegotiation
 from api.cards import OrganizationSummarySerializer
-from api.parsers import JSONObjectParser
+from api.parsers import JSONObjectParser, nul_refused
 from api.renderers import FastJSONRenderer
 from api.schema import ERROR_DESCRIPTIONS, ERROR_REF, error_response
 from api.serializers import InputSerializer, validated_query
@@ -153,6 +153,22 @@ class TemplateQuerySerializer(serializers.Serializer):
     )
 
 
+class UploadParser(MultiPartParser):
+    """A multipart body (the one the API reads, here only), held to the JSON bodies' rule on
+    text: a field that holds NUL is a 400 naming it (PostgreSQL's text cannot hold it)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        paths = [
+            key if "\x00" not in key else "non_field_errors"
+            for key, values in parsed.data.lists()
+            if "\x00" in key or any("\x00" in value for value in values)
+        ]
+        if paths:
+            raise nul_refused(sorted(set(paths)))
+        return parsed
+
+
 # --- who may import -------------------------------------------------------------------------
 
 
@@ -194,7 +210,7 @@ def _language(request: Request) -> str:
 
 class ImportCollectionApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONObjectParser, MultiPartParser]
+    parser_classes = [JSONObjectParser, UploadParser]
     serializer_class = ImportJobSerializer
     filter_backends: list = []
     cursor_ordering = "-id"

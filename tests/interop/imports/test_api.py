@@ -365,3 +365,18 @@ def test_a_multipart_body_with_a_field_of_the_json_one_is_refused():
     )
     assert answer.status_code == 400 and "repeat" in answer.json()["error"]["fields"]
     assert nothing_written()
+
+
+def test_a_multipart_field_holding_nul_is_a_400_naming_it():
+    organization = OrganizationFactory()
+    client = client_for(editor_of(organization))
+    file = SimpleUploadedFile("agenda.csv", b"[]", content_type="text/csv")
+    answer = post(
+        client,
+        {"organization": "club\x00", "kind": "csv", "file": file},
+        format="multipart",
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_text" and "organization" in error["fields"]
+    assert nothing_written()
