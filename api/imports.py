@@ -258,7 +258,10 @@ class ImportCollectionApi(generics.ListAPIView):
         publish = import_right(user=request.user, organization=organization)
         if is_upload:
             upload = fields["file"]
-            source = os.path.basename(upload.name or "")[:FILE_NAME_MAX] or "upload"
+            # The name as shown in the report: no control character (nor NUL, which
+            # PostgreSQL's text cannot hold).
+            name = "".join(c for c in os.path.basename(upload.name or "") if c.isprintable())
+            source = name[:FILE_NAME_MAX] or "upload"
             data, repeat = upload.read(), ""
         else:
             source, data, repeat = fields["url"], None, fields.get("repeat", "")

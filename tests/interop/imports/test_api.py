@@ -380,3 +380,13 @@ def test_a_multipart_field_holding_nul_is_a_400_naming_it():
     error = answer.json()["error"]
     assert error["code"] == "invalid_text" and "organization" in error["fields"]
     assert nothing_written()
+
+
+def test_a_file_name_with_control_characters_is_kept_without_them():
+    organization = OrganizationFactory()
+    client = client_for(editor_of(organization))
+    file = SimpleUploadedFile("agen\x00da\n.csv", as_bytes([item(1)]), content_type="text/csv")
+    answer = post(client, {"organization": organization.slug, "kind": "csv", "file": file},
+                  format="multipart")  # fmt: skip
+    assert answer.status_code == 202
+    assert "\x00" not in answer.json()["source"] and "\n" not in answer.json()["source"]
