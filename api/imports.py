@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from activities import selectors as activity_selectors
-from activities.models import Organization
+from activities.models import Membership, Organization
 from api.calendar import CalendarNegotiation
 from api.cards import OrganizationSummarySerializer
 from api.parsers import JSONObjectParser, nul_refused
@@ -190,12 +190,13 @@ def import_right(*, user: User, organization: Organization) -> bool:
 def import_jobs_visible_to(user: User) -> QuerySet[ImportJob]:
     """The jobs of the organizations the user edits, and for a curator those of the
     organizations their territory holds."""
-    mine = Q(organization__memberships__user=user)
+    edited = Membership.objects.filter(user=user).values("organization_id")
+    mine = Q(organization__in=edited)
     scope = curator_scope(user)
     if scope.is_curator:
         curated = scope.organizations(Organization.objects.all()).values("pk")
         mine |= Q(organization__in=curated)
-    return ImportJob.objects.filter(mine).distinct().select_related("organization").defer("data")
+    return ImportJob.objects.filter(mine).select_related("organization").defer("data")
 
 
 def _language(request: Request) -> str:
