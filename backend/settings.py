@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "curation",
     "notifications",
     "interop",
+    "referrals",
     "api",
 ]
 
@@ -201,7 +202,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.notifications_dispatch_task",
         "schedule": env_int("NOTIFICATIONS_DISPATCH_SECONDS", 60),
     },
+    "referrals-anonymize": {
+        "task": "referrals.tasks.persons_anonymize_task",
+        "schedule": 24 * 3600,
+    },
 }
+
+# --- Social prescribing (referrals/) ---------------------------------------------------------
+# Days after a person's last referral closed before their record is anonymized (24 months).
+REFERRALS_RETENTION_DAYS = env_int("REFERRALS_RETENTION_DAYS", 730)
 
 # --- Notifications (notifications/backends) --------------------------------------------------
 # Push: `log` (written to the log) or `native` (FCM for Android and web, APNs for iOS).
@@ -383,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "ReportReasonEnum": "curation.choices.ReportReason",
         "ReportStatusEnum": "curation.choices.ReportStatus",
         "CollectionStatusEnum": "curation.choices.CollectionStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
     },
 }
 
