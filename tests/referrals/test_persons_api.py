@@ -70,9 +70,8 @@ def test_a_referrer_of_an_unverified_organization_may_not_refer(clients, referre
 
 def test_an_association_editor_is_no_referrer_even_with_the_role_elsewhere(clients, association):
     # An association is not a referring kind: a referrer role there gives nothing.
-    from tests.factories import UserFactory, editor_of
-
     from tests.conftest import client_for
+    from tests.factories import UserFactory, editor_of
 
     user = editor_of(association, user=UserFactory(), role="referrer")
     assert client_for(user).get(LIST).status_code == 403
