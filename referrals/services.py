@@ -501,6 +501,8 @@ def person_erase(*, person: Person, by: User) -> None:
             by=by,
             reason=str(_("The person asked for their data to be erased.")),
         )
+    person.referrals.all().delete()
+    # The audit trail of their referrals goes too (deleting them wrote its last rows).
     Referral.history.filter(person_id=person.pk).delete()
     person.delete()
 
