@@ -3,9 +3,9 @@ profile, an editor whose verified organization owns a place, a published activit
 its schedules and sessions, and objects meant to be deleted, and a curator of the commune
 of that place (Nantes) with something to decide: an unverified association's activity
 waiting for review there, and the published activity reported twice; a referrer of a
-verified social action centre with persons, consents and a referral to that activity. Writes, as JSON to the
-file named by its argument, each role's access token and the ids that the run sends as path
-parameters.
+verified social action centre with persons, consents and a referral to that activity.
+Writes, as JSON to the file named by its argument, each role's access token and the ids that
+the run sends as path parameters.
 
 Run with the environment of the served app (same database and JWT signing key).
 """

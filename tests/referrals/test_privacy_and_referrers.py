@@ -11,8 +11,8 @@ from referrals import services, tasks
 from referrals.choices import ReferralStatus
 from referrals.models import AccessLog, Person, Referral
 from tests.conftest import client_for
-from tests.factories import PlaceFactory, UserFactory, editor_of
 from tests.curation.moderation_factories import NANTES, territory
+from tests.factories import PlaceFactory, UserFactory, editor_of
 from tests.referrals.conftest import person_of, referrer_of, referring_organization
 
 pytestmark = pytest.mark.django_db
