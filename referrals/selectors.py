@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from activities.choices import MembershipRole
 from activities.models import Membership, Organization
 from referrals.choices import REFERRING_KINDS, ConsentScope
-from referrals.models import AccessLog, Consent, Person, Referral, Shortlist
+from referrals.models import AccessLog, Consent, Person, Referral
 
 
 def referring_organizations() -> QuerySet[Organization]:
@@ -67,10 +67,6 @@ def has_consent(*, person: Person, scope: str = ConsentScope.REFERRAL) -> bool:
     return person.consents.filter(scope=scope, withdrawn_at__isnull=True).exists()
 
 
-def shortlist_list(*, person: Person) -> QuerySet[Shortlist]:
-    return person.shortlists.prefetch_related("items").order_by("-id")
-
-
 def referral_list_sent(*, user: User) -> QuerySet[Referral]:
     """Referrals made by the organizations `user` refers for."""
     return (
@@ -86,19 +82,6 @@ def referral_list_received(*, user: User) -> QuerySet[Referral]:
         Referral.objects.filter(receiving_organization__in=receiving_organizations(user=user))
         .select_related("person", "receiving_organization", "referring_organization", "activity")
         .prefetch_related("person__consents")
-        .order_by("-id")
-    )
-
-
-def referral_visible_to(*, user: User) -> QuerySet[Referral]:
-    """Referrals `user` may read or act on: sent by their referring organizations or
-    received by the organizations they edit."""
-    return (
-        Referral.objects.filter(
-            Q(referring_organization__in=referrer_organizations(user=user))
-            | Q(receiving_organization__in=receiving_organizations(user=user))
-        )
-        .select_related("person", "receiving_organization", "referring_organization", "activity")
         .order_by("-id")
     )
 
