@@ -9,7 +9,7 @@ import datetime
 from django.utils import timezone
 
 from matching import engine
-from matching.candidates import current_candidates
+from matching.candidates import current_candidates, prepared
 from matching.models import ResidentProfile
 from matching.selectors import (
     EVERYONE_BIT,
@@ -17,7 +17,6 @@ from matching.selectors import (
     build_residents,
     recommendation_items,
 )
-from matching.services.reach import candidates_within_reach
 from matching.services.sets import new_sets
 
 # The user id the engine's row of an unsaved profile carries: ids start at 1, so no
@@ -42,8 +41,12 @@ def recommendations_for_profile(
         profile.user_id = NO_RESIDENT
     candidates, slugs = current_candidates(now=now)
     residents = build_residents([profile], slugs)
+    # The process's preparation of the whole matrix, made once and kept with it (what a
+    # full refresh's chunks also use): preparing the region of each request instead costs
+    # more than scoring the one profile against it.
+    kept = prepared(candidates, build=True)
     lists = engine.lists_batched(
-        residents, candidates_within_reach(residents, candidates), everyone_bit=EVERYONE_BIT, k=k
+        residents, candidates, everyone_bit=EVERYONE_BIT, k=k, prepared=kept
     )
     ((activity_ids, scores, keys),) = new_sets(residents.ids, lists, slugs).lists.rows()
     return recommendation_items(
