@@ -8,7 +8,7 @@ organization holds; a receiving organization sees only what it needs to welcome 
 referrer's notes, interests or any score. Every read of a person record is logged."""
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -65,7 +65,7 @@ BAD_INPUT = error_response(
 class IsReferrer(BasePermission):
     """A referrer of at least one verified organization of a referring kind."""
 
-    message = _("Only referrers of a verified referring organization can do this.")
+    message = gettext_lazy("Only referrers of a verified referring organization can do this.")
 
     def has_permission(self, request: Request, view) -> bool:
         return selectors.referrer_organizations(user=request.user).exists()

@@ -193,3 +193,31 @@ def test_every_transition_is_named_in_the_one_state_machine():
     assert named == statuses
     closed = {"rejected", "completed", "cancelled", "failed"}
     assert not any(start in closed for start, _to in services.TRANSITIONS)
+
+
+def test_a_person_is_referred_to_an_organization(clients, person, association, receiver):
+    answer = clients["referrer"].post(
+        SENT, {"person": person.pk, "organization": association.slug}, format="json"
+    )
+    assert answer.status_code == 201
+    assert answer.json()["activity"] is None
+    assert answer.json()["receiving_organization"] == association.slug
+    seen = clients["receiver"].get(RECEIVED).json()["results"]
+    assert [r["id"] for r in seen] == [answer.json()["id"]]
+    both = clients["referrer"].post(
+        SENT,
+        {"person": person.pk, "organization": association.slug, "activity": 10**6},
+        format="json",
+    )
+    assert both.status_code == 404  # no such activity
+    neither = clients["referrer"].post(SENT, {"person": person.pk}, format="json")
+    assert neither.status_code == 400
+    assert Referral.objects.count() == 1
+
+
+def test_a_non_referrer_is_told_why_in_their_language(clients):
+    answer = clients["resident"].get("/api/v1/persons/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert answer.status_code == 403
+    assert "prescripteurs" in answer.json()["error"]["message"]
+    answer = clients["resident"].get("/api/v1/persons/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "referrers" in answer.json()["error"]["message"]
