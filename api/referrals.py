@@ -465,6 +465,7 @@ class ShortlistInputSerializer(InputSerializer):
 )
 class ShortlistApi(generics.GenericAPIView):
     queryset = Person.objects.none()  # the path's id is a person's
+    pagination_class = None  # at most 20 activities, in the matcher's order
     permission_classes = [IsAuthenticated, IsReferrer]
     serializer_class = ShortlistSerializer
 
