@@ -2,9 +2,10 @@
 profile, an editor whose verified organization owns a place, a published activity with
 its schedules and sessions, and objects meant to be deleted, and a curator of the commune
 of that place (Nantes) with something to decide: an unverified association's activity
-waiting for review there, and the published activity reported twice. Writes, as JSON to the
-file named by its argument, each role's access token and the ids that the run sends as path
-parameters.
+waiting for review there, and the published activity reported twice; a referrer of a
+verified social action centre with persons, consents and a referral to that activity.
+Writes, as JSON to the file named by its argument, each role's access token and the ids that
+the run sends as path parameters.
 
 Run with the environment of the served app (same database and JWT signing key).
 """
@@ -28,7 +29,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.services import user_register  # noqa: E402
 from activities import services, taxonomy  # noqa: E402
-from activities.models import Occurrence, Organization, Registration, Territory  # noqa: E402
+from activities.models import Membership, Occurrence, Organization, Registration, Territory  # noqa: E402
 from curation.models import Report  # noqa: E402
 from curation.services.collections import (  # noqa: E402
     ItemInput,
@@ -40,6 +41,7 @@ from interop.exports.ids import export_id  # noqa: E402
 from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
+from referrals import services as referrals  # noqa: E402
 
 PASSWORD = "contract run password 25"
 NANTES = (47.2184, -1.5536)
@@ -211,12 +213,35 @@ def main(output: str) -> None:
         entries=[],
     )
 
+    # Social prescribing: a verified social action centre and its referrer, a person with
+    # their consents referred to the published activity (the editor receives it), and a
+    # person to erase.
+    social = Organization.objects.create(
+        slug="ccas-du-contrat", name="CCAS du contrat", kind="social_action_centre", verified=True
+    )
+    referrer = user_register(email="referrer@contract.test", password=PASSWORD)
+    Membership.objects.create(user=referrer, organization=social, role="referrer")
+    person = referrals.person_create(
+        organization=social, by=referrer, home=NANTES, first_name="Jeanne", phone="+33612345678"
+    )
+    referrals.consent_record(person=person, by=referrer, scope="referral", method="oral")
+    contact, _created = referrals.consent_record(
+        person=person, by=referrer, scope="contact", method="written"
+    )
+    spare_person = referrals.person_create(organization=social, by=referrer, first_name="Marcel")
+    referral = referrals.referral_create(person=person, by=referrer, activity=activity)
+
     fixtures = {
         "tokens": {
             "resident": access_token(resident),
             "editor": access_token(editor),
             "curator": access_token(curator),
+            "referrer": access_token(referrer),
         },
+        "person": person.pk,
+        "spare_person": spare_person.pk,
+        "consent": contact.pk,
+        "referral": referral.pk,
         "organization": organization.slug,
         "membership": membership.pk,
         "place": place.pk,

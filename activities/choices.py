@@ -17,11 +17,18 @@ class OrganizationKind(models.TextChoices):
     SOCIAL_SERVICE = "social_service", _("Social service")
     HEALTH = "health", _("Health centre")
     OTHER = "other", _("Other")
+    # Organizations that refer people (social prescribing): see referrals.choices.
+    GP_PRACTICE = "gp_practice", _("GP practice")
+    MUTUAL_INSURER = "mutual_insurer", _("Mutual insurer")
+    HOSPITAL = "hospital", _("Hospital")
+    SOCIAL_ACTION_CENTRE = "social_action_centre", _("Municipal social action centre (CCAS)")
 
 
 class MembershipRole(models.TextChoices):
     OWNER = "owner", _("Owner")
     EDITOR = "editor", _("Editor")
+    # Refers people to activities in the organization's name; edits nothing in the directory.
+    REFERRER = "referrer", _("Referrer")
 
 
 class TerritoryKind(models.TextChoices):

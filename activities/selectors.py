@@ -31,7 +31,11 @@ def user_can_edit(*, user: User, organization: Organization) -> bool:
     """Owners and editors write an organization's places, activities and schedules."""
     if not user.is_authenticated:
         return False
-    return Membership.objects.filter(user=user, organization=organization).exists()
+    return (
+        Membership.objects.filter(user=user, organization=organization)
+        .exclude(role=choices.MembershipRole.REFERRER)
+        .exists()
+    )
 
 
 def user_is_owner(*, user: User, organization: Organization) -> bool:

@@ -15,6 +15,7 @@ from api import (
     matching,
     notifications,
     openactive,
+    referrals,
     reports,
     search,
 )
@@ -208,6 +209,44 @@ urlpatterns = [
     path("reports/", reports.ReportCollectionApi.as_view(), name="report-list"),
     path("reports/<int:pk>/", reports.ReportDetailApi.as_view(), name="report-detail"),
     path("reports/<int:pk>/triage/", reports.ReportTriageApi.as_view(), name="report-triage"),
+    path("referrers/", referrals.ReferrerListApi.as_view(), name="referrer-list"),
+    path("persons/", referrals.PersonCollectionApi.as_view(), name="person-list"),
+    path("persons/access-log/", referrals.AccessLogApi.as_view(), name="person-access-log"),
+    path("persons/<int:pk>/", referrals.PersonDetailApi.as_view(), name="person-detail"),
+    path("persons/<int:pk>/export/", referrals.PersonExportApi.as_view(), name="person-export"),
+    path(
+        "persons/<int:pk>/consents/",
+        referrals.ConsentCollectionApi.as_view(),
+        name="person-consents",
+    ),
+    path(
+        "persons/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        referrals.ConsentWithdrawApi.as_view(),
+        name="person-consent-withdraw",
+    ),
+    path("persons/<int:pk>/shortlist/", referrals.ShortlistApi.as_view(), name="person-shortlist"),
+    path("referrals/", referrals.ReferralCollectionApi.as_view(), name="referral-list"),
+    path(
+        "referrals/received/",
+        referrals.ReceivedReferralListApi.as_view(),
+        name="referral-received-list",
+    ),
+    path(
+        "referrals/received/<int:pk>/",
+        referrals.ReceivedReferralDetailApi.as_view(),
+        name="referral-received-detail",
+    ),
+    path(
+        "referrals/received/<int:pk>/transition/",
+        referrals.ReceivedReferralTransitionApi.as_view(),
+        name="referral-received-transition",
+    ),
+    path("referrals/<int:pk>/", referrals.ReferralDetailApi.as_view(), name="referral-detail"),
+    path(
+        "referrals/<int:pk>/transition/",
+        referrals.ReferralTransitionApi.as_view(),
+        name="referral-transition",
+    ),
     path("collections/", collections.CollectionListApi.as_view(), name="collection-list"),
     path(
         "collections/<slug:slug>/",

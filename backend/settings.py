@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "curation",
     "notifications",
     "interop",
+    "referrals",
     "api",
 ]
 
@@ -206,6 +207,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "interop.tasks.imports_repeat_due_task",
         "schedule": 15 * 60,
     },
+    "referrals-anonymize": {
+        "task": "referrals.tasks.persons_anonymize_task",
+        "schedule": 24 * 3600,
+    },
 }
 
 # --- Imports (interop/imports) ----------------------------------------------------------------
@@ -214,6 +219,10 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_FETCH_TIMEOUT = env_int("IMPORT_FETCH_TIMEOUT", 30)
 # Feeds on private, loopback or link-local addresses are refused unless this is set.
 IMPORT_ALLOW_PRIVATE_HOSTS = env_bool("IMPORT_ALLOW_PRIVATE_HOSTS", default=False)
+
+# --- Social prescribing (referrals/) ---------------------------------------------------------
+# Days after a person's last referral closed before their record is anonymized (24 months).
+REFERRALS_RETENTION_DAYS = env_int("REFERRALS_RETENTION_DAYS", 730)
 
 # --- Notifications (notifications/backends) --------------------------------------------------
 # Push: `log` (written to the log) or `native` (FCM for Android and web, APNs for iOS).
@@ -399,6 +408,7 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "interop.models.ImportKind",
         "ImportStateEnum": "interop.models.ImportState",
         "ImportRepeatEnum": "interop.models.ImportRepeat",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
     },
 }
 

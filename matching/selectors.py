@@ -377,23 +377,47 @@ def recommendation_list_for(
         ).values_list("pk", flat=True)
     )
     kept = [n for n, activity_id in enumerate(row.activity_ids) if activity_id in published]
-    rendered = reasons.render(reasons.decode([row.reasons[n] for n in kept]), language=language)
-    cards = {
-        card["id"]: card
-        for card in activity_cards(ids=[row.activity_ids[n] for n in kept], now=now)
-    }
+    items = recommendation_items(
+        activity_ids=[row.activity_ids[n] for n in kept],
+        scores=[row.scores[n] for n in kept],
+        reason_keys=[row.reasons[n] for n in kept],
+        availability_mask=profile.availability_mask,
+        language=language,
+        now=now,
+    )
+    shortfall = None
+    if len(items) < engine.TOP_K:
+        shortfall = _shortfall(profile, row, user=user)
+    return RecommendationList(row.computed_at, row.engine_version, items, shortfall)
+
+
+def recommendation_items(
+    *,
+    activity_ids: list[int],
+    scores: list[float],
+    reason_keys: list[int],
+    availability_mask: int,
+    language: str,
+    now: datetime.datetime,
+) -> list[RecommendationItem]:
+    """A list as its reader sees it, in its order: each activity's card, score, reasons
+    rendered in `language` (their category ids as stored) and the session to show (the next
+    one when the reader is free, `availability_mask`, when that is a reason). Activities
+    without a card (no longer visible) are left out. The one builder of the items of a
+    resident's stored list and of a list computed for a profile that is not a resident's."""
+    rendered = reasons.render(reasons.decode(reason_keys), language=language)
+    cards = {card["id"]: card for card in activity_cards(ids=activity_ids, now=now)}
     fitting = _sessions_when_free(
         [
-            row.activity_ids[n]
-            for n, item_reasons in zip(kept, rendered, strict=True)
+            activity_id
+            for activity_id, item_reasons in zip(activity_ids, rendered, strict=True)
             if _fits_availability(item_reasons)
         ],
-        profile.availability_mask,
+        availability_mask,
         now=now,
     )
     items = []
-    for n, item_reasons in zip(kept, rendered, strict=True):
-        activity_id = row.activity_ids[n]
+    for activity_id, score, item_reasons in zip(activity_ids, scores, rendered, strict=True):
         card = cards.get(activity_id)
         if card is None:
             continue
@@ -405,11 +429,8 @@ def recommendation_list_for(
                 # No upcoming session when they are free (the one that was has passed).
                 item_reasons = [r for r in item_reasons if r["code"] != AVAILABILITY_REASON]
                 session = sessions[0] if sessions else None
-        items.append(RecommendationItem(activity_id, row.scores[n], item_reasons, card, session))
-    shortfall = None
-    if len(items) < engine.TOP_K:
-        shortfall = _shortfall(profile, row, user=user)
-    return RecommendationList(row.computed_at, row.engine_version, items, shortfall)
+        items.append(RecommendationItem(activity_id, score, item_reasons, card, session))
+    return items
 
 
 AVAILABILITY_REASON = "fits_availability"

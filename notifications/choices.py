@@ -50,3 +50,10 @@ class Kind(models.TextChoices):
 class Reminder(models.TextChoices):
     DAY_BEFORE = "day_before", _("The day before")
     TWO_HOURS = "two_hours", _("Two hours before")
+
+
+class ReferralKind(models.TextChoices):
+    """Notifications of social prescribing (sent by `referrals`)."""
+
+    REFERRAL_RECEIVED = "referral_received", _("A person is referred to you")
+    REFERRAL_CHANGED = "referral_changed", _("A referral changed")

@@ -137,3 +137,19 @@ def first_name(display_name: str) -> str:
 
 def rendered_in(language: str):
     return translation.override(language or "fr")
+
+
+def referral_changed(*, number: int, status_label: str, title: str, new: bool) -> tuple[str, str]:
+    """A referral's news for the other side: its number, status and where to; never the
+    person's notes."""
+    if new:
+        heading = _("A person is referred to you: %(title)s") % {"title": title}
+        body = _("Referral %(number)d is waiting for your answer.") % {"number": number}
+    else:
+        heading = _("Referral %(number)d: %(status)s") % {"number": number, "status": status_label}
+        body = _("Referral %(number)d to %(title)s is now: %(status)s.") % {
+            "number": number,
+            "title": title,
+            "status": status_label,
+        }
+    return heading, body

@@ -5,7 +5,8 @@
 - `sets`: recommendation sets computed against the whole directory and stored;
 - `merge`: one activity merged into the lists it changes;
 - `sweep`: what the periodic sweep reconciles;
-- `reach`: who an activity may reach (supersets the engine narrows).
+- `reach`: who an activity may reach (supersets the engine narrows);
+- `unstored`: a list for a profile that is no resident's, computed on request.
 
 Recomputations are queued through `matching.signals.residents_changed` (received by
 `matching.receivers`, queued by `matching.scheduling`): the Celery tasks import the services,
@@ -23,6 +24,7 @@ from matching.services.sweep import (
     recommendations_sweep_done,
     recommendations_sweep_plan,
 )
+from matching.services.unstored import recommendations_for_profile
 
 __all__ = [
     "UNSET",
@@ -33,6 +35,7 @@ __all__ = [
     "profile_update",
     "recommendations_compute",
     "recommendations_for_activity",
+    "recommendations_for_profile",
     "recommendations_full_refresh_started",
     "recommendations_refresh",
     "recommendations_sweep_done",

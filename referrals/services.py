@@ -1,0 +1,539 @@
+"""Every write of social prescribing: persons and their consents, the access log,
+shortlists, referrals and their one state machine (`referral_transition`), retention.
+
+Only referrers of a verified organization of a referring kind act on persons; a person's
+data leaves their organization (a shortlist sent, a referral) only with their standing
+consent to be referred."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from activities import choices as activity_choices
+from activities.models import Activity, Organization
+from activities.territories import territory_for_point
+from backend.errors import NotFound, PermissionDenied
+from backend.validation import full_clean, validation_failed
+from matching import engine
+from matching.models import ResidentProfile
+from matching.selectors import RecommendationItem
+from matching.services import coarsen, recommendations_for_profile
+from referrals import choices, selectors, signals
+from referrals.choices import ConsentScope, ReferralStatus, Side
+from referrals.errors import ConsentRequired, NotAReferrer, TransitionNotAllowed
+from referrals.models import AccessLog, Consent, Person, Referral, Shortlist, ShortlistItem
+
+SHORTLIST_MAX = 10  # what a referrer may pick for one person
+SHORTLIST_OFFERED = engine.TOP_K  # what the matcher offers to pick from
+
+PERSON_FIELDS = (
+    "first_name", "phone", "email", "mobility", "max_distance_km", "step_free", "homebound",
+    "languages_mask", "availability_mask", "interests", "budget_max", "attendance_modes",
+    "access_needs", "notes",
+)  # fmt: skip
+
+
+def require_referrer(*, user: User, organization: Organization) -> None:
+    if not selectors.referrer_organizations(user=user).filter(pk=organization.pk).exists():
+        raise NotAReferrer()
+
+
+def _require_consent(person: Person) -> None:
+    if not selectors.has_consent(person=person, scope=ConsentScope.REFERRAL):
+        raise ConsentRequired()
+
+
+def _check_modes(attendance_modes: Any) -> None:
+    if attendance_modes is not None and any(m not in engine.MODES for m in attendance_modes):
+        raise validation_failed({"attendance_modes": [_("Unknown attendance mode.")]})
+
+
+def _set_home(person: Person, home: tuple[float, float] | None) -> None:
+    if home is None:
+        person.home_lat = person.home_lng = None
+        person.home_cell, person.home_territory = "", None
+    else:
+        person.home_lat, person.home_lng, person.home_cell = coarsen(*home)
+        person.home_territory = territory_for_point(lat=home[0], lng=home[1])
+
+
+def _reach_of(person: Person, fields: dict) -> None:
+    """A mobility given without a distance sets the distance it usually allows."""
+    if fields.get("mobility") and "max_distance_km" not in fields:
+        person.max_distance_km = choices.MOBILITY_REACH_KM[fields["mobility"]]
+
+
+@transaction.atomic
+def person_create(
+    *,
+    organization: Organization,
+    by: User,
+    home: tuple[float, float] | None = None,
+    **fields: Any,
+) -> Person:
+    """A person record held by `organization`, created by one of its referrers. The home
+    is coarsened as a resident's is; the exact point is never stored."""
+    require_referrer(user=by, organization=organization)
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    _check_modes(fields.get("attendance_modes"))
+    person = Person(organization=organization, created_by=by, **fields)
+    _reach_of(person, fields)
+    _set_home(person, home)
+    full_clean(person, exclude=["organization", "created_by", "user", "home_territory"])
+    person.save()
+    return person
+
+
+_KEEP = object()
+
+
+@transaction.atomic
+def person_update(*, person: Person, by: User, home: Any = _KEEP, **fields: Any) -> Person:
+    """Change what is given; `home=None` forgets the home."""
+    require_referrer(user=by, organization=person.organization)
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    _check_modes(fields.get("attendance_modes"))
+    for name, value in fields.items():
+        setattr(person, name, value)
+    _reach_of(person, fields)
+    if home is not _KEEP:
+        _set_home(person, home)
+    full_clean(person, exclude=["organization", "created_by", "user", "home_territory"])
+    person.save()
+    return person
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    person: Person,
+    by: User,
+    scope: str,
+    method: str,
+    given_at: datetime.datetime | None = None,
+) -> tuple[Consent, bool]:
+    """Record the person's agreement (`scope`), given `method`-ly at `given_at` (now by
+    default, never in the future). A standing consent of the same scope is returned as it
+    is (False)."""
+    require_referrer(user=by, organization=person.organization)
+    now = timezone.now()
+    if given_at is not None and given_at > now:
+        raise validation_failed({"given_at": [_("A consent cannot be given in the future.")]})
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    standing = selectors.standing_consent(person=person, scope=scope)
+    if standing is not None:
+        return standing, False
+    consent = Consent(
+        person=person, scope=scope, method=method, given_at=given_at or now, recorded_by=by
+    )
+    full_clean(consent, exclude=["person", "recorded_by", "withdrawn_by"])
+    consent.save()
+    return consent, True
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, by: User) -> Consent:
+    """The person takes back an agreement. Withdrawing consent to be referred cancels the
+    referrals still open: nothing more is shared."""
+    require_referrer(user=by, organization=consent.person.organization)
+    if consent.withdrawn_at is not None:
+        return consent
+    consent.withdrawn_at, consent.withdrawn_by = timezone.now(), by
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    if consent.scope == ConsentScope.REFERRAL:
+        open_referrals = consent.person.referrals.exclude(status__in=choices.CLOSED_STATUSES)
+        for referral in open_referrals.select_for_update():
+            _move(
+                referral,
+                to=ReferralStatus.CANCELLED,
+                side=Side.REFERRER,
+                by=by,
+                reason=str(_("The person withdrew their consent.")),
+            )
+    return consent
+
+
+def person_access_record(*, persons: Iterable[Person], by: User | None, view: str) -> None:
+    """Log a read of these person records (who, when, which, how)."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                organization_id=person.organization_id,
+                person=person,
+                person_number=person.pk,
+                user=by if by is not None and by.is_authenticated else None,
+                view=view,
+            )
+            for person in persons
+        ]
+    )
+
+
+def person_profile(person: Person) -> ResidentProfile:
+    """The person as the matcher reads a resident: an unsaved profile, never stored."""
+    return ResidentProfile(
+        home_lat=person.home_lat,
+        home_lng=person.home_lng,
+        home_cell=person.home_cell,
+        home_territory_id=person.home_territory_id,
+        max_distance_km=person.max_distance_km,
+        step_free=person.step_free,
+        homebound=person.homebound,
+        interests=person.interests,
+        availability_mask=person.availability_mask,
+        languages_mask=person.languages_mask,
+        budget_max=person.budget_max,
+        attendance_modes=person.attendance_modes,
+    )
+
+
+def shortlist_compute(
+    *, person: Person, by: User, language: str, now: datetime.datetime | None = None
+) -> list[RecommendationItem]:
+    """The activities that fit the person, best first, with their reasons: the residents'
+    engine and hard constraints, for a profile that is not a resident's. Logged as a read."""
+    require_referrer(user=by, organization=person.organization)
+    _require_consent(person)
+    items = recommendations_for_profile(
+        profile=person_profile(person), language=language, k=SHORTLIST_OFFERED, now=now
+    )
+    person_access_record(persons=[person], by=by, view=choices.PersonView.SHORTLIST)
+    return items
+
+
+@transaction.atomic
+def shortlist_save(
+    *, person: Person, by: User, activity_ids: list[int], note: str = ""
+) -> Shortlist:
+    """Keep up to ten of the activities the matcher offers the person, in the order given,
+    with a note for them. An activity it does not offer them (it breaks one of their needs,
+    or is no longer published) is refused."""
+    require_referrer(user=by, organization=person.organization)
+    _require_consent(person)
+    if not activity_ids or len(activity_ids) > SHORTLIST_MAX:
+        raise validation_failed(
+            {"activities": [_("Pick from 1 to %(max)d activities.") % {"max": SHORTLIST_MAX}]}
+        )
+    if len(set(activity_ids)) != len(activity_ids):
+        raise validation_failed({"activities": [_("An activity is listed twice.")]})
+    offered = {
+        item.activity_id
+        for item in recommendations_for_profile(
+            profile=person_profile(person), language="en", k=SHORTLIST_OFFERED
+        )
+    }
+    refused = [pk for pk in activity_ids if pk not in offered]
+    if refused:
+        raise validation_failed(
+            {
+                "activities": [
+                    _("Not among the activities that fit this person: %(ids)s.")
+                    % {"ids": ", ".join(map(str, refused))}
+                ]
+            },
+            code="not_in_shortlist",
+        )
+    shortlist = Shortlist(person=person, created_by=by, note=note)
+    full_clean(shortlist, exclude=["person", "created_by"])
+    shortlist.save()
+    ShortlistItem.objects.bulk_create(
+        ShortlistItem(shortlist=shortlist, activity_id=pk, position=n)
+        for n, pk in enumerate(activity_ids)
+    )
+    return shortlist
+
+
+# The one state machine of a referral (FHIR Task statuses): (from, to) -> who may move it.
+# The receiving organization answers and follows the person; the referrer withdraws the
+# referral; either side may pause, resume, close it. The system moves it to in progress when
+# the person's first session is marked attended.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED): frozenset({Side.RECEIVER}),
+    (ReferralStatus.REQUESTED, ReferralStatus.REJECTED): frozenset({Side.RECEIVER}),
+    (ReferralStatus.REQUESTED, ReferralStatus.CANCELLED): frozenset({Side.REFERRER}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS): frozenset({Side.RECEIVER, Side.SYSTEM}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.ON_HOLD): frozenset({Side.RECEIVER, Side.REFERRER}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.CANCELLED): frozenset({Side.REFERRER}),
+    (ReferralStatus.ACCEPTED, ReferralStatus.FAILED): frozenset({Side.RECEIVER, Side.REFERRER}),
+    (ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD): frozenset({Side.RECEIVER, Side.REFERRER}),
+    (ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED): frozenset(
+        {Side.RECEIVER, Side.REFERRER}
+    ),
+    (ReferralStatus.IN_PROGRESS, ReferralStatus.CANCELLED): frozenset({Side.REFERRER}),
+    (ReferralStatus.ON_HOLD, ReferralStatus.IN_PROGRESS): frozenset({Side.RECEIVER, Side.REFERRER}),
+    (ReferralStatus.ON_HOLD, ReferralStatus.ACCEPTED): frozenset({Side.RECEIVER, Side.REFERRER}),
+    (ReferralStatus.ON_HOLD, ReferralStatus.CANCELLED): frozenset({Side.REFERRER}),
+    (ReferralStatus.ON_HOLD, ReferralStatus.FAILED): frozenset({Side.RECEIVER, Side.REFERRER}),
+}
+# A reason is required for these (FHIR Task.statusReason).
+REASON_REQUIRED = (ReferralStatus.REJECTED, ReferralStatus.FAILED, ReferralStatus.ON_HOLD)
+
+
+def sides_of(*, user: User | None, referral: Referral) -> set[str]:
+    """The sides `user` acts for on this referral (None is the system)."""
+    if user is None:
+        return {Side.SYSTEM}
+    sides = set()
+    if (
+        selectors.referrer_organizations(user=user)
+        .filter(pk=referral.referring_organization_id)
+        .exists()
+    ):
+        sides.add(Side.REFERRER)
+    if (
+        selectors.receiving_organizations(user=user)
+        .filter(pk=referral.receiving_organization_id)
+        .exists()
+    ):
+        sides.add(Side.RECEIVER)
+    return sides
+
+
+def allowed_transitions(*, referral: Referral, sides: set[str]) -> list[str]:
+    return [
+        to for (start, to), who in TRANSITIONS.items() if start == referral.status and who & sides
+    ]
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    person: Person,
+    by: User,
+    activity: Activity | None = None,
+    organization: Organization | None = None,
+    shortlist: Shortlist | None = None,
+    note: str = "",
+) -> Referral:
+    """Refer the person to a published activity (its organization receives the referral) or
+    to an organization. Needs the person's standing consent to be referred."""
+    require_referrer(user=by, organization=person.organization)
+    _require_consent(person)
+    if (activity is None) == (organization is None):
+        raise validation_failed({"activity": [_("Give either an activity or an organization.")]})
+    if activity is not None:
+        if activity.status != activity_choices.ActivityStatus.PUBLISHED:
+            raise NotFound(_("No published activity with this id."))
+        organization = activity.organization
+    if shortlist is not None and shortlist.person_id != person.pk:
+        raise validation_failed({"shortlist": [_("Not a shortlist of this person.")]})
+    referral = Referral(
+        person=person,
+        referring_organization=person.organization,
+        receiving_organization=organization,
+        activity=activity,
+        shortlist=shortlist,
+        created_by=by,
+        note=note,
+    )
+    full_clean(
+        referral,
+        exclude=["person", "referring_organization", "receiving_organization", "activity",
+                 "shortlist", "created_by"],
+    )  # fmt: skip
+    referral._history_user = by
+    referral.save()
+    _announce(referral, previous=None, side=Side.REFERRER, by=by)
+    return referral
+
+
+@transaction.atomic
+def referral_transition(
+    *,
+    referral: Referral,
+    to: str,
+    by: User | None,
+    reason: str = "",
+    acting_as: str | None = None,
+) -> Referral:
+    """Move the referral to status `to`, if `by` (None: the system) acts for a side that may
+    (`TRANSITIONS`), only for side `acting_as` when given; audited (who, when, why) and
+    announced to the other side."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if to not in ReferralStatus.values:
+        raise validation_failed({"status": [_("Unknown status.")]})
+    sides = sides_of(user=by, referral=referral)
+    if acting_as is not None:
+        sides &= {acting_as}
+    allowed = TRANSITIONS.get((referral.status, to))
+    if allowed is None:
+        raise TransitionNotAllowed(
+            _("A referral %(status)s cannot become %(to)s.")
+            % {"status": referral.get_status_display(), "to": ReferralStatus(to).label}
+        )
+    acting = allowed & sides
+    if not acting:
+        raise PermissionDenied(_("The other side of this referral decides this."))
+    if to in REASON_REQUIRED and not reason.strip():
+        raise validation_failed({"reason": [_("Say why.")]})
+    side = Side.SYSTEM if Side.SYSTEM in acting else sorted(acting)[0]
+    _move(referral, to=to, side=side, by=by, reason=reason)
+    return referral
+
+
+def _move(referral: Referral, *, to: str, side: str, by: User | None, reason: str) -> None:
+    previous = referral.status
+    referral.status = to
+    referral.status_reason = reason
+    if to in choices.CLOSED_STATUSES:
+        referral.closed_at = timezone.now()
+    elif previous in choices.CLOSED_STATUSES:
+        referral.closed_at = None
+    referral._history_user = by
+    referral._change_reason = reason or None
+    referral.save()
+    _announce(referral, previous=previous, side=side, by=by)
+
+
+def _announce(referral: Referral, *, previous: str | None, side: str, by: User | None) -> None:
+    pk = referral.pk
+
+    def send() -> None:
+        current = Referral.objects.filter(pk=pk).select_related("person").first()
+        if current is not None:
+            signals.referral_changed.send(
+                sender=Referral, referral=current, previous_status=previous, side=side, by=by
+            )
+
+    transaction.on_commit(send)
+
+
+def referrals_started_by_attendance(*, user_id: int, activity_id: int) -> int:
+    """The accepted referrals to this activity of the person who claimed their record with
+    this account move to in progress: their first session was marked attended."""
+    moved = 0
+    accepted = Referral.objects.filter(
+        person__user_id=user_id, activity_id=activity_id, status=ReferralStatus.ACCEPTED
+    )
+    for referral in accepted:
+        referral_transition(referral=referral, to=ReferralStatus.IN_PROGRESS, by=None)
+        moved += 1
+    return moved
+
+
+def person_export(*, person: Person, by: User) -> dict:
+    """Everything held on the person, for them (on their referrer's request); logged."""
+    require_referrer(user=by, organization=person.organization)
+    person_access_record(persons=[person], by=by, view=choices.PersonView.EXPORT)
+    return {
+        "person": {
+            "id": person.pk,
+            "organization": person.organization.slug,
+            "first_name": person.first_name,
+            "phone": person.phone,
+            "email": person.email,
+            "home": (
+                None
+                if person.home_lat is None
+                else {"lat": person.home_lat, "lng": person.home_lng}
+            ),
+            "mobility": person.mobility,
+            "max_distance_km": person.max_distance_km,
+            "step_free": person.step_free,
+            "homebound": person.homebound,
+            "languages": activity_choices.values_of(
+                person.languages_mask, activity_choices.LANGUAGES
+            ),
+            "availability_mask": person.availability_mask,
+            "interests": person.interests,
+            "budget_max": None if person.budget_max is None else str(person.budget_max),
+            "attendance_modes": person.attendance_modes,
+            "access_needs": person.access_needs,
+            "notes": person.notes,
+            "created_at": person.created_at.isoformat(),
+        },
+        "consents": [
+            {
+                "scope": c.scope,
+                "method": c.method,
+                "given_at": c.given_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            }
+            for c in person.consents.order_by("id")
+        ],
+        "shortlists": [
+            {
+                "id": s.pk,
+                "created_at": s.created_at.isoformat(),
+                "note": s.note,
+                "activities": [item.activity_id for item in s.items.all()],
+            }
+            for s in person.shortlists.order_by("id")
+        ],
+        "referrals": [
+            {
+                "id": r.pk,
+                "activity": r.activity_id,
+                "organization": r.receiving_organization.slug,
+                "status": r.status,
+                "status_reason": r.status_reason,
+                "note": r.note,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in person.referrals.select_related("receiving_organization").order_by("id")
+        ],
+    }
+
+
+@transaction.atomic
+def person_erase(*, person: Person, by: User) -> None:
+    """Erase the person on their request: their record, consents, shortlists and referrals
+    (open referrals are cancelled first, so the receiving side is told). The access log
+    keeps the record's number, not the record."""
+    require_referrer(user=by, organization=person.organization)
+    for referral in person.referrals.exclude(status__in=choices.CLOSED_STATUSES):
+        _move(
+            referral,
+            to=ReferralStatus.CANCELLED,
+            side=Side.REFERRER,
+            by=by,
+            reason=str(_("The person asked for their data to be erased.")),
+        )
+    person.referrals.all().delete()
+    # The audit trail of their referrals goes too (deleting them wrote its last rows).
+    Referral.history.filter(person_id=person.pk).delete()
+    person.delete()
+
+
+ANONYMOUS = "—"
+
+
+@transaction.atomic
+def persons_anonymize(*, now: datetime.datetime | None = None) -> int:
+    """Anonymize the persons whose referrals are all closed, the last one more than
+    `REFERRALS_RETENTION_DAYS` ago: what identifies them or tells of their life goes; the
+    referrals' statuses stay (for the counts). Idempotent."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.REFERRALS_RETENTION_DAYS)
+    still_open = Referral.objects.exclude(status__in=choices.CLOSED_STATUSES).values("person_id")
+    recent = Referral.objects.filter(closed_at__gt=cutoff).values("person_id")
+    persons = (
+        Person.objects.filter(anonymized_at__isnull=True, referrals__closed_at__lte=cutoff)
+        .exclude(pk__in=still_open)
+        .exclude(pk__in=recent)
+        .distinct()
+    )
+    ids = list(persons.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Person.objects.filter(pk__in=ids).update(
+        first_name=ANONYMOUS, phone="", email="", home_lat=None, home_lng=None, home_cell="",
+        home_territory=None, interests={}, access_needs="", notes="", budget_max=None,
+        user=None, anonymized_at=now,
+    )  # fmt: skip
+    Referral.objects.filter(person_id__in=ids).update(note="", status_reason="")
+    Referral.history.filter(person_id__in=ids).update(status_reason="", history_change_reason=None)
+    Shortlist.objects.filter(person_id__in=ids).update(note="")
+    return len(ids)

@@ -1,0 +1,13 @@
+"""Celery interfaces of social prescribing."""
+
+from celery import shared_task
+
+from referrals.services import persons_anonymize
+
+RETRY = {"acks_late": True, "autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def persons_anonymize_task() -> int:
+    """Daily: anonymize the persons whose referrals closed longer ago than the retention."""
+    return persons_anonymize()
