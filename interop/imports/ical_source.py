@@ -11,10 +11,11 @@ feed): the one without RECURRENCE-ID is the series, the others edit one session 
 - An override (RECURRENCE-ID) is a `SessionEdit`: moved or retimed, or cancelled by
   STATUS:CANCELLED. A series cancelled as a whole is left out (as if gone from the feed).
 - Zones: an IANA TZID is used as is; a Windows name (Outlook's "Romance Standard Time") and
-  vendor prefixes ("/mozilla.org/.../Europe/Paris") are mapped to the IANA zone; UTC times of
-  a one-off event are shown in the feed's zone (X-WR-TIMEZONE, else Europe/Paris), a rule in
-  UTC stays in UTC (exactly what the feed says), with a warning; floating times are read in
-  the feed's zone, with a warning. An all-day event is a session from 00:00 to 23:59 on each of its days.
+  vendor prefixes ("/mozilla.org/.../Europe/Paris") are mapped to the IANA zone. UTC times are
+  read in the calendar's X-WR-TIMEZONE when it has one (Google Calendar's way); without it a
+  one-off event is shown in Europe/Paris and a rule in UTC stays in UTC (what the feed says:
+  the same UTC time all year), with a warning. Floating times are read in the calendar's zone
+  (else Europe/Paris), with a warning. An all-day event is a session from 00:00 to 23:59 on each of its days.
 - SUMMARY, DESCRIPTION, LOCATION (a place by name, or online when it is a link), GEO, URL and
   CATEGORIES are mapped; LOCATION without GEO names a place the import finds by its name.
 """
@@ -58,11 +59,10 @@ def read_ical(data: bytes) -> list[SourceEntry]:
             ) % {"error": error})]  # fmt: skip
         groups: dict[str, list[icalendar.Event]] = {}
         entries: list[SourceEntry] = []
-        default_zone = _common.DEFAULT_TIMEZONE
+        default_zone, declared = _common.DEFAULT_TIMEZONE, False
         for calendar in calendars:
-            declared = _iana_name(str(calendar.get("X-WR-TIMEZONE", "")))
-            if declared:
-                default_zone = declared
+            if name := _iana_name(str(calendar.get("X-WR-TIMEZONE", ""))):
+                default_zone, declared = name, True
             for event in calendar.walk("VEVENT"):
                 uid = str(event.get("UID", "")).strip()
                 if not uid:
@@ -74,7 +74,7 @@ def read_ical(data: bytes) -> list[SourceEntry]:
                 groups.setdefault(uid, []).append(event)
         for position, (uid, events) in enumerate(groups.items(), start=1):
             try:
-                item = _Item(uid, events, position, default_zone).read()
+                item = _Item(uid, events, position, default_zone, declared).read()
             except _Refused as refused:
                 entries.append(SourceError(position=position, message=str(refused),
                                            external_id=uid))  # fmt: skip
@@ -110,11 +110,17 @@ def _iana_name(tzid: str) -> str | None:
 
 class _Item:
     def __init__(
-        self, uid: str, events: list[icalendar.Event], position: int, default_zone: str
+        self,
+        uid: str,
+        events: list[icalendar.Event],
+        position: int,
+        default_zone: str,
+        declared_zone: bool,
     ) -> None:
         self.uid = uid
         self.position = position
         self.default_zone = default_zone
+        self.declared_zone = declared_zone
         self.warnings: list[str] = []
         masters = [event for event in events if "RECURRENCE-ID" not in event]
         if len(masters) > 1:
@@ -172,7 +178,9 @@ class _Item:
         all_day = not isinstance(start, datetime.datetime)
         zone_name = self.zone_of(start)
         if zone_name == "UTC":
-            if master.rrules:
+            # With X-WR-TIMEZONE, UTC times are read in the calendar's zone (as Google Calendar
+            # writes them, and as calendar applications expand them).
+            if master.rrules and not self.declared_zone:
                 # Exact is what the feed says: the same UTC time all year round.
                 self.warnings.append(_(
                     "Its times are in UTC, so its sessions move by an hour in local time at "
