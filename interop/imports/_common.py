@@ -133,13 +133,13 @@ def local_times(
     ):
         local_end = datetime.datetime.combine(local_start.date(), datetime.time(23, 59), zone)
     if local_end <= local_start:
-        return _("It ends before it starts (%(start)s, %(end)s).") % {
+        return _("it ends before it starts (%(start)s, %(end)s).") % {
             "start": local_start.strftime("%d/%m/%Y %H:%M"),
             "end": local_end.strftime("%d/%m/%Y %H:%M"),
         }
     if local_end.date() != local_start.date():
         return _(
-            "It runs from %(start)s to %(end)s, over more than one day: Relier holds sessions "
+            "it runs from %(start)s to %(end)s, over more than one day: Relier holds sessions "
             "within one day; give one session per day instead."
         ) % {
             "start": local_start.strftime("%d/%m/%Y %H:%M"),

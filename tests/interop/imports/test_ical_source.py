@@ -155,7 +155,8 @@ def test_a_rule_in_utc_in_a_calendar_without_zone_keeps_its_utc_times():
         DTEND:20261018T100000Z
         RRULE:FREQ=MONTHLY;BYDAY=3SU;COUNT=4"""
     )
-    (item,) = read_ical(document)
+    with translation.override("en"):
+        (item,) = read_ical(document)
     assert item.schedules[0]["timezone"] == "UTC"
     assert item.warnings and "UTC" in item.warnings[0]
     assert materialized(item) == expanded(document, "utc")
@@ -240,7 +241,8 @@ def test_floating_times_are_read_in_paris_with_a_warning():
         DTSTART:20261103T093000
         DTEND:20261103T110000"""
     )
-    (item,) = read_ical(document)
+    with translation.override("en"):
+        (item,) = read_ical(document)
     assert item.schedules[0]["timezone"] == "Europe/Paris"
     assert (item.schedules[0]["dates"], item.schedules[0]["start_time"]) == (
         ["2026-11-03"],
@@ -287,7 +289,8 @@ def test_an_event_over_several_days_with_times_is_an_error_saying_what_to_do():
         DTSTART;TZID=Europe/Paris:20261107T100000
         DTEND;TZID=Europe/Paris:20261108T170000"""
     )
-    (error,) = read_ical(document)
+    with translation.override("en"):
+        (error,) = read_ical(document)
     assert isinstance(error, SourceError)
     assert "one session per day" in error.message
 

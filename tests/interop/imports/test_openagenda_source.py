@@ -12,7 +12,8 @@ DATA = pathlib.Path(__file__).parent / "data"
 
 
 def test_an_export_of_events():
-    entries = read_openagenda((DATA / "openagenda.json").read_bytes())
+    with translation.override("en"):
+        entries = read_openagenda((DATA / "openagenda.json").read_bytes())
     # The cancelled event (3rd, status 6) is left out.
     assert [entry.position for entry in entries] == [1, 2, 4]
     memory, online, overnight = entries
