@@ -145,8 +145,10 @@ def local_times(
             "start": local_start.strftime("%d/%m/%Y %H:%M"),
             "end": local_end.strftime("%d/%m/%Y %H:%M"),
         }
-    return local_start.date(), local_start.time().replace(second=0, microsecond=0), (
-        local_end.time().replace(second=0, microsecond=0)
+    return (
+        local_start.date(),
+        local_start.time().replace(second=0, microsecond=0),
+        (local_end.time().replace(second=0, microsecond=0)),
     )
 
 

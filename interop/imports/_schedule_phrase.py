@@ -69,8 +69,10 @@ def _time_of(hours: str, minutes: str | None, meridiem: str | None) -> datetime.
     hour, minute = int(hours), int(minutes or 0)
     if meridiem:
         if not 1 <= hour <= 12:
-            raise PhraseError(gettext_noop("%(hour)s%(meridiem)s is not a time."),
-                              {"hour": hours, "meridiem": meridiem})  # fmt: skip
+            raise PhraseError(
+                gettext_noop("%(hour)s%(meridiem)s is not a time."),
+                {"hour": hours, "meridiem": meridiem},
+            )
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     if hour == 24 and minute == 0:
         # "until midnight": the last minute of the day, sessions stay within one day.
@@ -87,8 +89,9 @@ def parse_time(text: str) -> datetime.time:
     """A time of day: 14h, 14h30, 14:30, 14:30:00, 2pm."""
     match = _TIME_RE.match(normalize(text))
     if match is None:
-        raise PhraseError(gettext_noop("%(value)r is not a time; write it as 14:30 or 14h30."),
-                          {"value": text})  # fmt: skip
+        raise PhraseError(
+            gettext_noop("%(value)r is not a time; write it as 14:30 or 14h30."), {"value": text}
+        )
     hours, minutes, meridiem, meridiem_alone = match.groups()
     return _time_of(hours, minutes, meridiem or meridiem_alone)
 
@@ -113,8 +116,9 @@ def parse_date(text: str) -> datetime.date:
             return datetime.date(year, month, day)
     except ValueError:
         raise PhraseError(gettext_noop("%(value)r is not a real date."), {"value": text}) from None
-    raise PhraseError(gettext_noop("%(value)r is not a date; write it as 31/12/2026."),
-                      {"value": text})  # fmt: skip
+    raise PhraseError(
+        gettext_noop("%(value)r is not a date; write it as 31/12/2026."), {"value": text}
+    )
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -152,8 +156,39 @@ _DAY_UNITS = frozenset({"jour", "jours", "day", "days"})
 _WEEK_UNITS = frozenset({"semaine", "semaines", "week", "weeks"})
 _MONTH_UNITS = frozenset({"mois", "month", "months"})
 _FILLERS = frozenset(
-    "tous toutes tout les le la l de du des d et chaque a au aux en le sur par "
-    "every each on the and of in a at from to".split()
+    [
+        "tous",
+        "toutes",
+        "tout",
+        "les",
+        "le",
+        "la",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "et",
+        "chaque",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "le",
+        "sur",
+        "par",
+        "every",
+        "each",
+        "on",
+        "the",
+        "and",
+        "of",
+        "in",
+        "a",
+        "at",
+        "from",
+        "to",
+    ]
 )
 _RANGE_WORDS = frozenset({"au", "to", "a"})
 # Whole phrases first, so that their words are not read one by one.
@@ -171,7 +206,9 @@ _IDIOMS = (
 )  # fmt: skip
 # "15th", "15e": a day of the month (the first five are ORDINALS, which may name a weekday).
 _NUMBERED_DAY_RE = re.compile(r"^([1-9]|[12]\d|3[01])(?:st|nd|rd|th|e|eme|er|re)$")
-_DATE_TOKEN_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}-\d{1,2}-\d{4}")
+_DATE_TOKEN_RE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}-\d{1,2}-\d{4}"
+)
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -293,8 +330,8 @@ def _rule_of(phrase: str) -> str:
     if unknown:
         raise PhraseError(
             gettext_noop(
-                "%(words)s: not understood in a schedule. Write for example \"tous les mardis "
-                "14h-16h\", \"le 1er et 3e jeudi du mois 10:00-12:00\", a list of dates or an "
+                '%(words)s: not understood in a schedule. Write for example "tous les mardis '
+                '14h-16h", "le 1er et 3e jeudi du mois 10:00-12:00", a list of dates or an '
                 "RRULE."
             ),
             {"words": " ".join(unknown)},
@@ -303,7 +340,7 @@ def _rule_of(phrase: str) -> str:
     monthdays.extend(ordinal for ordinal in pending if ordinal > 0)
     if any(ordinal < 0 for ordinal in pending):
         raise PhraseError(
-            gettext_noop("Say which day is the last one: \"le dernier vendredi du mois\".")
+            gettext_noop('Say which day is the last one: "le dernier vendredi du mois".')
         )
     return _assemble(plain, positioned, monthdays, interval, freq_words)
 
@@ -352,7 +389,7 @@ def _assemble(
             return with_interval(freq, [])
     raise PhraseError(
         gettext_noop(
-            "This schedule says no day. Write for example \"tous les mardis 14h-16h\" or "
-            "\"every Tuesday 14:00-16:00\"."
+            'This schedule says no day. Write for example "tous les mardis 14h-16h" or '
+            '"every Tuesday 14:00-16:00".'
         )
     )

@@ -14,6 +14,7 @@ an `id` column keeps an activity's identity through any change.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import functools
@@ -195,8 +196,12 @@ def read_csv(data: bytes) -> list[SourceEntry]:
     try:
         header = next(reader)
     except csv.Error as error:
-        return [SourceError(position=1, message=_("The header line cannot be read: %(error)s")
-                            % {"error": error})]  # fmt: skip
+        return [
+            SourceError(
+                position=1,
+                message=_("The header line cannot be read: %(error)s") % {"error": error},
+            )
+        ]
     entries: list[SourceEntry] = []
     columns: dict[str, int] = {}
     shown: dict[str, str] = {}
@@ -208,20 +213,39 @@ def read_csv(data: bytes) -> list[SourceEntry]:
                 unknown.append(name.strip())
             continue
         if key in columns:
-            return [SourceError(position=1, message=_(
-                "The columns \"%(first)s\" and \"%(second)s\" say the same thing: keep one."
-            ) % {"first": shown[key], "second": name.strip()})]  # fmt: skip
+            return [
+                SourceError(
+                    position=1,
+                    message=_(
+                        'The columns "%(first)s" and "%(second)s" say the same thing: keep one.'
+                    )
+                    % {"first": shown[key], "second": name.strip()},
+                )
+            ]
         columns[key], shown[key] = index, name.strip()
     missing = [column for column in COLUMNS if column.required and column.key not in columns]
     if missing:
-        return [SourceError(position=1, message=_(
-            "The column \"%(french)s\" (or \"%(english)s\") is missing from the first line; "
-            "download the template to see the columns."
-        ) % {"french": missing[0].fr, "english": missing[0].en})]  # fmt: skip
+        return [
+            SourceError(
+                position=1,
+                message=_(
+                    'The column "%(french)s" (or "%(english)s") is missing from the first line; '
+                    "download the template to see the columns."
+                )
+                % {"french": missing[0].fr, "english": missing[0].en},
+            )
+        ]
     if unknown:
-        entries.append(SourceError(position=1, message=_(
-            "Column(s) %(names)s not known and ignored; the template lists the columns read."
-        ) % {"names": ", ".join(f"\"{name}\"" for name in unknown)}))  # fmt: skip
+        entries.append(
+            SourceError(
+                position=1,
+                message=_(
+                    "Column(s) %(names)s not known and ignored; the template lists the columns "
+                    "read."
+                )
+                % {"names": ", ".join(f'"{name}"' for name in unknown)},
+            )
+        )
     seen: dict[str, int] = {}
     line = reader.line_num
     while True:
@@ -230,9 +254,13 @@ def read_csv(data: bytes) -> list[SourceEntry]:
         except StopIteration:
             break
         except csv.Error as error:
-            entries.append(SourceError(position=line + 1, message=_(
-                "This line cannot be read (%(error)s): check its quotes."
-            ) % {"error": error}))  # fmt: skip
+            entries.append(
+                SourceError(
+                    position=line + 1,
+                    message=_("This line cannot be read (%(error)s): check its quotes.")
+                    % {"error": error},
+                )
+            )
             line = reader.line_num
             continue
         position, line = line + 1, reader.line_num
@@ -244,9 +272,14 @@ def read_csv(data: bytes) -> list[SourceEntry]:
         entry = _Row(values, shown, position).read()
         if isinstance(entry, SourceItem):
             if entry.external_id in seen:
-                entry = SourceError(position=position, external_id=entry.external_id, message=_(
-                    "Same activity as line %(line)d: give each line its own \"%(column)s\"."
-                ) % {"line": seen[entry.external_id], "column": shown.get("id", "id")})  # fmt: skip
+                entry = SourceError(
+                    position=position,
+                    external_id=entry.external_id,
+                    message=_(
+                        'Same activity as line %(line)d: give each line its own "%(column)s".'
+                    )
+                    % {"line": seen[entry.external_id], "column": shown.get("id", "id")},
+                )
             else:
                 seen[entry.external_id] = position
         entries.append(entry)
@@ -264,9 +297,13 @@ class _Row:
         self.problems: list[str] = []
 
     def problem(self, key: str, message: str) -> None:
-        self.problems.append(_("Column \"%(column)s\": %(message)s") % {
-            "column": self.shown.get(key, _BY_KEY[key].fr), "message": message,
-        })  # fmt: skip
+        self.problems.append(
+            _('Column "%(column)s": %(message)s')
+            % {
+                "column": self.shown.get(key, _BY_KEY[key].fr),
+                "message": message,
+            }
+        )
 
     def get(self, key: str) -> str:
         return self.values.get(key, "")
@@ -278,9 +315,8 @@ class _Row:
         description = self.get("description")
         activity: dict = {
             "title": title,
-            "summary": self.get("summary") or _common.summary_of(
-                title=title, description=description
-            ),
+            "summary": self.get("summary")
+            or _common.summary_of(title=title, description=description),
             "description": description,
             "categories": _split(self.get("categories")),
         }
@@ -309,9 +345,12 @@ class _Row:
         schedules = self.schedules()
         repeats = any(schedule.get("rrule") for schedule in schedules)
         activity["kind"] = (
-            self.choice("kind", _vocabulary("kind")) if self.get("kind")
-            else "club" if repeats else "event"
-        )  # fmt: skip
+            self.choice("kind", _vocabulary("kind"))
+            if self.get("kind")
+            else "club"
+            if repeats
+            else "event"
+        )
         place = self.place()
         if self.problems:
             return SourceError(
@@ -328,8 +367,18 @@ class _Row:
         )
 
     def fingerprint(self) -> str:
-        keys = ("title", "place", "address", "city", "lat", "lng", "schedule", "start_date",
-                "start_time", "end_time")  # fmt: skip
+        keys = (
+            "title",
+            "place",
+            "address",
+            "city",
+            "lat",
+            "lng",
+            "schedule",
+            "start_date",
+            "start_time",
+            "end_time",
+        )
         identity = "\x1f".join(normalize(self.get(key)) for key in keys)
         return "csv-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
@@ -338,9 +387,14 @@ class _Row:
     def choice(self, key: str, vocabulary: dict[str, str]) -> str | None:
         value = vocabulary.get(normalize(self.get(key)))
         if value is None:
-            self.problem(key, _("\"%(value)s\" is not one of: %(choices)s.") % {
-                "value": self.get(key), "choices": _choices_list(key),
-            })  # fmt: skip
+            self.problem(
+                key,
+                _('"%(value)s" is not one of: %(choices)s.')
+                % {
+                    "value": self.get(key),
+                    "choices": _choices_list(key),
+                },
+            )
         return value
 
     def choices(self, key: str, vocabulary: dict[str, str]) -> list[str] | None:
@@ -352,16 +406,21 @@ class _Row:
             elif value not in found:
                 found.append(value)
         if wrong:
-            self.problem(key, _("\"%(value)s\" is not one of: %(choices)s.") % {
-                "value": ", ".join(wrong), "choices": _choices_list(key),
-            })  # fmt: skip
+            self.problem(
+                key,
+                _('"%(value)s" is not one of: %(choices)s.')
+                % {
+                    "value": ", ".join(wrong),
+                    "choices": _choices_list(key),
+                },
+            )
             return None
         return found
 
     def integer(self, key: str) -> int | None:
         value = self.get(key).replace(" ", "")
         if not re.fullmatch(r"\d{1,6}", value):
-            self.problem(key, _("\"%(value)s\" is not a whole number.") % {"value": self.get(key)})
+            self.problem(key, _('"%(value)s" is not a whole number.') % {"value": self.get(key)})
             return None
         return int(value)
 
@@ -373,8 +432,9 @@ class _Row:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            self.problem(key, _("\"%(value)s\" is not an amount; write it as 2,50.") % {
-                "value": self.get(key)})  # fmt: skip
+            self.problem(
+                key, _('"%(value)s" is not an amount; write it as 2,50.') % {"value": self.get(key)}
+            )
             return None
         return str(number.quantize(Decimal("0.01")))
 
@@ -382,8 +442,11 @@ class _Row:
         try:
             return float(self.get(key).replace(",", ".").replace(" ", ""))
         except ValueError:
-            self.problem(key, _("\"%(value)s\" is not a number of degrees such as 45,7578.") % {
-                "value": self.get(key)})  # fmt: skip
+            self.problem(
+                key,
+                _('"%(value)s" is not a number of degrees such as 45,7578.')
+                % {"value": self.get(key)},
+            )
             return None
 
     def boolean(self, key: str) -> bool | None:
@@ -392,8 +455,9 @@ class _Row:
             return True
         if value in {"non", "no", "n", "faux", "false", "0"}:
             return False
-        self.problem(key, _("\"%(value)s\": write yes or no (oui or non).") % {
-            "value": self.get(key)})  # fmt: skip
+        self.problem(
+            key, _('"%(value)s": write yes or no (oui or non).') % {"value": self.get(key)}
+        )
         return None
 
     def date(self, key: str, text: str | None = None) -> datetime.date | None:
@@ -414,8 +478,12 @@ class _Row:
 
     def place(self) -> dict | None:
         place: dict = {}
-        for key, field in (("place", "name"), ("address", "address"),
-                           ("postal_code", "postal_code"), ("city", "city")):  # fmt: skip
+        for key, field in (
+            ("place", "name"),
+            ("address", "address"),
+            ("postal_code", "postal_code"),
+            ("city", "city"),
+        ):
             if self.get(key):
                 place[field] = self.get(key)
         if self.get("lat") or self.get("lng"):
@@ -426,8 +494,11 @@ class _Row:
                 lat, lng = self.coordinate("lat"), self.coordinate("lng")
                 if lat is not None and lng is not None:
                     if abs(lat) > 90 or abs(lng) > 180:
-                        self.problem("lat", _("%(lat)s, %(lng)s are not coordinates on Earth.")
-                                     % {"lat": lat, "lng": lng})  # fmt: skip
+                        self.problem(
+                            "lat",
+                            _("%(lat)s, %(lng)s are not coordinates on Earth.")
+                            % {"lat": lat, "lng": lng},
+                        )
                     place["lat"], place["lng"] = lat, lng
         if self.get("wheelchair"):
             place["wheelchair"] = self.choice("wheelchair", _WHEELCHAIR)
@@ -446,8 +517,10 @@ class _Row:
             try:
                 recurrence.validate_timezone(timezone)
             except recurrence.RecurrenceError:
-                self.problem("timezone", _("\"%(value)s\" is not a time zone such as "
-                             "Europe/Paris.") % {"value": timezone})  # fmt: skip
+                self.problem(
+                    "timezone",
+                    _('"%(value)s" is not a time zone such as Europe/Paris.') % {"value": timezone},
+                )
                 return []
         parsed = None
         if self.get("schedule"):
@@ -468,9 +541,10 @@ class _Row:
         if self.problems:
             return []
         if start_time is None or end_time is None:
-            self.problem("start_time" if start_time is None else "end_time", _(
-                "give the start and end times, in the schedule (\"14h-16h\") or in their "
-                "columns."))  # fmt: skip
+            self.problem(
+                "start_time" if start_time is None else "end_time",
+                _('give the start and end times, in the schedule ("14h-16h") or in their columns.'),
+            )
             return []
         dates = parsed.dates if parsed else []
         rrule = parsed.rrule if parsed else None
@@ -494,12 +568,12 @@ class _Row:
             "exdates": [day.isoformat() for day in exdates if day is not None],
         }
         if rrule:
-            try:
+            # A refused rule is kept as written: check_schedule below says why, in the
+            # importer's language.
+            with contextlib.suppress(recurrence.RecurrenceError):
                 schedule["rrule"] = recurrence.normalize_rrule(
                     rrule, dtstart=valid_from, timezone=timezone
                 )
-            except recurrence.RecurrenceError:
-                pass  # check_schedule below says why, in the importer's language
         if end_date is not None:
             schedule["valid_to"] = end_date.isoformat()
         if reason := _common.check_schedule(schedule):
@@ -554,10 +628,14 @@ def _choice_vocabulary(key: str) -> dict[str, str]:
             with translation.override(language):
                 words[normalize(str(label))] = value
     extra = {
-        "attendance_mode": {"sur place": "in_person", "presentiel": "in_person",
-                            "distanciel": "online", "a distance": "online"},
+        "attendance_mode": {
+            "sur place": "in_person",
+            "presentiel": "in_person",
+            "distanciel": "online",
+            "a distance": "online",
+        },
         "intensity": {"moyenne": "medium", "elevee": "high", "forte": "high"},
-    }  # fmt: skip
+    }
     words.update(extra.get(key, {}))
     return words
 

@@ -15,7 +15,8 @@ feed): the one without RECURRENCE-ID is the series, the others edit one session 
   read in the calendar's X-WR-TIMEZONE when it has one (Google Calendar's way); without it a
   one-off event is shown in Europe/Paris and a rule in UTC stays in UTC (what the feed says:
   the same UTC time all year), with a warning. Floating times are read in the calendar's zone
-  (else Europe/Paris), with a warning. An all-day event is a session from 00:00 to 23:59 on each of its days.
+  (else Europe/Paris), with a warning. An all-day event is a session from 00:00 to 23:59 on
+  each of its days.
 - SUMMARY, DESCRIPTION, LOCATION (a place by name, or online when it is a link), GEO, URL and
   CATEGORIES are mapped; LOCATION without GEO names a place the import finds by its name.
 """
@@ -54,9 +55,13 @@ def read_ical(data: bytes) -> list[SourceEntry]:
         try:
             calendars = icalendar.Calendar.from_ical(data, multiple=True)
         except (ValueError, IndexError, KeyError) as error:
-            return [SourceError(position=0, message=_(
-                "This is not an iCalendar file (.ics) that can be read: %(error)s"
-            ) % {"error": error})]  # fmt: skip
+            return [
+                SourceError(
+                    position=0,
+                    message=_("This is not an iCalendar file (.ics) that can be read: %(error)s")
+                    % {"error": error},
+                )
+            ]
         groups: dict[str, list[icalendar.Event]] = {}
         entries: list[SourceEntry] = []
         default_zone, declared = _common.DEFAULT_TIMEZONE, False
@@ -66,23 +71,35 @@ def read_ical(data: bytes) -> list[SourceEntry]:
             for event in calendar.walk("VEVENT"):
                 uid = str(event.get("UID", "")).strip()
                 if not uid:
-                    entries.append(SourceError(position=len(groups) + 1, message=_(
-                        "The event \"%(title)s\" has no UID: the feed must give each event a "
-                        "stable UID so that it can be read again without duplicates."
-                    ) % {"title": str(event.get("SUMMARY", ""))}))  # fmt: skip
+                    entries.append(
+                        SourceError(
+                            position=len(groups) + 1,
+                            message=_(
+                                'The event "%(title)s" has no UID: the feed must give each event a '
+                                "stable UID so that it can be read again without duplicates."
+                            )
+                            % {"title": str(event.get("SUMMARY", ""))},
+                        )
+                    )
                     continue
                 groups.setdefault(uid, []).append(event)
         for position, (uid, events) in enumerate(groups.items(), start=1):
             try:
                 item = _Item(uid, events, position, default_zone, declared).read()
             except _Refused as refused:
-                entries.append(SourceError(position=position, message=str(refused),
-                                           external_id=uid))  # fmt: skip
+                entries.append(
+                    SourceError(position=position, message=str(refused), external_id=uid)
+                )
                 continue
             except (ValueError, TypeError, KeyError, AttributeError) as error:
-                entries.append(SourceError(position=position, external_id=uid, message=_(
-                    "The event %(uid)s cannot be read: %(error)s"
-                ) % {"uid": uid, "error": error}))  # fmt: skip
+                entries.append(
+                    SourceError(
+                        position=position,
+                        external_id=uid,
+                        message=_("The event %(uid)s cannot be read: %(error)s")
+                        % {"uid": uid, "error": error},
+                    )
+                )
                 continue
             if item is not None:
                 entries.append(item)
@@ -124,18 +141,20 @@ class _Item:
         self.warnings: list[str] = []
         masters = [event for event in events if "RECURRENCE-ID" not in event]
         if len(masters) > 1:
-            raise _Refused(_(
-                "The UID %(uid)s is given to %(count)d different events: each event needs "
-                "its own UID."
-            ) % {"uid": uid, "count": len(masters)})  # fmt: skip
+            raise _Refused(
+                _(
+                    "The UID %(uid)s is given to %(count)d different events: each event needs "
+                    "its own UID."
+                )
+                % {"uid": uid, "count": len(masters)}
+            )
         self.master = masters[0] if masters else None
         self.overrides = [event for event in events if "RECURRENCE-ID" in event]
         self.title = str((self.master or events[0]).get("SUMMARY", "")).strip()
 
     def refuse(self, message: str) -> _Refused:
         label = self.title or self.uid
-        return _Refused(_("Event \"%(title)s\": %(message)s") % {"title": label,
-                                                                 "message": message})
+        return _Refused(_('Event "%(title)s": %(message)s') % {"title": label, "message": message})
 
     # --- times
 
@@ -143,17 +162,19 @@ class _Item:
         if not isinstance(moment, datetime.datetime):
             return self.default_zone
         if moment.tzinfo is None:
-            self.warnings.append(_(
-                "Its times carry no time zone; they were read as %(zone)s time."
-            ) % {"zone": self.default_zone})  # fmt: skip
+            self.warnings.append(
+                _("Its times carry no time zone; they were read as %(zone)s time.")
+                % {"zone": self.default_zone}
+            )
             return self.default_zone
         for name in (getattr(moment.tzinfo, "key", None), *tzids_from_tzinfo(moment.tzinfo)):
             found = _iana_name(str(name or ""))
             if found:
                 return found
-        raise self.refuse(_(
-            "its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris."
-        ) % {"zone": str(moment.tzinfo)})  # fmt: skip
+        raise self.refuse(
+            _("its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris.")
+            % {"zone": str(moment.tzinfo)}
+        )
 
     def aware(self, moment: datetime.date, zone: ZoneInfo) -> datetime.datetime:
         if not isinstance(moment, datetime.datetime):
@@ -182,10 +203,12 @@ class _Item:
             # writes them, and as calendar applications expand them).
             if master.rrules and not self.declared_zone:
                 # Exact is what the feed says: the same UTC time all year round.
-                self.warnings.append(_(
-                    "Its times are in UTC, so its sessions move by an hour in local time at "
-                    "each clock change; give DTSTART a time zone (TZID) if they should not."
-                ))  # fmt: skip
+                self.warnings.append(
+                    _(
+                        "Its times are in UTC, so its sessions move by an hour in local time at "
+                        "each clock change; give DTSTART a time zone (TZID) if they should not."
+                    )
+                )
             else:
                 zone_name = self.default_zone
         zone = ZoneInfo(zone_name)
@@ -215,19 +238,24 @@ class _Item:
         start = self.aware(master.start, zone)
         rules = master.rrules
         if len(rules) > 1:
-            raise self.refuse(_("it has %(count)d RRULE; Relier holds one rule per event.")
-                              % {"count": len(rules)})  # fmt: skip
+            raise self.refuse(
+                _("it has %(count)d RRULE; Relier holds one rule per event.")
+                % {"count": len(rules)}
+            )
         if all_day:
             end_day = master.end if "DTEND" in master or "DURATION" in master else None
             days = max(1, (end_day - master.start).days) if end_day else 1
             if days > 1 and rules:
-                raise self.refuse(_(
-                    "it repeats and lasts %(days)d days; Relier holds sessions within one day."
-                ) % {"days": days})  # fmt: skip
-            self.warnings.append(_(
-                "It lasts all day: its sessions are shown from 00:00 to 23:59; give it times "
-                "in the feed if it has some."
-            ))  # fmt: skip
+                raise self.refuse(
+                    _("it repeats and lasts %(days)d days; Relier holds sessions within one day.")
+                    % {"days": days}
+                )
+            self.warnings.append(
+                _(
+                    "It lasts all day: its sessions are shown from 00:00 to 23:59; give it times "
+                    "in the feed if it has some."
+                )
+            )
             first_day = start.date()
             day, start_time, end_time = first_day, _ALL_DAY_START, _ALL_DAY_END
             extra_days = [first_day + datetime.timedelta(days=n) for n in range(1, days)]
@@ -240,9 +268,7 @@ class _Item:
                 raise self.refuse(times)
             day, start_time, end_time = times
             extra_days = []
-        duration = (
-            datetime.timedelta(days=1) if all_day else master.duration
-        )
+        duration = datetime.timedelta(days=1) if all_day else master.duration
         schedule = {
             "rrule": self.rule(rules[0], start=start, zone=zone) if rules else "",
             "dates": [],
@@ -250,8 +276,9 @@ class _Item:
             "end_time": _common.hhmm(end_time),
             "timezone": zone_name,
             "valid_from": day.isoformat(),
-            "exdates": sorted({self.aware(value, zone).date().isoformat()
-                               for value in master.exdates}),  # fmt: skip
+            "exdates": sorted(
+                {self.aware(value, zone).date().isoformat() for value in master.exdates}
+            ),
         }
         dates = set(extra_days)
         if schedule["rrule"] and not self.rule_starts_on(schedule, day):
@@ -301,14 +328,15 @@ class _Item:
                 rule["UNTIL"] = [local.astimezone(datetime.UTC)]
         text = rule.to_ical().decode()
         try:
-            return recurrence.normalize_rrule(
-                text, dtstart=start.date(), timezone=str(zone.key)
-            )
+            return recurrence.normalize_rrule(text, dtstart=start.date(), timezone=str(zone.key))
         except recurrence.RecurrenceError as error:
-            raise self.refuse(_(
-                "it repeats by the rule %(rule)s, which Relier cannot hold: %(reason)s Give its "
-                "dates one by one (RDATE) or a simpler rule."
-            ) % {"rule": text, "reason": recurrence_error_message(error)}) from None  # fmt: skip
+            raise self.refuse(
+                _(
+                    "it repeats by the rule %(rule)s, which Relier cannot hold: %(reason)s "
+                    "Give its dates one by one (RDATE) or a simpler rule."
+                )
+                % {"rule": text, "reason": recurrence_error_message(error)}
+            ) from None
 
     @staticmethod
     def rule_starts_on(schedule: dict, day: datetime.date) -> bool:
@@ -329,10 +357,12 @@ class _Item:
     def edit(self, event: icalendar.Event, zone: ZoneInfo, all_day: bool) -> SessionEdit | None:
         recurrence_id = event["RECURRENCE-ID"]
         if str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE":
-            raise self.refuse(_(
-                "it changes a session and all the following ones (RANGE=THISANDFUTURE); "
-                "Relier reads one change per session: split the series in two events."
-            ))  # fmt: skip
+            raise self.refuse(
+                _(
+                    "it changes a session and all the following ones (RANGE=THISANDFUTURE); "
+                    "Relier reads one change per session: split the series in two events."
+                )
+            )
         series_start = self.aware(recurrence_id.dt, zone)
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             return SessionEdit(series_start=series_start, cancelled=True)
@@ -343,15 +373,19 @@ class _Item:
             end = start + (self.master.duration if self.master else datetime.timedelta(hours=1))
         if all_day:
             end = datetime.datetime.combine(start.date(), _ALL_DAY_END, zone)
-        planned_end = series_start + (self.master.duration if not all_day else
-                                      datetime.timedelta(hours=23, minutes=59))  # fmt: skip
+        planned_end = series_start + (
+            self.master.duration if not all_day else datetime.timedelta(hours=23, minutes=59)
+        )
         if start == series_start and end == planned_end:
             for name in ("SUMMARY", "DESCRIPTION", "LOCATION"):
                 if str(event.get(name, "")) != str(self.master.get(name, "")):
-                    self.warnings.append(_(
-                        "The session of %(date)s has its own title, description or place in "
-                        "the feed; Relier keeps the series' ones."
-                    ) % {"date": series_start.strftime("%d/%m/%Y")})  # fmt: skip
+                    self.warnings.append(
+                        _(
+                            "The session of %(date)s has its own title, description or place in "
+                            "the feed; Relier keeps the series' ones."
+                        )
+                        % {"date": series_start.strftime("%d/%m/%Y")}
+                    )
                     break
             return None
         if isinstance(_common.local_times(start, end, zone), str):
@@ -375,17 +409,21 @@ class _Item:
             if found:
                 kept.append(edit)
             else:
-                self.warnings.append(_(
-                    "The feed changes a session on %(date)s that its series does not have; "
-                    "that change was ignored."
-                ) % {"date": start.strftime("%d/%m/%Y %H:%M")})  # fmt: skip
+                self.warnings.append(
+                    _(
+                        "The feed changes a session on %(date)s that its series does not have; "
+                        "that change was ignored."
+                    )
+                    % {"date": start.strftime("%d/%m/%Y %H:%M")}
+                )
         return kept
 
     def orphan_overrides(self) -> SourceItem | None:
         """Only edited sessions, without their series (a feed of one's invitations): they
         are the activity's sessions."""
-        kept = [event for event in self.overrides
-                if str(event.get("STATUS", "")).upper() != "CANCELLED"]  # fmt: skip
+        kept = [
+            event for event in self.overrides if str(event.get("STATUS", "")).upper() != "CANCELLED"
+        ]
         if not kept:
             return None
         first = kept[0]
@@ -402,8 +440,9 @@ class _Item:
         if problems:
             raise self.refuse(problems[0])
         activity = self.activity(first, repeats=False)
-        item = SourceItem(external_id=self.uid, position=self.position, activity=activity,
-                          schedules=schedules)  # fmt: skip
+        item = SourceItem(
+            external_id=self.uid, position=self.position, activity=activity, schedules=schedules
+        )
         item.place = self.place(first, activity)
         item.warnings = list(dict.fromkeys(self.warnings))
         return item
@@ -413,13 +452,16 @@ class _Item:
     def activity(self, event: icalendar.Event, *, repeats: bool) -> dict:
         title = self.title
         if len(title) > _common.TITLE_MAX:
-            self.warnings.append(_("Its title was shortened to %(count)d characters.")
-                                 % {"count": _common.TITLE_MAX})  # fmt: skip
+            self.warnings.append(
+                _("Its title was shortened to %(count)d characters.") % {"count": _common.TITLE_MAX}
+            )
             title = _common.shorten(title, _common.TITLE_MAX)
         description = _common.plain_text(str(event.get("DESCRIPTION", "")))
         if len(description) > _common.DESCRIPTION_MAX:
-            self.warnings.append(_("Its description was shortened to %(count)d characters.")
-                                 % {"count": _common.DESCRIPTION_MAX})  # fmt: skip
+            self.warnings.append(
+                _("Its description was shortened to %(count)d characters.")
+                % {"count": _common.DESCRIPTION_MAX}
+            )
             description = _common.shorten(description, _common.DESCRIPTION_MAX)
         activity = {
             "title": title,

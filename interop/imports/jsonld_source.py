@@ -82,9 +82,14 @@ def read_jsonld(data: bytes) -> list[SourceEntry]:
         parser.feed(text)
         blocks = parser.blocks
         if not blocks:
-            return [SourceError(position=0, message=_(
-                "This page has no schema.org data (no <script type=\"application/ld+json\">)."
-            ))]  # fmt: skip
+            return [
+                SourceError(
+                    position=0,
+                    message=_(
+                        'This page has no schema.org data (no <script type="application/ld+json">).'
+                    ),
+                )
+            ]
     else:
         blocks = [text]
     documents = []
@@ -92,27 +97,42 @@ def read_jsonld(data: bytes) -> list[SourceEntry]:
         try:
             documents.append(json.loads(block))
         except json.JSONDecodeError as error:
-            return [SourceError(position=0, message=_(
-                "This is not JSON that can be read (line %(line)d, column %(column)d)."
-            ) % {"line": error.lineno, "column": error.colno})]  # fmt: skip
+            return [
+                SourceError(
+                    position=0,
+                    message=_(
+                        "This is not JSON that can be read (line %(line)d, column %(column)d)."
+                    )
+                    % {"line": error.lineno, "column": error.colno},
+                )
+            ]
     events = [node for document in documents for node in _events(document)]
     if not events:
-        return [SourceError(position=0, message=_(
-            "No schema.org Event or EventSeries was found in this document."
-        ))]  # fmt: skip
+        return [
+            SourceError(
+                position=0,
+                message=_("No schema.org Event or EventSeries was found in this document."),
+            )
+        ]
     entries: list[SourceEntry] = []
     for position, node in enumerate(events, start=1):
         external_id = _external_id(node)
         try:
             item = _read_event(node, position, external_id)
         except _Refused as refused:
-            entries.append(SourceError(position=position, message=str(refused),
-                                       external_id=external_id))  # fmt: skip
+            entries.append(
+                SourceError(position=position, message=str(refused), external_id=external_id)
+            )
             continue
         except (ValueError, TypeError, KeyError, AttributeError) as error:
-            entries.append(SourceError(position=position, external_id=external_id, message=_(
-                "Event %(number)d cannot be read: %(error)s"
-            ) % {"number": position, "error": error}))  # fmt: skip
+            entries.append(
+                SourceError(
+                    position=position,
+                    external_id=external_id,
+                    message=_("Event %(number)d cannot be read: %(error)s")
+                    % {"number": position, "error": error},
+                )
+            )
             continue
         if item is not None:
             entries.append(item)
@@ -178,17 +198,19 @@ def _read_event(node: dict, position: int, external_id: str) -> SourceItem | Non
         raise _Refused(_("Event %(number)d has no name.") % {"number": position})
 
     def refuse(message: str) -> _Refused:
-        return _Refused(_("Event \"%(title)s\": %(message)s") % {"title": title,
-                                                                 "message": message})
+        return _Refused(_('Event "%(title)s": %(message)s') % {"title": title, "message": message})
 
     description = _common.plain_text(_text(node.get("description")))
     if len(title) > _common.TITLE_MAX:
-        warnings.append(_("Its title was shortened to %(count)d characters.")
-                        % {"count": _common.TITLE_MAX})  # fmt: skip
+        warnings.append(
+            _("Its title was shortened to %(count)d characters.") % {"count": _common.TITLE_MAX}
+        )
         title = _common.shorten(title, _common.TITLE_MAX)
     if len(description) > _common.DESCRIPTION_MAX:
-        warnings.append(_("Its description was shortened to %(count)d characters.")
-                        % {"count": _common.DESCRIPTION_MAX})  # fmt: skip
+        warnings.append(
+            _("Its description was shortened to %(count)d characters.")
+            % {"count": _common.DESCRIPTION_MAX}
+        )
         description = _common.shorten(description, _common.DESCRIPTION_MAX)
     schedules = []
     for schedule in _as_list(node.get("eventSchedule")):
@@ -221,10 +243,12 @@ def _read_event(node: dict, position: int, external_id: str) -> SourceItem | Non
     if url := _text(node.get("url")).strip():
         activity["registration_url"] = url
     languages = [
-        code for code in (_text(value).split("-")[0].lower()
-                          for value in _as_list(node.get("inLanguage")))
+        code
+        for code in (
+            _text(value).split("-")[0].lower() for value in _as_list(node.get("inLanguage"))
+        )
         if code in choices.LANGUAGES
-    ]  # fmt: skip
+    ]
     if languages:
         activity["languages"] = list(dict.fromkeys(languages))
     activity.update(_offers(node))
@@ -287,20 +311,28 @@ def _clock(text: str) -> datetime.time:
 
 def _schedule(schedule: dict, event: dict, refuse) -> dict:
     if "byMonth" in schedule:
-        raise refuse(_("its schedule is limited to some months (byMonth), which Relier cannot "
-                       "hold; give its dates one by one."))  # fmt: skip
+        raise refuse(
+            _(
+                "its schedule is limited to some months (byMonth), which Relier cannot "
+                "hold; give its dates one by one."
+            )
+        )
     zone = _text(schedule.get("scheduleTimezone")) or _common.DEFAULT_TIMEZONE
     try:
         recurrence.validate_timezone(zone)
     except recurrence.RecurrenceError:
-        raise refuse(_("its time zone %(zone)s is unknown; use an IANA name such as "
-                       "Europe/Paris.") % {"zone": zone}) from None  # fmt: skip
+        raise refuse(
+            _("its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris.")
+            % {"zone": zone}
+        ) from None
     frequency = _text(schedule.get("repeatFrequency")).strip()
     frequency = _NAMED_FREQUENCIES.get(frequency.lower(), frequency.upper())
     match = _FREQUENCY_RE.match(frequency)
     if not match:
-        raise refuse(_("its repeatFrequency %(value)s is not one Relier holds (P1D, P1W, P2W, "
-                       "P1M...).") % {"value": frequency or "-"})  # fmt: skip
+        raise refuse(
+            _("its repeatFrequency %(value)s is not one Relier holds (P1D, P1W, P2W, P1M...).")
+            % {"value": frequency or "-"}
+        )
     step, unit = int(match.group(1)), _FREQUENCIES[match.group(2)]
     days = []
     for value in _as_list(schedule.get("byDay")):
@@ -342,9 +374,7 @@ def _schedule(schedule: dict, event: dict, refuse) -> dict:
         "end_time": _common.hhmm(end_time),
         "timezone": zone,
         "valid_from": valid_from.isoformat(),
-        "exdates": sorted(
-            {_text(value)[:10] for value in _as_list(schedule.get("exceptDate"))}
-        ),
+        "exdates": sorted({_text(value)[:10] for value in _as_list(schedule.get("exceptDate"))}),
     }
     if last := _text(schedule.get("endDate")):
         result["valid_to"] = last[:10]
@@ -389,9 +419,10 @@ def _place(node: dict, activity: dict) -> dict | None:
     mode = _enum(node.get("eventAttendanceMode"))
     locations = [value for value in _as_list(node.get("location")) if value]
     physical = [
-        value for value in locations
+        value
+        for value in locations
         if isinstance(value, str) or "VirtualLocation" not in _types(value)
-    ]  # fmt: skip
+    ]
     online = len(physical) < len(locations)
     if mode == "OnlineEventAttendanceMode" or (online and not physical):
         activity["attendance_mode"] = "online"
@@ -409,8 +440,11 @@ def _place(node: dict, activity: dict) -> dict | None:
         place["name"] = _common.shorten(name, _common.PLACE_NAME_MAX)
     address = location.get("address")
     if isinstance(address, dict):
-        for key, field in (("streetAddress", "address"), ("postalCode", "postal_code"),
-                           ("addressLocality", "city")):  # fmt: skip
+        for key, field in (
+            ("streetAddress", "address"),
+            ("postalCode", "postal_code"),
+            ("addressLocality", "city"),
+        ):
             if value := _text(address.get(key)).strip():
                 place[field] = value
     elif address:

@@ -34,8 +34,13 @@ __all__ = ["read_openagenda"]
 
 _CANCELLED = 6
 _ATTENDANCE = {1: "in_person", 2: "online", 3: "mixed"}
-_ACCESSIBILITY = {"hi": "hearing", "vi": "visual", "pi": "psychic", "mi": "motor",
-                  "ii": "intellectual"}  # fmt: skip
+_ACCESSIBILITY = {
+    "hi": "hearing",
+    "vi": "visual",
+    "pi": "psychic",
+    "mi": "motor",
+    "ii": "intellectual",
+}
 _MARKDOWN_LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -49,9 +54,13 @@ def read_openagenda(data: bytes) -> list[SourceEntry]:
     try:
         document = json.loads(data.decode("utf-8-sig", errors="replace"))
     except json.JSONDecodeError as error:
-        return [SourceError(position=0, message=_(
-            "This is not JSON that can be read (line %(line)d, column %(column)d)."
-        ) % {"line": error.lineno, "column": error.colno})]  # fmt: skip
+        return [
+            SourceError(
+                position=0,
+                message=_("This is not JSON that can be read (line %(line)d, column %(column)d).")
+                % {"line": error.lineno, "column": error.colno},
+            )
+        ]
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         events = document["events"]
     elif isinstance(document, list):
@@ -59,9 +68,15 @@ def read_openagenda(data: bytes) -> list[SourceEntry]:
     elif isinstance(document, dict) and "uid" in document:
         events = [document]
     else:
-        return [SourceError(position=0, message=_(
-            "This is not an OpenAgenda export: it should hold a list of events under \"events\"."
-        ))]  # fmt: skip
+        return [
+            SourceError(
+                position=0,
+                message=_(
+                    "This is not an OpenAgenda export: it should hold a list of events under "
+                    '"events".'
+                ),
+            )
+        ]
     entries: list[SourceEntry] = []
     for position, event in enumerate(events, start=1):
         external_id = str(event.get("uid", "")).strip() if isinstance(event, dict) else ""
@@ -70,13 +85,19 @@ def read_openagenda(data: bytes) -> list[SourceEntry]:
                 raise _Refused(_("Event %(number)d has no uid.") % {"number": position})
             item = _read_event(event, position, external_id)
         except _Refused as refused:
-            entries.append(SourceError(position=position, message=str(refused),
-                                       external_id=external_id))  # fmt: skip
+            entries.append(
+                SourceError(position=position, message=str(refused), external_id=external_id)
+            )
             continue
         except (ValueError, TypeError, KeyError, AttributeError) as error:
-            entries.append(SourceError(position=position, external_id=external_id, message=_(
-                "Event %(number)d cannot be read: %(error)s"
-            ) % {"number": position, "error": error}))  # fmt: skip
+            entries.append(
+                SourceError(
+                    position=position,
+                    external_id=external_id,
+                    message=_("Event %(number)d cannot be read: %(error)s")
+                    % {"number": position, "error": error},
+                )
+            )
             continue
         if item is not None:
             entries.append(item)
@@ -116,16 +137,18 @@ def _read_event(event: dict, position: int, external_id: str) -> SourceItem | No
     warnings: list[str] = []
     title = " ".join(_localized(event.get("title")).split())
     if not title:
-        raise _Refused(_("Event %(number)d (uid %(uid)s) has no title.")
-                       % {"number": position, "uid": external_id})  # fmt: skip
+        raise _Refused(
+            _("Event %(number)d (uid %(uid)s) has no title.")
+            % {"number": position, "uid": external_id}
+        )
 
     def refuse(message: str) -> _Refused:
-        return _Refused(_("Event \"%(title)s\": %(message)s") % {"title": title,
-                                                                 "message": message})
+        return _Refused(_('Event "%(title)s": %(message)s') % {"title": title, "message": message})
 
     if len(title) > _common.TITLE_MAX:
-        warnings.append(_("Its title was shortened to %(count)d characters.")
-                        % {"count": _common.TITLE_MAX})  # fmt: skip
+        warnings.append(
+            _("Its title was shortened to %(count)d characters.") % {"count": _common.TITLE_MAX}
+        )
         title = _common.shorten(title, _common.TITLE_MAX)
     short = _text(event.get("description"))
     long = _text(event.get("longDescription"))
@@ -133,8 +156,10 @@ def _read_event(event: dict, position: int, external_id: str) -> SourceItem | No
     if conditions := _text(event.get("conditions")):
         description = "\n\n".join(part for part in (description, conditions) if part)
     if len(description) > _common.DESCRIPTION_MAX:
-        warnings.append(_("Its description was shortened to %(count)d characters.")
-                        % {"count": _common.DESCRIPTION_MAX})  # fmt: skip
+        warnings.append(
+            _("Its description was shortened to %(count)d characters.")
+            % {"count": _common.DESCRIPTION_MAX}
+        )
         description = _common.shorten(description, _common.DESCRIPTION_MAX)
     location = event.get("location") or {}
     zone = _zone(event.get("timezone") or location.get("timezone"))
@@ -202,8 +227,9 @@ def _zone(name: Any) -> str:
 def _moment(value: str, zone: str, warnings: list[str]) -> datetime.datetime:
     moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        warnings.append(_("Its timings carry no offset; they were read as %(zone)s time.")
-                        % {"zone": zone})  # fmt: skip
+        warnings.append(
+            _("Its timings carry no offset; they were read as %(zone)s time.") % {"zone": zone}
+        )
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment
 
@@ -212,8 +238,12 @@ def _place(location: dict, event: dict, title: str) -> dict | None:
     if not location:
         return None
     place: dict[str, Any] = {}
-    for key, field in (("name", "name"), ("address", "address"), ("postalCode", "postal_code"),
-                       ("city", "city")):  # fmt: skip
+    for key, field in (
+        ("name", "name"),
+        ("address", "address"),
+        ("postalCode", "postal_code"),
+        ("city", "city"),
+    ):
         if value := " ".join(_localized(location.get(key)).split()):
             place[field] = value
     if "address" in place:
@@ -222,9 +252,7 @@ def _place(location: dict, event: dict, title: str) -> dict | None:
         place["lat"], place["lng"] = float(location["latitude"]), float(location["longitude"])
     flags = event.get("accessibility") or {}
     if isinstance(flags, dict) and any(flags.values()):
-        place["accessibility"] = [
-            flag for code, flag in _ACCESSIBILITY.items() if flags.get(code)
-        ]
+        place["accessibility"] = [flag for code, flag in _ACCESSIBILITY.items() if flags.get(code)]
     if not place:
         return None
     place["name"] = _common.shorten(

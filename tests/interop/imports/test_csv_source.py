@@ -16,8 +16,8 @@ from interop.imports.items import SourceError, SourceItem
 FRENCH_FILE = (
     "Identifiant;TITRE;Description;Catégories;Horaires;Date de debut;date de fin;"
     "Lieu;Adresse;Code postal;Ville;Latitude;Longitude;Gratuit;Prix minimum;Publics\r\n"
-    "tricot;Atelier tricot;\"Tricoter ensemble. Débutants\r\nbienvenus.\";\"Loisirs créatifs; "
-    "convivialite\";tous les mardis 14h-16h;06/10/2026;30/06/2027;Maison de quartier;"
+    'tricot;Atelier tricot;"Tricoter ensemble. Débutants\r\nbienvenus.";"Loisirs créatifs; '
+    'convivialite";tous les mardis 14h-16h;06/10/2026;30/06/2027;Maison de quartier;'
     "12 rue Paul Bert;69003;Lyon;45,7578;4,8320;non;2,50;Seniors, aidants\r\n"
     "memoire;Atelier mémoire;;;le 1er et 3e jeudi du mois 10:00-12:00;31/02/2027;;"
     "Médiathèque;;;;;;oui;;\r\n"
@@ -77,7 +77,7 @@ def test_english_headers_comma_separated():
     text = (
         "Title,Schedule,Start date,Place,Latitude,Longitude,Kind,Languages,Attendance mode\n"
         "Chess club,every Wednesday and Friday 2pm-4pm,2026-10-07,Library,45.75,4.84,"
-        "Club,\"French, English\",In person\n"
+        'Club,"French, English",In person\n'
     )
     (item,) = read_csv(text.encode())
     assert item.activity["languages"] == ["fr", "en"]
@@ -90,7 +90,7 @@ def test_english_headers_comma_separated():
 def test_an_rrule_with_times_in_their_columns():
     text = (
         "titre;horaires;date de début;heure de début;heure de fin;dates exclues;lieu\n"
-        "Marche;\"FREQ=MONTHLY;BYDAY=-1FR\";01/10/2026;9h30;11h;30/10/2026, 27/11/2026;Parc\n"
+        'Marche;"FREQ=MONTHLY;BYDAY=-1FR";01/10/2026;9h30;11h;30/10/2026, 27/11/2026;Parc\n'
     )
     (item,) = read_csv(text.encode())
     assert item.schedules[0]["rrule"] == "FREQ=MONTHLY;BYDAY=-1FR"
@@ -111,7 +111,10 @@ def test_every_problem_of_a_line_is_said_in_the_importer_language():
 
 
 def test_a_refused_rule_is_an_error_naming_it():
-    text = "titre,horaires,date de début,heure de début,heure de fin\nFête,FREQ=YEARLY,01/10/2026,9h,18h\n"
+    text = (
+        "titre,horaires,date de début,heure de début,heure de fin\n"
+        "Fête,FREQ=YEARLY,01/10/2026,9h,18h\n"
+    )
     (error,) = read_csv(text.encode())
     assert isinstance(error, SourceError) and "YEARLY" in error.message
 
@@ -122,7 +125,10 @@ def test_a_missing_title_column_stops_the_file_with_one_error():
 
 
 def test_unknown_columns_are_said_and_the_lines_still_read():
-    text = "titre;remarques;date de début;heure de début;heure de fin\nRepas;à voir;05/12/2026;12h;14h\n"
+    text = (
+        "titre;remarques;date de début;heure de début;heure de fin\n"
+        "Repas;à voir;05/12/2026;12h;14h\n"
+    )
     unknown, item = read_csv(text.encode())
     assert isinstance(unknown, SourceError) and unknown.position == 1
     assert "remarques" in unknown.message
@@ -130,7 +136,11 @@ def test_unknown_columns_are_said_and_the_lines_still_read():
 
 
 def test_two_lines_with_the_same_id_are_one_error():
-    text = "id;titre;date de début;heure de début;heure de fin\na;Un;05/12/2026;12h;14h\na;Deux;06/12/2026;12h;14h\n"
+    text = (
+        "id;titre;date de début;heure de début;heure de fin\n"
+        "a;Un;05/12/2026;12h;14h\n"
+        "a;Deux;06/12/2026;12h;14h\n"
+    )
     first, second = read_csv(text.encode())
     assert isinstance(first, SourceItem)
     assert isinstance(second, SourceError) and second.position == 3 and "2" in second.message

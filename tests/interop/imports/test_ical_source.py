@@ -298,4 +298,3 @@ def test_an_event_over_several_days_with_times_is_an_error_saying_what_to_do():
 def test_a_document_that_is_not_icalendar_is_one_error_for_the_source():
     (error,) = read_ical(b"<html>not a calendar</html>")
     assert isinstance(error, SourceError) and error.position == 0
-

@@ -4,8 +4,8 @@ import pathlib
 
 from django.utils import translation
 
-from interop.imports.jsonld_source import read_jsonld
 from interop.imports.items import SourceError, SourceItem
+from interop.imports.jsonld_source import read_jsonld
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -17,7 +17,9 @@ def test_a_graph_of_events_and_series():
     series, one_off, online, refused = entries
     assert series.external_id == "https://tisserands.example/activites/tricot"
     assert series.activity["title"] == "Atelier tricot"
-    assert series.activity["description"] == "Tricoter ensemble autour d'un thé.\nDébutants bienvenus."
+    assert (
+        series.activity["description"] == "Tricoter ensemble autour d'un thé.\nDébutants bienvenus."
+    )
     assert series.activity["kind"] == "club"
     assert series.activity["categories"] == ["Loisirs créatifs", "Convivialité"]
     assert series.activity["languages"] == ["fr"]

@@ -46,7 +46,9 @@ def test_older_exports_with_start_and_a_bare_list():
             {
                 "uid": "a1",
                 "title": {"de": "Spaziergang"},
-                "timings": [{"start": "2026-10-10T09:00:00+02:00", "end": "2026-10-10T10:00:00+02:00"}],
+                "timings": [
+                    {"start": "2026-10-10T09:00:00+02:00", "end": "2026-10-10T10:00:00+02:00"}
+                ],
                 "location": {"name": "Parc", "latitude": "45.7", "longitude": "4.8"},
             }
         ]
