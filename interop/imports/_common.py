@@ -8,18 +8,20 @@ from __future__ import annotations
 import datetime
 import html.parser
 import re
+import unicodedata
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from activities import recurrence
+from activities import recurrence, taxonomy
 from activities.schedule_text import recurrence_error_message
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 TITLE_MAX = 160
 SUMMARY_MAX = 200
 DESCRIPTION_MAX = 5000
+CATEGORIES_MAX = 5
 PLACE_NAME_MAX = 160
 ADDRESS_MAX = 200
 
@@ -93,6 +95,51 @@ def place_from_location(text: str) -> dict[str, str]:
     if rest:
         place["address"] = shorten(", ".join(rest), ADDRESS_MAX)
     return place
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().replace("-", " ").split())
+
+
+def feed_categories(labels: Iterable[str], warnings: list[str]) -> list[str]:
+    """The slugs of a feed's keywords that name one of Relier's categories (by slug, French or
+    English name, accents and case ignored); the others are said in `warnings`.
+
+    A feed's keywords are free tags ("Convivialité", "Gratuit"): unlike a CSV's categories
+    column, which a volunteer fills for Relier and where an unknown name is an error to fix,
+    an unknown tag must not keep the event out."""
+    current = taxonomy.current()
+    by_label: dict[str, str] = {}
+    for slug, name_fr, name_en in zip(
+        current.slugs, current.names_fr, current.names_en, strict=True
+    ):
+        for label in (name_en, name_fr, slug):
+            by_label[_fold(label)] = slug
+    kept: list[str] = []
+    left: list[str] = []
+    for label in labels:
+        slug = by_label.get(_fold(label))
+        if slug is None:
+            left.append(label)
+        elif slug not in kept:
+            kept.append(slug)
+    if left:
+        warnings.append(
+            _(
+                "Its keywords %(labels)s are not categories of Relier and were left out; "
+                "choose its categories in Relier if it has none."
+            )
+            % {"labels": ", ".join(f"“{label}”" for label in left)}
+        )
+    if len(kept) > CATEGORIES_MAX:
+        warnings.append(
+            _("It had more than %(count)d categories: the first %(count)d were kept.")
+            % {"count": CATEGORIES_MAX}
+        )
+        kept = kept[:CATEGORIES_MAX]
+    return kept
 
 
 def check_schedule(schedule: dict) -> str | None:

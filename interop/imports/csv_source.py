@@ -339,6 +339,10 @@ class _Row:
                     activity[key] = flag
                 elif flag is not None:
                     activity[key] = "required" if flag else "none"
+        if "is_free" not in activity and any(
+            activity.get(key) for key in ("price_min", "price_max", "reduced_price")
+        ):
+            activity["is_free"] = False
         for key in ("registration_url", "registration_phone", "registration_email"):
             if self.get(key):
                 activity[key] = self.get(key)

@@ -468,7 +468,7 @@ class _Item:
             "summary": _common.summary_of(title=title, description=description),
             "description": description,
             "kind": "club" if repeats else "event",
-            "categories": _categories(event),
+            "categories": _common.feed_categories(_categories(event), self.warnings),
         }
         if url := str(event.get("URL", "")).strip():
             activity["registration_url"] = url

@@ -238,7 +238,7 @@ def _read_event(node: dict, position: int, external_id: str) -> SourceItem | Non
         "summary": _common.summary_of(title=title, description=description),
         "description": description,
         "kind": "club" if any(schedule["rrule"] for schedule in schedules) else "event",
-        "categories": _keywords(node.get("keywords")),
+        "categories": _common.feed_categories(_keywords(node.get("keywords")), warnings),
     }
     if url := _text(node.get("url")).strip():
         activity["registration_url"] = url

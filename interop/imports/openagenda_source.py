@@ -184,7 +184,7 @@ def _read_event(event: dict, position: int, external_id: str) -> SourceItem | No
         else _common.summary_of(title=title, description=description),
         "description": description,
         "kind": "event" if len(sessions) == 1 else "club",
-        "categories": _keywords(event.get("keywords")),
+        "categories": _common.feed_categories(_keywords(event.get("keywords")), warnings),
     }
     age = event.get("age") or {}
     for key, field in (("min", "age_min"), ("max", "age_max")):

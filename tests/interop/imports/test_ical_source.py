@@ -15,6 +15,9 @@ from activities import recurrence
 from interop.imports.ical_source import read_ical
 from interop.imports.items import SourceError, SourceItem
 
+# Feeds' keywords are matched against the categories table.
+pytestmark = pytest.mark.django_db
+
 DATA = pathlib.Path(__file__).parent / "data"
 UTC = datetime.UTC
 PARIS = ZoneInfo("Europe/Paris")
@@ -102,7 +105,9 @@ def test_the_series_fields_place_and_schedules():
     assert item.activity["title"] == "Atelier tricot"
     assert item.activity["summary"] == "Tricoter ensemble autour d'un thé."
     assert item.activity["kind"] == "club"
-    assert item.activity["categories"] == ["Loisirs créatifs", "Convivialité"]
+    # Keywords naming a category of Relier are kept as its slug, the others said.
+    assert item.activity["categories"] == ["tricot-couture", "convivialite"]
+    assert any("Gratuit" in warning for warning in item.warnings)
     assert item.activity["registration_url"] == "https://tisserands.example/tricot"
     assert item.place == {
         "name": "Maison de quartier",

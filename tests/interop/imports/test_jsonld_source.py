@@ -2,10 +2,14 @@
 
 import pathlib
 
+import pytest
 from django.utils import translation
 
 from interop.imports.items import SourceError, SourceItem
 from interop.imports.jsonld_source import read_jsonld
+
+# Feeds' keywords are matched against the categories table.
+pytestmark = pytest.mark.django_db
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -21,7 +25,8 @@ def test_a_graph_of_events_and_series():
         series.activity["description"] == "Tricoter ensemble autour d'un thé.\nDébutants bienvenus."
     )
     assert series.activity["kind"] == "club"
-    assert series.activity["categories"] == ["Loisirs créatifs", "Convivialité"]
+    assert series.activity["categories"] == ["tricot-couture", "convivialite"]
+    assert series.warnings == []
     assert series.activity["languages"] == ["fr"]
     assert (series.activity["is_free"], series.activity["price_min"]) == (False, "2.50")
     assert series.activity["attendance_mode"] == "in_person"
