@@ -3,8 +3,10 @@ English headers, schedule phrases, and a bad line reported with its number while
 are read."""
 
 import datetime
+import pathlib
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from activities import recurrence
@@ -197,6 +199,16 @@ def test_a_schedule_described_in_words_reads_back_as_its_rule(rule, language):
         ("le 1er de chaque mois 10h-11h", "FREQ=MONTHLY;BYMONTHDAY=1"),
         ("every other week on Monday 2pm-4pm", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"),
         ("the second and fourth Tuesday of the month 14:00-16:00", "FREQ=MONTHLY;BYDAY=2TU,4TU"),
+        ("every Monday and Thursday 9am-11am", "FREQ=WEEKLY;BYDAY=MO,TH"),
+        ("Monday to Friday 9:00-12:00", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("en semaine 9h-12h", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("le week-end 10h-12h", "FREQ=WEEKLY;BYDAY=SA,SU"),
+        ("l'avant-dernier vendredi du mois 18h-20h", "FREQ=MONTHLY;BYDAY=-2FR"),
+        ("un mois sur deux le 1er mardi 14h-16h", "FREQ=MONTHLY;INTERVAL=2;BYDAY=1TU"),
+        ("on the 15th of every month 10:00-11:00", "FREQ=MONTHLY;BYMONTHDAY=15"),
+        ("the last day of the month 10:00-11:00", "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        ("every day 9:00-10:00", "FREQ=DAILY"),
+        ("toutes les 2 semaines le mardi 14h-16h", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
     ],
 )
 def test_schedule_phrases(phrase, rule):
@@ -208,3 +220,9 @@ def test_schedule_phrases(phrase, rule):
 def test_an_unknown_word_is_refused_never_guessed():
     with pytest.raises(ValueError, match="cafe"):
         parse_schedule("tous les mardis au café 14h-16h")
+
+
+def test_the_documentation_lists_every_column_in_both_languages():
+    doc = (pathlib.Path(settings.BASE_DIR) / "docs" / "import-formats.md").read_text()
+    for column in COLUMNS:
+        assert f"| `{column.fr}` | `{column.en}` |" in doc, column.key
