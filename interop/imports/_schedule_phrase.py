@@ -90,7 +90,7 @@ def parse_time(text: str) -> datetime.time:
     match = _TIME_RE.match(normalize(text))
     if match is None:
         raise PhraseError(
-            gettext_noop("%(value)r is not a time; write it as 14:30 or 14h30."), {"value": text}
+            gettext_noop('"%(value)s" is not a time; write it as 14:30 or 14h30.'), {"value": text}
         )
     hours, minutes, meridiem, meridiem_alone = match.groups()
     return _time_of(hours, minutes, meridiem or meridiem_alone)
@@ -115,9 +115,11 @@ def parse_date(text: str) -> datetime.date:
                 year += 2000
             return datetime.date(year, month, day)
     except ValueError:
-        raise PhraseError(gettext_noop("%(value)r is not a real date."), {"value": text}) from None
+        raise PhraseError(
+            gettext_noop('"%(value)s" is not a real date.'), {"value": text}
+        ) from None
     raise PhraseError(
-        gettext_noop("%(value)r is not a date; write it as 31/12/2026."), {"value": text}
+        gettext_noop('"%(value)s" is not a date; write it as 31/12/2026.'), {"value": text}
     )
 
 
