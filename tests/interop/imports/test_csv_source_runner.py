@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 TODAY = datetime.datetime(2026, 9, 20, 9, tzinfo=datetime.UTC)
 SHEET = (
-    "identifiant;titre;catégories;horaires;date de début;lieu;adresse;latitude;longitude;prix minimum\n"
+    "identifiant;titre;catégories;horaires;date de début;lieu;adresse;latitude;longitude;"
+    "prix minimum\n"
     "tricot;Atelier tricot;Tricot et couture;tous les mardis 14h-16h;06/10/2026;"
     "Maison de quartier;1 rue de la Paix;47,2184;-1,5536;2,50\n"
     "memoire;Atelier mémoire;Ateliers mémoire;le 1er et 3e jeudi du mois 10h-12h;31/02/2026;"
