@@ -6,6 +6,7 @@ item's own line, in the importer's language."""
 from __future__ import annotations
 
 import datetime
+import functools
 import html.parser
 import re
 import unicodedata
@@ -145,23 +146,49 @@ def feed_categories(labels: Iterable[str], warnings: list[str]) -> list[str]:
 def check_schedule(schedule: dict) -> str | None:
     """Why `activities.recurrence` refuses the schedule, in the active language; None if it
     holds it. `schedule` has the fields of the API's schedule body, dates as ISO strings."""
+    error = _schedule_error(
+        schedule.get("rrule") or None,
+        schedule["valid_from"],
+        schedule["start_time"],
+        schedule["end_time"],
+        schedule.get("timezone", DEFAULT_TIMEZONE),
+        tuple(schedule.get("exdates", ())),
+        tuple(schedule.get("dates", ())),
+        schedule.get("valid_to"),
+    )
+    return None if error is None else recurrence_error_message(error)
+
+
+# The rows of a large file often share their schedule: each distinct one is checked once (the
+# error is kept untranslated, and put into words in the language of each import).
+@functools.lru_cache(maxsize=4096)
+def _schedule_error(
+    rrule: str | None,
+    valid_from: str,
+    start_time: str,
+    end_time: str,
+    timezone: str,
+    exdates: tuple[str, ...],
+    dates: tuple[str, ...],
+    valid_to: str | None,
+) -> recurrence.RecurrenceError | None:
+    day = datetime.date.fromisoformat
     try:
-        day = datetime.date.fromisoformat
         recurrence.expand(
-            rrule=schedule.get("rrule") or None,
-            dtstart=day(schedule["valid_from"]),
-            start_time=datetime.time.fromisoformat(schedule["start_time"]),
-            end_time=datetime.time.fromisoformat(schedule["end_time"]),
-            timezone=schedule.get("timezone", DEFAULT_TIMEZONE),
-            exdates=[day(value) for value in schedule.get("exdates", ())],
-            dates=[day(value) for value in schedule.get("dates", ())],
-            valid_to=day(schedule["valid_to"]) if schedule.get("valid_to") else None,
+            rrule=rrule,
+            dtstart=day(valid_from),
+            start_time=datetime.time.fromisoformat(start_time),
+            end_time=datetime.time.fromisoformat(end_time),
+            timezone=timezone,
+            exdates=[day(value) for value in exdates],
+            dates=[day(value) for value in dates],
+            valid_to=day(valid_to) if valid_to else None,
             # An empty window: everything is checked, nothing is computed.
             window_start=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
             window_end=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
         )
     except recurrence.RecurrenceError as error:
-        return recurrence_error_message(error)
+        return error
     return None
 
 

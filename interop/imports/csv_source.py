@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf.locale import LANG_INFO
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -529,7 +529,7 @@ class _Row:
         parsed = None
         if self.get("schedule"):
             try:
-                parsed = parse_schedule(self.get("schedule"))
+                parsed = _parsed_schedule(self.get("schedule"))
             except PhraseError as error:
                 self.problem("schedule", _phrase_message(error))
                 return []
@@ -558,7 +558,7 @@ class _Row:
                 return []
             dates = [start_date]
         if rrule and start_date is None:
-            start_date = datetime.date.today()
+            start_date = timezone.localdate()
         valid_from = start_date or min(dates)
         if dates and valid_from > min(dates):
             valid_from = min(dates)
@@ -575,15 +575,23 @@ class _Row:
             # A refused rule is kept as written: check_schedule below says why, in the
             # importer's language.
             with contextlib.suppress(recurrence.RecurrenceError):
-                schedule["rrule"] = recurrence.normalize_rrule(
-                    rrule, dtstart=valid_from, timezone=timezone
-                )
+                schedule["rrule"] = _normalized_rule(rrule, valid_from, timezone)
         if end_date is not None:
             schedule["valid_to"] = end_date.isoformat()
         if reason := _common.check_schedule(schedule):
             self.problem("schedule", reason)
             return []
         return [schedule]
+
+
+# The rows of a large file often share their schedule: each distinct one is read once. The
+# Schedule returned is shared, and only read.
+_parsed_schedule = functools.lru_cache(maxsize=4096)(parse_schedule)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_rule(rrule: str, valid_from: datetime.date, timezone: str) -> str:
+    return recurrence.normalize_rrule(rrule, dtstart=valid_from, timezone=timezone)
 
 
 def _split(value: str) -> list[str]:
