@@ -516,14 +516,14 @@ class _Row:
         return place
 
     def schedules(self) -> list[dict]:
-        timezone = self.get("timezone") or _common.DEFAULT_TIMEZONE
+        zone = self.get("timezone") or _common.DEFAULT_TIMEZONE
         if self.get("timezone"):
             try:
-                recurrence.validate_timezone(timezone)
+                recurrence.validate_timezone(zone)
             except recurrence.RecurrenceError:
                 self.problem(
                     "timezone",
-                    _('"%(value)s" is not a time zone such as Europe/Paris.') % {"value": timezone},
+                    _('"%(value)s" is not a time zone such as Europe/Paris.') % {"value": zone},
                 )
                 return []
         parsed = None
@@ -567,7 +567,7 @@ class _Row:
             "dates": [day.isoformat() for day in dates],
             "start_time": _common.hhmm(start_time),
             "end_time": _common.hhmm(end_time),
-            "timezone": timezone,
+            "timezone": zone,
             "valid_from": valid_from.isoformat(),
             "exdates": [day.isoformat() for day in exdates if day is not None],
         }
@@ -575,7 +575,7 @@ class _Row:
             # A refused rule is kept as written: check_schedule below says why, in the
             # importer's language.
             with contextlib.suppress(recurrence.RecurrenceError):
-                schedule["rrule"] = _normalized_rule(rrule, valid_from, timezone)
+                schedule["rrule"] = _normalized_rule(rrule, valid_from, zone)
         if end_date is not None:
             schedule["valid_to"] = end_date.isoformat()
         if reason := _common.check_schedule(schedule):
@@ -590,8 +590,8 @@ _parsed_schedule = functools.lru_cache(maxsize=4096)(parse_schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _normalized_rule(rrule: str, valid_from: datetime.date, timezone: str) -> str:
-    return recurrence.normalize_rrule(rrule, dtstart=valid_from, timezone=timezone)
+def _normalized_rule(rrule: str, valid_from: datetime.date, zone: str) -> str:
+    return recurrence.normalize_rrule(rrule, dtstart=valid_from, timezone=zone)
 
 
 def _split(value: str) -> list[str]:

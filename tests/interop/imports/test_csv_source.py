@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from activities import recurrence
 from activities.schedule_text import describe
@@ -226,3 +226,8 @@ def test_the_documentation_lists_every_column_in_both_languages():
     doc = (pathlib.Path(settings.BASE_DIR) / "docs" / "import-formats.md").read_text()
     for column in COLUMNS:
         assert f"| `{column.fr}` | `{column.en}` |" in doc, column.key
+
+
+def test_a_repeating_schedule_without_start_date_starts_today():
+    (item,) = read_csv("titre;horaires;lieu\nYoga;tous les lundis 10h-11h;Parc\n".encode())
+    assert item.schedules[0]["valid_from"] == timezone.localdate().isoformat()
