@@ -229,5 +229,5 @@ def test_the_documentation_lists_every_column_in_both_languages():
 
 
 def test_a_repeating_schedule_without_start_date_starts_today():
-    (item,) = read_csv("titre;horaires;lieu\nYoga;tous les lundis 10h-11h;Parc\n".encode())
+    (item,) = read_csv(b"titre;horaires;lieu\nYoga;tous les lundis 10h-11h;Parc\n")
     assert item.schedules[0]["valid_from"] == timezone.localdate().isoformat()
