@@ -41,6 +41,7 @@ __all__ = ["read_ical"]
 
 _ALL_DAY_START = datetime.time(0, 0)
 _ALL_DAY_END = datetime.time(23, 59)
+_SPAN = datetime.timedelta(days=recurrence.MAX_SPAN_DAYS)
 
 
 class _Refused(Exception):
@@ -216,10 +217,13 @@ class _Item:
         for schedule in schedules:
             if reason := _common.check_schedule(schedule):
                 raise self.refuse(reason)
-        sessions = [
-            edit for edit in (self.edit(event, zone, all_day) for event in self.overrides) if edit
-        ]
-        sessions = self.existing_sessions(sessions, schedules)
+        edits = [self.edit(event, zone, all_day) for event in self.overrides]
+        sessions, extra = self.sort_edits(edits, schedules, zone, all_day)
+        if extra:
+            more, problems = _common.sessions_schedules(extra, timezone=zone_name)
+            if problems:
+                raise self.refuse(problems[0])
+            schedules += more
         item = SourceItem(
             external_id=self.uid,
             position=self.position,
@@ -287,7 +291,8 @@ class _Item:
         if not schedule["rrule"]:
             dates.add(day)
         others: list[tuple[datetime.datetime, datetime.datetime]] = []
-        excluded = set(schedule["exdates"])
+        # RFC 5545: an EXDATE removes the instance at that very moment, an RDATE included.
+        excluded = {self.aware(value, zone) for value in master.exdates}
         for value, period_end in master.rdates:
             rdate_start = self.aware(value, zone)
             if isinstance(period_end, datetime.timedelta):
@@ -296,19 +301,28 @@ class _Item:
                 rdate_end = self.aware(period_end, zone)
             else:
                 rdate_end = rdate_start + duration
-            if rdate_start.date().isoformat() in excluded:
+            if rdate_start in excluded:
                 continue
             same_times = all_day or (
                 rdate_start.time().replace(second=0) == start_time
                 and rdate_end - rdate_start == duration
             )
-            if same_times and rdate_start.date() >= day:
+            within_span = day <= rdate_start.date() <= day + _SPAN
+            if same_times and within_span:
                 dates.add(rdate_start.date())
             else:
                 others.append((rdate_start, rdate_end))
         schedule["dates"] = sorted(value.isoformat() for value in dates)
         if not schedule["rrule"]:
             schedule["exdates"] = []
+        last_day = (day + _SPAN).isoformat()
+        if any(value > last_day for value in schedule["exdates"]):
+            # Relier keeps a series' skipped days within its first years (MAX_SPAN_DAYS).
+            schedule["exdates"] = [value for value in schedule["exdates"] if value <= last_day]
+            self.warnings.append(
+                _("Its skipped days more than %(days)d days after its start were not kept.")
+                % {"days": recurrence.MAX_SPAN_DAYS}
+            )
         schedules = [schedule]
         if others:
             extra, problems = _common.sessions_schedules(others, timezone=zone_name)
@@ -354,7 +368,9 @@ class _Item:
         )
         return bool(found)
 
-    def edit(self, event: icalendar.Event, zone: ZoneInfo, all_day: bool) -> SessionEdit | None:
+    def edit(self, event: icalendar.Event, zone: ZoneInfo, all_day: bool) -> SessionEdit:
+        """The override as an edit of its session, its new times always given (but when
+        cancelled)."""
         recurrence_id = event["RECURRENCE-ID"]
         if str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE":
             raise self.refuse(
@@ -367,16 +383,15 @@ class _Item:
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             return SessionEdit(series_start=series_start, cancelled=True)
         start = self.aware(event.start, zone) if "DTSTART" in event else series_start
-        if "DTEND" in event or "DURATION" in event:
-            end = start + event.duration
-        else:
-            end = start + (self.master.duration if self.master else datetime.timedelta(hours=1))
         if all_day:
             end = datetime.datetime.combine(start.date(), _ALL_DAY_END, zone)
-        planned_end = series_start + (
-            self.master.duration if not all_day else datetime.timedelta(hours=23, minutes=59)
-        )
-        if start == series_start and end == planned_end:
+        elif "DTEND" in event or "DURATION" in event:
+            end = start + event.duration
+        else:
+            end = start + self.master.duration
+        if isinstance(_common.local_times(start, end, zone), str):
+            raise self.refuse(_common.local_times(start, end, zone))
+        if start == series_start and end == self.planned_end(series_start, zone, all_day):
             for name in ("SUMMARY", "DESCRIPTION", "LOCATION"):
                 if str(event.get(name, "")) != str(self.master.get(name, "")):
                     self.warnings.append(
@@ -387,36 +402,39 @@ class _Item:
                         % {"date": series_start.strftime("%d/%m/%Y")}
                     )
                     break
-            return None
-        if isinstance(_common.local_times(start, end, zone), str):
-            raise self.refuse(_common.local_times(start, end, zone))
         return SessionEdit(series_start=series_start, start=start, end=end)
 
-    def existing_sessions(
-        self, sessions: list[SessionEdit], schedules: list[dict]
-    ) -> list[SessionEdit]:
-        """The edits of sessions the series has; an override of a session the rule does not
-        give is left out with a warning (a calendar would show both)."""
-        kept = []
-        for edit in sessions:
+    def planned_end(
+        self, series_start: datetime.datetime, zone: ZoneInfo, all_day: bool
+    ) -> datetime.datetime:
+        if all_day:
+            return datetime.datetime.combine(series_start.date(), _ALL_DAY_END, zone)
+        return series_start + self.master.duration
+
+    def sort_edits(
+        self, edits: list[SessionEdit], schedules: list[dict], zone: ZoneInfo, all_day: bool
+    ) -> tuple[list[SessionEdit], list[tuple[datetime.datetime, datetime.datetime]]]:
+        """The edits that change a session of the series; and the sessions of overrides whose
+        RECURRENCE-ID the series does not have, which calendar applications show on their
+        own (a cancelled one shows nothing)."""
+        kept, extra = [], []
+        for edit in edits:
             start = edit.series_start
             window = (start - datetime.timedelta(minutes=1), start + datetime.timedelta(minutes=1))
-            found = any(
+            in_series = any(
                 moment == start
                 for schedule in schedules
                 for moment, _end in _expand(schedule, *window)
             )
-            if found:
+            if not in_series:
+                if not edit.cancelled:
+                    extra.append((edit.start, edit.end))
+            elif edit.cancelled or (edit.start, edit.end) != (
+                start,
+                self.planned_end(start, zone, all_day),
+            ):
                 kept.append(edit)
-            else:
-                self.warnings.append(
-                    _(
-                        "The feed changes a session on %(date)s that its series does not have; "
-                        "that change was ignored."
-                    )
-                    % {"date": start.strftime("%d/%m/%Y %H:%M")}
-                )
-        return kept
+        return kept, extra
 
     def orphan_overrides(self) -> SourceItem | None:
         """Only edited sessions, without their series (a feed of one's invitations): they

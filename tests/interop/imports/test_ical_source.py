@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from dateutil.rrule import rrulestr
 from django.utils import translation
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from activities import recurrence
 from interop.imports.ical_source import read_ical
 from interop.imports.items import SourceError, SourceItem
+from tests.activities.test_recurrence import ANY_RULE_PARTS
 
 # Feeds' keywords are matched against the categories table.
 pytestmark = pytest.mark.django_db
@@ -21,7 +25,7 @@ pytestmark = pytest.mark.django_db
 DATA = pathlib.Path(__file__).parent / "data"
 UTC = datetime.UTC
 PARIS = ZoneInfo("Europe/Paris")
-WINDOW = (datetime.datetime(2026, 1, 1, tzinfo=UTC), datetime.datetime(2028, 1, 1, tzinfo=UTC))
+WINDOW = (datetime.datetime(2025, 1, 1, tzinfo=UTC), datetime.datetime(2031, 1, 1, tzinfo=UTC))
 
 
 def feed(*events: str, head: str = "") -> bytes:
@@ -55,6 +59,8 @@ def materialized(item: SourceItem) -> set[tuple[datetime.datetime, datetime.date
             sessions[start.astimezone(UTC)] = end.astimezone(UTC)
     for edit in item.sessions:
         key = edit.series_start.astimezone(UTC)
+        if not WINDOW[0] <= key < WINDOW[1]:
+            continue
         assert key in sessions, f"edit of a session the series does not have: {edit}"
         del sessions[key]
         if not edit.cancelled:
@@ -303,3 +309,85 @@ def test_an_event_over_several_days_with_times_is_an_error_saying_what_to_do():
 def test_a_document_that_is_not_icalendar_is_one_error_for_the_source():
     (error,) = read_ical(b"<html>not a calendar</html>")
     assert isinstance(error, SourceError) and error.position == 0
+
+
+PARIS_CLOCK_CHANGES = (
+    datetime.date(2026, 3, 29),
+    datetime.date(2026, 10, 25),
+    datetime.date(2027, 3, 28),
+    datetime.date(2027, 10, 31),
+)
+
+
+@st.composite
+def feeds(draw: st.DrawFn) -> bytes:
+    """A series around a clock change: a rule Relier holds, ended by COUNT or UNTIL or not,
+    skipped days, added days at the series' times and at others, a moved session and a
+    cancelled one."""
+    change = draw(st.sampled_from(PARIS_CLOCK_CHANGES))
+    dtstart_day = change - datetime.timedelta(days=draw(st.integers(1, 120)))
+    start_time = draw(st.sampled_from((datetime.time(9), datetime.time(14, 30), datetime.time(19))))
+    minutes = draw(st.integers(30, 180))
+    start = datetime.datetime.combine(dtstart_day, start_time, PARIS)
+    parts = draw(ANY_RULE_PARTS)
+    rule = ";".join(f"{name}={value}" for name, value in parts)
+    series = rrulestr(rule, dtstart=start.replace(tzinfo=None))
+    # Its first sessions within the span Relier holds (COUNT and UNTIL are drawn among them).
+    span_end = start.replace(tzinfo=None) + datetime.timedelta(days=recurrence.MAX_SPAN_DAYS)
+    first = series.between(start.replace(tzinfo=None), span_end, inc=True)[:40]
+    assume(len(first) >= 4)
+    limit = draw(st.sampled_from(("none", "count", "until")))
+    if limit == "count":
+        rule += f";COUNT={draw(st.integers(2, len(first)))}"
+    elif limit == "until":
+        until = datetime.datetime.combine(draw(st.sampled_from(first)).date(), start_time, PARIS)
+        rule += f";UNTIL={until.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    lines = [
+        "UID:series",
+        "SUMMARY:Série",
+        "LOCATION:Maison de quartier",
+        f"DTSTART;TZID=Europe/Paris:{start:%Y%m%dT%H%M%S}",
+        f"DURATION:PT{minutes}M",
+        f"RRULE:{rule}",
+    ]
+    for moment in draw(st.lists(st.sampled_from(first[1:]), max_size=3, unique=True)):
+        lines.append(f"EXDATE;TZID=Europe/Paris:{moment:%Y%m%dT%H%M%S}")
+    later = [moment.date() + datetime.timedelta(days=1) for moment in first[1:]]
+    for day in draw(st.lists(st.sampled_from(later), max_size=2, unique=True)):
+        other_time = draw(st.sampled_from((start_time, datetime.time(11))))
+        lines.append(
+            f"RDATE;TZID=Europe/Paris:{datetime.datetime.combine(day, other_time):%Y%m%dT%H%M%S}"
+        )
+    events = ["\n".join(lines)]
+    kept = [
+        moment for moment in first[1:] if moment.strftime("%Y%m%dT%H%M%S") not in "\n".join(lines)
+    ]
+    edited = draw(st.lists(st.sampled_from(kept), max_size=2, unique=True)) if kept else []
+    for number, moment in enumerate(edited):
+        override = [
+            "UID:series",
+            "SUMMARY:Série",
+            f"RECURRENCE-ID;TZID=Europe/Paris:{moment:%Y%m%dT%H%M%S}",
+        ]
+        if number == 0:
+            moved = moment + datetime.timedelta(days=1, hours=1)
+            override += [
+                f"DTSTART;TZID=Europe/Paris:{moved:%Y%m%dT%H%M%S}",
+                f"DURATION:PT{minutes}M",
+            ]
+        else:
+            override += [
+                "STATUS:CANCELLED",
+                f"DTSTART;TZID=Europe/Paris:{moment:%Y%m%dT%H%M%S}",
+                f"DURATION:PT{minutes}M",
+            ]
+        events.append("\n".join(override))
+    return feed(*events)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=feeds())
+def test_any_series_gives_the_sessions_a_calendar_application_expands(document):
+    (item,) = read_ical(document)
+    assert isinstance(item, SourceItem), item
+    assert materialized(item) == expanded(document, "series")
