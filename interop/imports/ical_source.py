@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 import warnings
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import icalendar
 from django.utils.translation import gettext as _
@@ -126,6 +126,36 @@ def _iana_name(tzid: str) -> str | None:
     return None
 
 
+def _same_offsets(moment: datetime.datetime, *, preferred: str) -> str | None:
+    """The IANA zone whose UTC offsets are the VTIMEZONE's on the 1st and 15th of every month
+    over the span a series may have from `moment` (the preferred zone first, then Europe's):
+    a zone a calendar describes under a name of its own ("Heure de Paris")."""
+    local = moment.replace(tzinfo=None)
+    samples = [
+        datetime.datetime(
+            local.year + (local.month - 1 + n) // 12, (local.month - 1 + n) % 12 + 1, day, 12
+        )
+        for n in range(recurrence.MAX_SPAN_DAYS // 30)
+        for day in (1, 15)
+    ]
+    wanted = [sample.replace(tzinfo=moment.tzinfo).utcoffset() for sample in samples]
+    names = sorted(
+        available_timezones(),
+        key=lambda name: (name != preferred, not name.startswith("Europe/"), name),
+    )
+    for name in names:
+        try:
+            zone = recurrence.validate_timezone(name)
+        except recurrence.RecurrenceError:
+            continue
+        if all(
+            sample.replace(tzinfo=zone).utcoffset() == offset
+            for sample, offset in zip(samples, wanted, strict=True)
+        ):
+            return name
+    return None
+
+
 class _Item:
     def __init__(
         self,
@@ -159,9 +189,16 @@ class _Item:
 
     # --- times
 
-    def zone_of(self, moment: datetime.date) -> str:
+    def zone_of(self, event: icalendar.Event) -> str:
+        moment = event.start
         if not isinstance(moment, datetime.datetime):
             return self.default_zone
+        tzid = str(event["DTSTART"].params.get("TZID", ""))
+        if moment.tzinfo is None and tzid:
+            raise self.refuse(
+                _("its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris.")
+                % {"zone": tzid}
+            )
         if moment.tzinfo is None:
             self.warnings.append(
                 _("Its times carry no time zone; they were read as %(zone)s time.")
@@ -172,10 +209,21 @@ class _Item:
             found = _iana_name(str(name or ""))
             if found:
                 return found
-        raise self.refuse(
-            _("its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris.")
-            % {"zone": str(moment.tzinfo)}
+        label = tzid or str(moment.tzinfo)
+        found = _same_offsets(moment, preferred=self.default_zone)
+        if found is None:
+            raise self.refuse(
+                _("its time zone %(zone)s is unknown; use an IANA name such as Europe/Paris.")
+                % {"zone": label}
+            )
+        self.warnings.append(
+            _(
+                "Its time zone %(zone)s is not an IANA name; its VTIMEZONE has the offsets of "
+                "%(iana)s, used instead."
+            )
+            % {"zone": label, "iana": found}
         )
+        return found
 
     def aware(self, moment: datetime.date, zone: ZoneInfo) -> datetime.datetime:
         if not isinstance(moment, datetime.datetime):
@@ -198,7 +246,7 @@ class _Item:
             raise self.refuse(_("it has no start (DTSTART)."))
         start = master.start
         all_day = not isinstance(start, datetime.datetime)
-        zone_name = self.zone_of(start)
+        zone_name = self.zone_of(master)
         if zone_name == "UTC":
             # With X-WR-TIMEZONE, UTC times are read in the calendar's zone (as Google Calendar
             # writes them, and as calendar applications expand them).
@@ -447,7 +495,7 @@ class _Item:
         first = kept[0]
         if not self.title:
             raise self.refuse(_("it has no title (SUMMARY)."))
-        zone_name = self.zone_of(first.start)
+        zone_name = self.zone_of(first)
         zone_name = self.default_zone if zone_name == "UTC" else zone_name
         zone = ZoneInfo(zone_name)
         sessions = [

@@ -244,6 +244,35 @@ def test_an_outlook_zone_name_is_read_as_its_iana_zone():
     assert materialized(item) == expanded(document, "outlook")
 
 
+def test_a_zone_of_its_own_name_is_read_as_the_iana_zone_of_the_same_offsets():
+    document = feed(
+        """UID:own
+        SUMMARY:Chorale
+        LOCATION:Salle des fêtes
+        DTSTART;TZID=Heure de Paris:20261014T180000
+        DTEND;TZID=Heure de Paris:20261014T193000
+        RRULE:FREQ=WEEKLY;COUNT=6""",
+        head=WINDOWS_ZONE.replace("Romance Standard Time", "Heure de Paris"),
+    )
+    with translation.override("en"):
+        (item,) = read_ical(document)
+    assert item.schedules[0]["timezone"] == "Europe/Paris"
+    assert any("Heure de Paris" in warning for warning in item.warnings)
+    assert materialized(item) == expanded(document, "own")
+
+
+def test_an_unknown_zone_without_its_description_is_an_error_naming_it():
+    document = feed(
+        """UID:nowhere
+        SUMMARY:Chorale
+        DTSTART;TZID=Nulle part:20261014T180000
+        DTEND;TZID=Nulle part:20261014T193000"""
+    )
+    with translation.override("en"):
+        (error,) = read_ical(document)
+    assert isinstance(error, SourceError) and "Nulle part" in error.message
+
+
 def test_floating_times_are_read_in_paris_with_a_warning():
     document = feed(
         """UID:floating
