@@ -191,17 +191,25 @@ def read_csv(data: bytes) -> list[SourceEntry]:
     text = _decode(data)
     if not text.strip():
         return [SourceError(position=0, message=_("The file is empty."))]
-    first_line = text.lstrip("\r\n").splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_separator(first_line))
+    first_line = next(line for line in text.splitlines() if line.strip()).strip()
+    hint = re.fullmatch(r"(?i)sep=(.)", first_line)
+    # Excel's own hint line ("sep=;"), kept by some exports, names the separator.
+    separator = hint.group(1) if hint else _separator(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         header = next(reader)
-    except csv.Error as error:
+        while not any(cell.strip() for cell in header) or (
+            hint and header[0].strip().lower() == "sep=" and not any(header[1:])
+        ):
+            header = next(reader)
+    except (csv.Error, StopIteration) as error:
         return [
             SourceError(
-                position=1,
+                position=reader.line_num or 1,
                 message=_("The header line cannot be read: %(error)s") % {"error": error},
             )
         ]
+    header_line = reader.line_num
     entries: list[SourceEntry] = []
     columns: dict[str, int] = {}
     shown: dict[str, str] = {}
@@ -215,7 +223,7 @@ def read_csv(data: bytes) -> list[SourceEntry]:
         if key in columns:
             return [
                 SourceError(
-                    position=1,
+                    position=header_line,
                     message=_(
                         'The columns "%(first)s" and "%(second)s" say the same thing: keep one.'
                     )
@@ -227,7 +235,7 @@ def read_csv(data: bytes) -> list[SourceEntry]:
     if missing:
         return [
             SourceError(
-                position=1,
+                position=header_line,
                 message=_(
                     'The column "%(french)s" (or "%(english)s") is missing from the first line; '
                     "download the template to see the columns."
@@ -238,7 +246,7 @@ def read_csv(data: bytes) -> list[SourceEntry]:
     if unknown:
         entries.append(
             SourceError(
-                position=1,
+                position=header_line,
                 message=_(
                     "Column(s) %(names)s not known and ignored; the template lists the columns "
                     "read."

@@ -231,3 +231,12 @@ def test_the_documentation_lists_every_column_in_both_languages():
 def test_a_repeating_schedule_without_start_date_starts_today():
     (item,) = read_csv(b"titre;horaires;lieu\nYoga;tous les lundis 10h-11h;Parc\n")
     assert item.schedules[0]["valid_from"] == timezone.localdate().isoformat()
+
+
+def test_excel_separator_hint_and_blank_lines_before_the_header():
+    text = "sep=;\r\n\r\ntitre;date de début;heure de début;heure de fin\r\nRepas;05/12/2026;12h;14h\r\n"
+    (item,) = read_csv(text.encode())
+    assert item.position == 4
+    assert item.schedules[0]["dates"] == ["2026-12-05"]
+    (error,) = read_csv(b"sep=,\nnom,date\n")
+    assert error.position == 2  # the header's line, as the spreadsheet numbers it
