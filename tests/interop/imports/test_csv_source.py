@@ -234,7 +234,10 @@ def test_a_repeating_schedule_without_start_date_starts_today():
 
 
 def test_excel_separator_hint_and_blank_lines_before_the_header():
-    text = "sep=;\r\n\r\ntitre;date de début;heure de début;heure de fin\r\nRepas;05/12/2026;12h;14h\r\n"
+    text = (
+        "sep=;\r\n\r\ntitre;date de début;heure de début;heure de fin\r\n"
+        "Repas;05/12/2026;12h;14h\r\n"
+    )
     (item,) = read_csv(text.encode())
     assert item.position == 4
     assert item.schedules[0]["dates"] == ["2026-12-05"]
