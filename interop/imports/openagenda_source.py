@@ -11,7 +11,8 @@ event's `uid`.
 - `location`: `name`, `address`, `postalCode`, `city`, `latitude`, `longitude`;
 - `keywords` (a language map of lists) are category labels; `age` (`min`, `max`);
 - `attendanceMode` 1 offline, 2 online, 3 mixed; `onlineAccessLink`;
-- `status` 6 (cancelled) leaves the event out; `accessibility` codes hi, vi, pi, mi, ii are the
+- `status` 6 (cancelled) or 4 (postponed, its timings no longer its dates) leaves the event
+  out, 3 (moved online) makes it online; `accessibility` codes hi, vi, pi, mi, ii are the
   place's hearing, visual, psychic, motor and intellectual support;
 - `registration` entries: a link, a phone number or an email address.
 """
@@ -32,7 +33,10 @@ from interop.imports.items import SourceEntry, SourceError, SourceItem
 
 __all__ = ["read_openagenda"]
 
-_CANCELLED = 6
+# OpenAgenda's event statuses: 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed (no
+# new date yet), 5 full, 6 cancelled. A postponed event's timings are no longer its dates.
+_MOVED_ONLINE = 3
+_LEFT_OUT = (4, 6)
 _ATTENDANCE = {1: "in_person", 2: "online", 3: "mixed"}
 _ACCESSIBILITY = {
     "hi": "hearing",
@@ -132,7 +136,7 @@ def _text(value: Any) -> str:
 
 
 def _read_event(event: dict, position: int, external_id: str) -> SourceItem | None:
-    if event.get("status") == _CANCELLED:
+    if event.get("status") in _LEFT_OUT:
         return None
     warnings: list[str] = []
     title = " ".join(_localized(event.get("title")).split())
@@ -191,6 +195,8 @@ def _read_event(event: dict, position: int, external_id: str) -> SourceItem | No
         if isinstance(age.get(key), int) and 0 <= age[key] <= 120:
             activity[field] = age[key]
     mode = _ATTENDANCE.get(event.get("attendanceMode"))
+    if event.get("status") == _MOVED_ONLINE:
+        mode = "online"
     if mode:
         activity["attendance_mode"] = mode
     for entry in event.get("registration") or []:

@@ -45,6 +45,26 @@ def test_an_export_of_events():
     assert isinstance(overnight, SourceError) and "one session per day" in overnight.message
 
 
+def test_postponed_is_left_out_and_moved_online_is_online():
+    timing = {"begin": "2026-11-05T18:00:00+01:00", "end": "2026-11-05T19:00:00+01:00"}
+    place = {"name": "Salle", "latitude": 45.7, "longitude": 4.8}
+    document = json.dumps(
+        [
+            {"uid": 1, "title": {"fr": "Reporté"}, "timings": [timing], "status": 4},
+            {
+                "uid": 2,
+                "title": {"fr": "En ligne"},
+                "timings": [timing],
+                "status": 3,
+                "location": place,
+            },
+        ]
+    ).encode()
+    (item,) = read_openagenda(document)
+    assert item.external_id == "2" and item.position == 2
+    assert item.activity["attendance_mode"] == "online" and item.place is None
+
+
 def test_older_exports_with_start_and_a_bare_list():
     document = json.dumps(
         [
