@@ -154,10 +154,10 @@ _HEADERS = {
 def template(lang: str) -> bytes:
     """The template to download: the header row in French ("fr") or English (anything else)
     and one example row; UTF-8 with a BOM so that Excel shows the accents, `;`-separated in
-    French as Excel writes it in France, `,` in English."""
+    both languages, as Excel reads and writes it in France (the reader takes `,` as well)."""
     french = lang.split("-")[0].lower() == "fr"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([column.fr if french else column.en for column in COLUMNS])
     writer.writerow([column.example_fr if french else column.example_en for column in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
