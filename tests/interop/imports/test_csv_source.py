@@ -153,9 +153,7 @@ def test_the_template_reads_back_as_one_valid_item(lang):
     content = template(lang)
     assert content.startswith(b"\xef\xbb\xbf")
     header = content.decode("utf-8-sig").splitlines()[0]
-    assert header.split(";") == [
-        column.fr if lang == "fr" else column.en for column in COLUMNS
-    ]
+    assert header.split(";") == [column.fr if lang == "fr" else column.en for column in COLUMNS]
     (item,) = read_csv(content)
     assert isinstance(item, SourceItem), item
     assert item.schedules[0]["rrule"] == "FREQ=WEEKLY;BYDAY=TU"
