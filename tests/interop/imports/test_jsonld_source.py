@@ -1,10 +1,13 @@
 """The schema.org JSON-LD import source: Event and EventSeries from a document or a page."""
 
+import datetime
 import pathlib
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
+from activities import recurrence
 from interop.imports.items import SourceError, SourceItem
 from interop.imports.jsonld_source import read_jsonld
 
@@ -12,6 +15,7 @@ from interop.imports.jsonld_source import read_jsonld
 pytestmark = pytest.mark.django_db
 
 DATA = pathlib.Path(__file__).parent / "data"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def test_a_graph_of_events_and_series():
@@ -106,3 +110,30 @@ def test_what_is_not_json_ld_is_one_error_for_the_source():
     assert error.position == 0
     (error,) = read_jsonld(b'{"@type": "Organization", "name": "X"}')
     assert error.position == 0
+
+
+def test_an_event_schedule_keeps_its_local_time_across_the_clock_change():
+    (series, *_rest) = read_jsonld((DATA / "events.jsonld").read_bytes())
+    schedule = series.schedules[0]
+    day = datetime.date.fromisoformat
+    sessions = recurrence.expand(
+        rrule=schedule["rrule"],
+        dtstart=day(schedule["valid_from"]),
+        start_time=datetime.time.fromisoformat(schedule["start_time"]),
+        end_time=datetime.time.fromisoformat(schedule["end_time"]),
+        timezone=schedule["timezone"],
+        exdates=[day(value) for value in schedule["exdates"]],
+        valid_to=day(schedule["valid_to"]),
+        window_start=datetime.datetime(2026, 10, 19, tzinfo=PARIS),
+        window_end=datetime.datetime(2026, 11, 2, tzinfo=PARIS),
+    )
+    assert [start for start, _end in sessions] == [
+        datetime.datetime(2026, 10, 20, 14, tzinfo=PARIS),  # Tuesday, summer time
+        datetime.datetime(2026, 10, 22, 14, tzinfo=PARIS),
+        datetime.datetime(2026, 10, 27, 14, tzinfo=PARIS),  # Tuesday, winter time
+        datetime.datetime(2026, 10, 29, 14, tzinfo=PARIS),
+    ]
+    assert {start.utcoffset() for start, _end in sessions} == {
+        datetime.timedelta(hours=2),
+        datetime.timedelta(hours=1),
+    }
