@@ -330,10 +330,10 @@ class _Row:
         }
         for key in ("audiences", "languages"):
             if self.get(key):
-                activity[key] = self.choices(key, _vocabulary(key))
+                activity[key] = self.choices(key, _choice_vocabulary(key))
         for key in ("attendance_mode", "intensity"):
             if self.get(key):
-                activity[key] = self.choice(key, _vocabulary(key))
+                activity[key] = self.choice(key, _choice_vocabulary(key))
         for key in ("age_min", "age_max", "capacity"):
             if self.get(key):
                 activity[key] = self.integer(key)
@@ -356,13 +356,10 @@ class _Row:
                 activity[key] = self.get(key)
         schedules = self.schedules()
         repeats = any(schedule.get("rrule") for schedule in schedules)
-        activity["kind"] = (
-            self.choice("kind", _vocabulary("kind"))
-            if self.get("kind")
-            else "club"
-            if repeats
-            else "event"
-        )
+        if self.get("kind"):
+            activity["kind"] = self.choice("kind", _choice_vocabulary("kind"))
+        else:
+            activity["kind"] = "club" if repeats else "event"
         place = self.place()
         if self.problems:
             return SourceError(
@@ -658,10 +655,6 @@ def _choice_vocabulary(key: str) -> dict[str, str]:
     }
     words.update(extra.get(key, {}))
     return words
-
-
-def _vocabulary(key: str) -> dict[str, str]:
-    return _choice_vocabulary(key)
 
 
 def _choices_list(key: str) -> str:
