@@ -36,6 +36,7 @@ from curation.services.collections import (  # noqa: E402
     collection_set_items,
 )
 from curation.services.indicators import indicator_upload  # noqa: E402
+from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 
@@ -165,6 +166,13 @@ def main(output: str) -> None:
     # A calendar feed of someone who is none of the roles (their rotations would revoke it).
     subscriber = user_register(email="subscriber@contract.test", password=PASSWORD)
     _feed, calendar_token = calendar_feed_issue(user=subscriber)
+    # A finished import of the editor's organization (its source held no item).
+    import_job = job_run(
+        job=import_job_create(
+            organization=organization, by=editor, kind="csv", source="contrat.csv", data=b""
+        ),
+        entries=[],
+    )
 
     fixtures = {
         "tokens": {
@@ -189,6 +197,7 @@ def main(output: str) -> None:
         "spare_collection": spare_collection.slug,
         "indicator": indicator.pk,
         "calendar_token": calendar_token,
+        "import_job": import_job.pk,
     }
     Path(output).write_text(json.dumps(fixtures, indent=2))
 

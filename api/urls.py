@@ -10,6 +10,7 @@ from api import (
     curation,
     directory,
     engagement,
+    imports,
     matching,
     notifications,
     reports,
@@ -113,6 +114,9 @@ urlpatterns = [
         calendar.ActivityCalendarApi.as_view(),
         name="activity-calendar",
     ),
+    path("imports/", imports.ImportCollectionApi.as_view(), name="imports"),
+    path("imports/template.csv", imports.ImportTemplateApi.as_view(), name="imports-template"),
+    path("imports/<int:pk>/", imports.ImportDetailApi.as_view(), name="import-detail"),
     path("me/calendar-feed/", calendar.CalendarFeedApi.as_view(), name="calendar-feed"),
     path(
         "me/calendar-feed/rotate/",

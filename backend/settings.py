@@ -195,7 +195,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.notifications_dispatch_task",
         "schedule": env_int("NOTIFICATIONS_DISPATCH_SECONDS", 60),
     },
+    # Feeds imported with a schedule, read again when due (interop/tasks.py).
+    "imports-read-feeds-again": {
+        "task": "interop.tasks.imports_repeat_due_task",
+        "schedule": 15 * 60,
+    },
 }
+
+# --- Imports (interop/imports) ----------------------------------------------------------------
+# An uploaded file or a fetched feed: at most this many bytes.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_FETCH_TIMEOUT = env_int("IMPORT_FETCH_TIMEOUT", 30)
+# Feeds on private, loopback or link-local addresses are refused unless this is set.
+IMPORT_ALLOW_PRIVATE_HOSTS = env_bool("IMPORT_ALLOW_PRIVATE_HOSTS", default=False)
 
 # --- Notifications (notifications/backends) --------------------------------------------------
 # Push: `log` (written to the log) or `native` (FCM for Android and web, APNs for iOS).
@@ -374,6 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ReportReasonEnum": "curation.choices.ReportReason",
         "ReportStatusEnum": "curation.choices.ReportStatus",
         "CollectionStatusEnum": "curation.choices.CollectionStatus",
+        "ImportKindEnum": "interop.models.ImportKind",
+        "ImportStateEnum": "interop.models.ImportState",
+        "ImportRepeatEnum": "interop.models.ImportRepeat",
     },
 }
 
