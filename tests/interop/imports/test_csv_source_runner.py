@@ -7,9 +7,8 @@ import pytest
 import time_machine
 
 from activities.models import Activity
+from interop.imports import runner
 from tests.factories import OrganizationFactory, editor_of
-
-runner = pytest.importorskip("interop.imports.runner", reason="the import runner (imports/)")
 
 pytestmark = pytest.mark.django_db
 

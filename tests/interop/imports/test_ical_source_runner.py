@@ -14,9 +14,8 @@ import recurring_ical_events
 import time_machine
 
 from activities.models import Activity, Occurrence
+from interop.imports import runner
 from tests.factories import OrganizationFactory, editor_of
-
-runner = pytest.importorskip("interop.imports.runner", reason="the import runner (imports/)")
 
 pytestmark = pytest.mark.django_db
 
