@@ -384,9 +384,9 @@ def feeds(draw: st.DrawFn) -> bytes:
     later = [moment.date() + datetime.timedelta(days=1) for moment in first[1:]]
     for day in draw(st.lists(st.sampled_from(later), max_size=2, unique=True)):
         # Another time at least two hours and a quarter from every start time drawn above:
-        # recurring-ical-events
-        # matches an EXDATE by its UTC or its local reading, so it would also remove an RDATE
-        # one or two hours (Paris' offsets) from it, which RFC 5545 does not say.
+        # recurring-ical-events matches an EXDATE by its UTC or its local reading, so it
+        # would also remove an RDATE one or two hours (Paris' offsets) from it, which RFC 5545
+        # does not say.
         other_time = draw(st.sampled_from((start_time, datetime.time(12, 15))))
         lines.append(
             f"RDATE;TZID=Europe/Paris:{datetime.datetime.combine(day, other_time):%Y%m%dT%H%M%S}"
