@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from activities import recurrence, taxonomy
 from activities.schedule_text import recurrence_error_message
+from interop.imports.items import SourceEntry, SourceError
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 TITLE_MAX = 160
@@ -28,6 +29,43 @@ ADDRESS_MAX = 200
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s")
 _POSTAL_CITY_RE = re.compile(r"^(?:(.*?),?\s+)?(\d{5})\s+(.+)$")
+
+
+class Refused(Exception):
+    """An item that cannot be imported; the message says why, in the importer's language."""
+
+
+def refusal(title: str, message: str) -> Refused:
+    return Refused(_('Event "%(title)s": %(message)s') % {"title": title, "message": message})
+
+
+def read_each(events: Iterable, *, external_id, read) -> list[SourceEntry]:
+    """Each event of a feed read by `read(event, position, external_id)` (a SourceItem, or
+    None for an event left out), in order; one that cannot be read is a SourceError with its
+    number and the others go on."""
+    entries: list[SourceEntry] = []
+    for position, event in enumerate(events, start=1):
+        identifier = external_id(event)
+        try:
+            item = read(event, position, identifier)
+        except Refused as refused:
+            entries.append(
+                SourceError(position=position, message=str(refused), external_id=identifier)
+            )
+            continue
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            entries.append(
+                SourceError(
+                    position=position,
+                    external_id=identifier,
+                    message=_("Event %(number)d cannot be read: %(error)s")
+                    % {"number": position, "error": error},
+                )
+            )
+            continue
+        if item is not None:
+            entries.append(item)
+    return entries
 
 
 def shorten(text: str, limit: int) -> str:

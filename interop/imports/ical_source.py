@@ -44,10 +44,6 @@ _ALL_DAY_END = datetime.time(23, 59)
 _SPAN = datetime.timedelta(days=recurrence.MAX_SPAN_DAYS)
 
 
-class _Refused(Exception):
-    """An item that cannot be imported; the message says why, in the importer's language."""
-
-
 def read_ical(data: bytes) -> list[SourceEntry]:
     """Items and errors of an iCalendar document, one per UID, in the order of the feed."""
     with warnings.catch_warnings():
@@ -87,7 +83,7 @@ def read_ical(data: bytes) -> list[SourceEntry]:
         for position, (uid, events) in enumerate(groups.items(), start=1):
             try:
                 item = _Item(uid, events, position, default_zone, declared).read()
-            except _Refused as refused:
+            except _common.Refused as refused:
                 entries.append(
                     SourceError(position=position, message=str(refused), external_id=uid)
                 )
@@ -172,7 +168,7 @@ class _Item:
         self.warnings: list[str] = []
         masters = [event for event in events if "RECURRENCE-ID" not in event]
         if len(masters) > 1:
-            raise _Refused(
+            raise _common.Refused(
                 _(
                     "The UID %(uid)s is given to %(count)d different events: each event needs "
                     "its own UID."
@@ -183,9 +179,8 @@ class _Item:
         self.overrides = [event for event in events if "RECURRENCE-ID" in event]
         self.title = str((self.master or events[0]).get("SUMMARY", "")).strip()
 
-    def refuse(self, message: str) -> _Refused:
-        label = self.title or self.uid
-        return _Refused(_('Event "%(title)s": %(message)s') % {"title": label, "message": message})
+    def refuse(self, message: str) -> _common.Refused:
+        return _common.refusal(self.title or self.uid, message)
 
     # --- times
 

@@ -46,10 +46,6 @@ _NAMED_FREQUENCIES = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M"}
 _DURATION_RE = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
 
 
-class _Refused(Exception):
-    pass
-
-
 class _ScriptBlocks(html.parser.HTMLParser):
     """The text of every `<script type="application/ld+json">` of a page."""
 
@@ -114,29 +110,7 @@ def read_jsonld(data: bytes) -> list[SourceEntry]:
                 message=_("No schema.org Event or EventSeries was found in this document."),
             )
         ]
-    entries: list[SourceEntry] = []
-    for position, node in enumerate(events, start=1):
-        external_id = _external_id(node)
-        try:
-            item = _read_event(node, position, external_id)
-        except _Refused as refused:
-            entries.append(
-                SourceError(position=position, message=str(refused), external_id=external_id)
-            )
-            continue
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            entries.append(
-                SourceError(
-                    position=position,
-                    external_id=external_id,
-                    message=_("Event %(number)d cannot be read: %(error)s")
-                    % {"number": position, "error": error},
-                )
-            )
-            continue
-        if item is not None:
-            entries.append(item)
-    return entries
+    return _common.read_each(events, external_id=_external_id, read=_read_event)
 
 
 def _types(node: dict) -> list[str]:
@@ -195,10 +169,10 @@ def _read_event(node: dict, position: int, external_id: str) -> SourceItem | Non
     warnings: list[str] = []
     title = " ".join(_text(node.get("name")).split())
     if not title:
-        raise _Refused(_("Event %(number)d has no name.") % {"number": position})
+        raise _common.Refused(_("Event %(number)d has no name.") % {"number": position})
 
-    def refuse(message: str) -> _Refused:
-        return _Refused(_('Event "%(title)s": %(message)s') % {"title": title, "message": message})
+    def refuse(message: str) -> _common.Refused:
+        return _common.refusal(title, message)
 
     description = _common.plain_text(_text(node.get("description")))
     if len(title) > _common.TITLE_MAX:

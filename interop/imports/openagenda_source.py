@@ -49,10 +49,6 @@ _MARKDOWN_LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class _Refused(Exception):
-    pass
-
-
 def read_openagenda(data: bytes) -> list[SourceEntry]:
     """Items and errors of an OpenAgenda JSON export, in the order of its events."""
     try:
@@ -81,31 +77,11 @@ def read_openagenda(data: bytes) -> list[SourceEntry]:
                 ),
             )
         ]
-    entries: list[SourceEntry] = []
-    for position, event in enumerate(events, start=1):
-        external_id = str(event.get("uid", "")).strip() if isinstance(event, dict) else ""
-        try:
-            if not external_id:
-                raise _Refused(_("Event %(number)d has no uid.") % {"number": position})
-            item = _read_event(event, position, external_id)
-        except _Refused as refused:
-            entries.append(
-                SourceError(position=position, message=str(refused), external_id=external_id)
-            )
-            continue
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            entries.append(
-                SourceError(
-                    position=position,
-                    external_id=external_id,
-                    message=_("Event %(number)d cannot be read: %(error)s")
-                    % {"number": position, "error": error},
-                )
-            )
-            continue
-        if item is not None:
-            entries.append(item)
-    return entries
+    return _common.read_each(events, external_id=_uid, read=_read_event)
+
+
+def _uid(event) -> str:
+    return str(event.get("uid", "")).strip() if isinstance(event, dict) else ""
 
 
 def _localized(value: Any) -> str:
@@ -136,18 +112,20 @@ def _text(value: Any) -> str:
 
 
 def _read_event(event: dict, position: int, external_id: str) -> SourceItem | None:
+    if not external_id:
+        raise _common.Refused(_("Event %(number)d has no uid.") % {"number": position})
     if event.get("status") in _LEFT_OUT:
         return None
     warnings: list[str] = []
     title = " ".join(_localized(event.get("title")).split())
     if not title:
-        raise _Refused(
+        raise _common.Refused(
             _("Event %(number)d (uid %(uid)s) has no title.")
             % {"number": position, "uid": external_id}
         )
 
-    def refuse(message: str) -> _Refused:
-        return _Refused(_('Event "%(title)s": %(message)s') % {"title": title, "message": message})
+    def refuse(message: str) -> _common.Refused:
+        return _common.refusal(title, message)
 
     if len(title) > _common.TITLE_MAX:
         warnings.append(
