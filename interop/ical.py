@@ -310,23 +310,28 @@ def _skipped_days(series: Series, *, zone: ZoneInfo) -> list[datetime.date]:
     """The days of the series' span on which its start time does not exist (a gap).
 
     Offsets are compared month by month, then day by day within a month whose offset
-    changed: a few dozen look-ups for five years rather than one per day."""
-    days = []
+    changed: a few dozen look-ups for five years rather than one per day. A month is compared
+    from noon on the day before it to noon on the first of the next, and its days are looked
+    at through that first: a change early on the first of a month (Sydney's spring-forward on
+    Sunday 1 October 2028, at 02:00) lies before that day's noon, so it belongs to the month
+    before, whose days must include that first."""
+    days: set[datetime.date] = set()
+    one_day = datetime.timedelta(days=1)
     last = _last_day(series)
     month = series.valid_from.replace(day=1)
     while month <= last:
         following = (month + datetime.timedelta(days=32)).replace(day=1)
-        if _noon_offset(month, zone) != _noon_offset(following, zone):
-            day = month - datetime.timedelta(days=1)
-            while day < following:
+        if _noon_offset(month - one_day, zone) != _noon_offset(following, zone):
+            day = month - one_day
+            while day <= following:
                 wall = _wall_clock(day, series.start_time, zone)
                 real = wall.astimezone(datetime.UTC).astimezone(zone)
                 in_span = series.valid_from <= day <= last
                 if in_span and real.replace(tzinfo=None) != wall.replace(tzinfo=None):
-                    days.append(day)
-                day += datetime.timedelta(days=1)
+                    days.add(day)
+                day += one_day
         month = following
-    return days
+    return sorted(days)
 
 
 def _noon_offset(day: datetime.date, zone: ZoneInfo) -> datetime.timedelta | None:

@@ -152,6 +152,76 @@ def test_a_client_expands_what_relier_expands(fields):
     assert instants((e.DTSTART, e.DTEND) for e in events) == instants(wanted)
 
 
+def test_a_start_skipped_on_the_first_of_a_month_ends_after_it_in_a_client():
+    # Found by the property below: at 02:00 on 1 October 2028 Sydney's clocks jump to 03:00.
+    # Relier starts the 02:59 session at 03:59 (16:59 UTC) and keeps its planned minute; a
+    # client reading 02:59 + 1 minute of wall-clock time would end it at 03:00 (16:00 UTC).
+    sydney = ZoneInfo("Australia/Sydney")
+    daily = series(
+        rrule="FREQ=DAILY",
+        timezone="Australia/Sydney",
+        valid_from=datetime.date(2028, 9, 25),
+        start_time=datetime.time(2, 59),
+        end_time=datetime.time(3),
+    )
+    document = ical.activity_calendar(name="Club", series=[daily], stamp=STAMP)
+    overrides = [
+        event.DTSTART
+        for event in icalendar.Calendar.from_ical(document).walk("VEVENT")
+        if "RECURRENCE-ID" in event
+    ]
+    assert overrides[0] == datetime.datetime(2028, 10, 1, 3, 59, tzinfo=sydney)
+    window = (
+        datetime.datetime(2028, 9, 30, tzinfo=sydney),
+        datetime.datetime(2028, 10, 3, tzinfo=sydney),
+    )
+    sessions = instants((e.DTSTART, e.DTEND) for e in expanded(document, *window))
+    assert sessions[1] == (
+        datetime.datetime(2028, 9, 30, 16, 59, tzinfo=UTC),
+        datetime.datetime(2028, 9, 30, 17, tzinfo=UTC),
+    )
+    assert sessions == instants(relier_sessions(daily, *window))
+
+
+@pytest.mark.parametrize(
+    ("timezone", "start_time"),
+    [
+        ("Australia/Sydney", datetime.time(2, 59)),
+        ("Australia/Sydney", datetime.time(2)),
+        ("Antarctica/Macquarie", datetime.time(2, 30)),
+        ("Europe/Paris", datetime.time(2, 30)),
+        ("America/New_York", datetime.time(2, 30)),
+    ],
+    ids=str,
+)
+def test_every_night_a_start_time_is_skipped_has_its_session_spelled_out(timezone, start_time):
+    # Day by day over the whole span (the export looks month by month): every night of a
+    # series without end on which its start time falls in a gap gets its override.
+    one = series(
+        rrule="FREQ=DAILY",
+        timezone=timezone,
+        valid_from=datetime.date(2024, 1, 1),
+        start_time=start_time,
+        end_time=datetime.time(4),
+    )
+    zone = ZoneInfo(timezone)
+    skipped = []
+    day = one.valid_from
+    while day <= one.valid_from + datetime.timedelta(days=recurrence.MAX_SPAN_DAYS):
+        wall = datetime.datetime.combine(day, start_time, tzinfo=zone)
+        if wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):
+            skipped.append(day)
+        day += datetime.timedelta(days=1)
+    assert len(skipped) == 5  # one spring-forward a year
+    document = ical.activity_calendar(name="Club", series=[one], stamp=STAMP)
+    overridden = [
+        event["RECURRENCE-ID"].dt.date()
+        for event in icalendar.Calendar.from_ical(document).walk("VEVENT")
+        if "RECURRENCE-ID" in event
+    ]
+    assert overridden == skipped
+
+
 def test_an_override_moves_or_cancels_one_session_of_the_series():
     weekly = series(
         rrule="FREQ=WEEKLY;BYDAY=TU",
