@@ -19,4 +19,4 @@ EXPOSE 8000
 # buffers slow clients: each worker takes a connection only when it is free, so the load
 # spreads over the cores (threaded workers keep the keep-alive connections they happened to
 # accept; measured in docs/benchmarks.md).
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "8190"]

@@ -88,6 +88,18 @@ class Journey:
             expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
         )
 
+    def follow(self, css: str) -> None:
+        """Click what leads to another page, and wait until the page it was on is gone: a
+        `find` right after a click could otherwise find the element on the page left (the
+        admin's header is on both), which goes stale as the next one loads."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        self.find(css).click()
+        WebDriverWait(self.driver, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
+
     def find_all(self, css: str) -> list:
         from selenium.webdriver.common.by import By
 
@@ -147,12 +159,12 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
     journey.find("#id_username").send_keys(curator.user.email)
     journey.find("#id_password").send_keys(PASSWORD)
     journey.screenshot("sign-in")
-    journey.find("#login-form [type=submit]").click()
+    journey.follow("#login-form [type=submit]")
     assert journey.find("#site-name").text
     journey.screenshot("signed-in")
 
     journey.open("/curation/activities/activity/")
-    journey.find('#changelist-filter a[href*="status__exact=pending"]').click()
+    journey.follow('#changelist-filter a[href*="status__exact=pending"]')
     journey.find("#result_list")
     rows = journey.find_all("#result_list tbody tr")
     titles = {row.find_element("css selector", "th a").text for row in rows}
@@ -163,7 +175,7 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
         checkbox.click()
     Select(journey.find("select[name=action]")).select_by_value("approve")
     journey.screenshot("two-selected")
-    journey.find("button[name=index]").click()
+    journey.follow("button[name=index]")
     message = journey.find(".messagelist .success").text
     assert "2" in message, message
     assert set(
@@ -172,7 +184,7 @@ def test_the_demo_curator_moderates_in_the_browser(browser, live_server):
     journey.screenshot("approved")
 
     journey.open(f"/curation/activities/activity/{waiting[0].pk}/change/")
-    journey.find("a.historylink").click()
+    journey.follow("a.historylink")
     approval = journey.find("#audit-trail tr.audit-published")
     assert curator.user.display_name in approval.text or curator.user.email in approval.text
     journey.screenshot("history")
