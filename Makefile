@@ -44,7 +44,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 # The API contract (.ci/contract): gunicorn on PostgreSQL (CONTRACT_DB, dropped and created),
-# schemathesis over every operation of /api/schema/ as anonymous, resident, editor and curator, then the
+# schemathesis over every operation of /api/schema/ as anonymous, resident, editor, curator and referrer, then the
 # TypeScript client (clients/typescript) type-checked and run through the resident journey.
 contract: install
 	bash .ci/contract
