@@ -27,7 +27,7 @@ from api.cards import (
     activity_card,
     render_datetime,
 )
-from api.schema import error_response
+from api.schema import BAD_LIST_QUERY, error_response
 from api.serializers import InputSerializer, validated_query
 from backend.errors import NotFound
 from matching.choices import FeedbackSignal
@@ -441,7 +441,7 @@ class MyRegistrationQuerySerializer(serializers.Serializer):
     parameters=[MyRegistrationQuerySerializer],
     responses={
         200: RegistrationSerializer(many=True),
-        400: error_response("A bad filter, page size or cursor.", ["invalid", "invalid_choice"]),
+        400: BAD_LIST_QUERY,
         401: NOT_SIGNED_IN,
     },
 )
@@ -585,7 +585,7 @@ class AttendeeQuerySerializer(serializers.Serializer):
     parameters=[AttendeeQuerySerializer],
     responses={
         200: AttendeeSerializer(many=True),
-        400: error_response("A bad filter, page size or cursor.", ["invalid", "invalid_choice"]),
+        400: BAD_LIST_QUERY,
         401: NOT_SIGNED_IN,
         403: NOT_AN_EDITOR,
         404: error_response("No such activity.", ["not_found"]),

@@ -28,7 +28,7 @@ from api.cards import (
     render_datetime,
     upcoming_session,
 )
-from api.schema import activity_filter, error_response
+from api.schema import BAD_LIST_QUERY, activity_filter, error_response
 from api.serializers import InputSerializer, MaskListField
 from matching import engine, services
 from matching.choices import TRANSPORT_MODES, FeedbackSignal
@@ -357,9 +357,7 @@ FEEDBACK_NOT_FOUND = error_response(
         ],
         responses={
             200: FeedbackSerializer(many=True),
-            400: error_response(
-                "A bad filter, page size or cursor.", ["invalid", "invalid_choice"]
-            ),
+            400: BAD_LIST_QUERY,
             401: NOT_SIGNED_IN,
         },
     ),

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activities.models import Activity
-from api.schema import activity_filter, error_response
+from api.schema import BAD_LIST_QUERY, activity_filter, error_response
 from api.serializers import InputSerializer
 from curation.choices import ReportReason, ReportStatus
 from curation.models import Report
@@ -129,9 +129,7 @@ def _report(report: Report, user) -> dict:
         ],
         responses={
             200: ReportSerializer(many=True),
-            400: error_response(
-                "A bad filter, page size or cursor.", ["invalid", "invalid_choice"]
-            ),
+            400: BAD_LIST_QUERY,
             401: NOT_SIGNED_IN,
         },
     ),

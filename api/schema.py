@@ -86,6 +86,10 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
+# The 400 of a list filtered by choices: a bad filter value, page size or cursor.
+BAD_LIST_QUERY = error_response("A bad filter, page size or cursor.", ["invalid", "invalid_choice"])
+
+
 def activity_filter(description: str) -> OpenApiParameter:
     """The `activity` query parameter of a list filtered by an activity's id."""
     return OpenApiParameter(

@@ -151,13 +151,20 @@ def hold_the_claim_of(notification_id: int) -> psycopg.Connection:
     return locker  # in a transaction until closed (rolled back)
 
 
-def blocked_on_a_claim() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO %%delivery%%'"
-        )
-        return cursor.fetchone()[0] > 0
+def blocked_on(statement: str):
+    """Whether a backend of this database waits on a lock in a statement on the delivery
+    table beginning with `statement` (INSERT: a claim; UPDATE: taking a claim over)."""
+
+    def blocked() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                [f"{statement} %delivery%"],
+            )
+            return cursor.fetchone()[0] > 0
+
+    return blocked
 
 
 @pytest.mark.parametrize("kill", ["worker", "process"])
@@ -181,7 +188,9 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_each_reminder_once(
         from notifications.tasks import notifications_deliver_task
 
         notifications_deliver_task.delay(ids)
-        assert wait_until(blocked_on_a_claim, timeout=60), "the batch never reached the victim"
+        assert wait_until(blocked_on("INSERT INTO"), timeout=60), (
+            "the batch never reached the victim"
+        )
         if kill == "worker":
             running.kill()
         else:
@@ -214,15 +223,6 @@ def hold_a_dead_workers_claim_of(notification_id: int) -> psycopg.Connection:
         f"SELECT id FROM {table} WHERE notification_id = %s FOR UPDATE", [notification_id]
     )
     return locker
-
-
-def blocked_taking_over_a_claim() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE %%delivery%%'"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 def backend_waiting_on_a_lock() -> tuple[int, int]:
@@ -291,7 +291,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing_and_sends_nothin
     running = start()
     try:
         notifications_deliver_task.delay(ids)
-        assert wait_until(blocked_taking_over_a_claim, timeout=60), "never reached the victim"
+        assert wait_until(blocked_on("UPDATE"), timeout=60), "never reached the victim"
         backend = backend_waiting_on_a_lock()
         if kill == "worker":
             running.kill()
