@@ -1,4 +1,5 @@
-"""Domain signals of the directory, sent after the transaction that caused them commits.
+"""Domain signals of the directory, sent after the transaction that caused them commits
+(but `created_in_bulk`, sent inside it).
 
 `matching` and `notifications` subscribe to these; `activities` never imports them.
 Every signal is sent with `sender=Activity` and the keyword arguments named below.
@@ -32,3 +33,8 @@ newcomer_registered = Signal()
 # after it (`body`, their own words; empty for the kind default text in the resident's
 # language). Sent once per registration (`registration.followed_up_at`).
 visit_followed_up = Signal()
+
+# instances, by: rows of one model (the sender) written at once with `bulk_create`, which
+# sends no `post_save`: sent inside the transaction that wrote them, so the audit trail is
+# written with them. `by`: who acted (a user, or None for the system).
+created_in_bulk = Signal()

@@ -31,12 +31,51 @@ def territory_for_point(*, lat: float, lng: float) -> Territory | None:
         .only("insee_code", "name", "parent__parent")
     )
     for territory in candidates:
-        outline = functools.partial(
-            Territory.objects.values_list("boundary", flat=True).get, pk=territory.pk
-        )
-        if geometry_contains(key=territory.pk, geometry=outline, lat=lat, lng=lng):
+        if geometry_contains(key=territory.pk, geometry=_outline(territory.pk), lat=lat, lng=lng):
             return territory
     return None
+
+
+def territories_for_points(points: list[tuple[float, float]]) -> list[Territory | None]:
+    """`territory_for_point` for many (lat, lng) points with one query: the communes whose
+    boxes meet the points' box, then each point tested against the boxes and outlines."""
+    if not points:
+        return []
+    lats, lngs = [lat for lat, _ in points], [lng for _, lng in points]
+    communes = list(
+        Territory.objects.filter(
+            kind=choices.TerritoryKind.COMMUNE,
+            min_lat__lte=max(lats),
+            max_lat__gte=min(lats),
+            min_lng__lte=max(lngs),
+            max_lng__gte=min(lngs),
+            boundary__isnull=False,
+        )
+        .select_related("parent")
+        .only("insee_code", "name", "min_lat", "max_lat", "min_lng", "max_lng", "parent__parent")
+        .order_by("pk")
+    )
+    found: list[Territory | None] = []
+    for lat, lng in points:
+        found.append(
+            next(
+                (
+                    commune
+                    for commune in communes
+                    if commune.min_lat <= lat <= commune.max_lat
+                    and commune.min_lng <= lng <= commune.max_lng
+                    and geometry_contains(
+                        key=commune.pk, geometry=_outline(commune.pk), lat=lat, lng=lng
+                    )
+                ),
+                None,
+            )
+        )
+    return found
+
+
+def _outline(pk: int):
+    return functools.partial(Territory.objects.values_list("boundary", flat=True).get, pk=pk)
 
 
 # Territories change only with migrations: the box is read once per process.

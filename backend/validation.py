@@ -40,9 +40,21 @@ def _code(error: ValidationError) -> str:
     return "invalid"
 
 
-def full_clean(instance: Model, *, exclude: Iterable[str] | None = None) -> None:
-    """`instance.full_clean()`, raising `ValidationFailed` instead of Django's error."""
+def full_clean(
+    instance: Model, *, exclude: Iterable[str] | None = None, database: bool = True
+) -> None:
+    """`instance.full_clean()`, raising `ValidationFailed` instead of Django's error.
+
+    `database=False` checks only what needs no query: the fields and `clean()`, but neither
+    that related rows exist nor the uniqueness and check constraints (each a query). It is
+    for rows written in bulk, whose relations the caller holds and whose constraints the
+    database enforces on insert."""
+    exclude = set(exclude or ())
+    if not database:
+        exclude |= {field.name for field in instance._meta.concrete_fields if field.is_relation}
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(
+            exclude=exclude, validate_unique=database, validate_constraints=database
+        )
     except ValidationError as error:
         raise from_django(error) from error

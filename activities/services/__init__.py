@@ -3,6 +3,7 @@
 - `organizations`: organizations and their memberships
 - `places`: venues, and the location their activities copy
 - `activities`: an activity's content and its provider's steps (submit, archive), and publish
+- `batch`: many new activities at once (an import's new rows), under the same rules
 - `publication`: the one state machine of an activity's status, with its side effects
 - `schedules`: recurrences and one-off dates
 - `occurrences`: sessions materialized for the rolling window, edited one by one
@@ -31,6 +32,7 @@ from activities.services.activities import (
     activity_update,
     activity_validate,
 )
+from activities.services.batch import Draft, activities_create_many, place_new
 from activities.services.common import UNCHANGED, Unchanged
 from activities.services.favorites import favorite_add, favorite_remove
 from activities.services.occurrences import (
@@ -85,7 +87,9 @@ __all__ = [
     "FOLLOW_UP_MAX_LENGTH",
     "TRANSITIONS",
     "UNCHANGED",
+    "Draft",
     "Unchanged",
+    "activities_create_many",
     "activity_archive",
     "activity_create",
     "activity_edited",
@@ -111,6 +115,7 @@ __all__ = [
     "place_create",
     "place_delete",
     "place_edited",
+    "place_new",
     "place_update",
     "place_validate",
     "registration_answer_visit",

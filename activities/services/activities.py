@@ -230,10 +230,11 @@ def activity_update(
     return activity
 
 
-def activity_validate(*, activity: Activity) -> None:
+def activity_validate(*, activity: Activity, database: bool = True) -> None:
     """Raise `ValidationFailed` for what the services refuse in the activity's own fields as
     they stand (plain text, the model's rules), without saving it: for a form that edits
-    activities outside these services (the Django admin) to show on its fields."""
+    activities outside these services (the Django admin) to show on its fields.
+    `database=False`: no query (see `backend.validation.full_clean`), for rows written in bulk."""
     require_plain_text(
         multiline=("description",),
         title=activity.title,
@@ -241,7 +242,7 @@ def activity_validate(*, activity: Activity) -> None:
         description=activity.description,
         registration_phone=activity.registration_phone,
     )
-    full_clean(activity)
+    full_clean(activity, database=database)
 
 
 @transaction.atomic
@@ -270,10 +271,23 @@ def _after_edit(activity: Activity, *, sessions: bool) -> None:
 
 
 def _check_publishable(activity: Activity) -> None:
+    check_publishable(
+        activity,
+        has_categories=activity.categories.exists(),
+        has_schedules=activity.schedules.exists(),
+        has_service_area=activity.service_area.exists(),
+    )
+
+
+def check_publishable(
+    activity: Activity, *, has_categories: bool, has_schedules: bool, has_service_area: bool
+) -> None:
+    """Raise `ValidationFailed` (incomplete) for what an activity lacks to be submitted, its
+    related rows described by the caller (read or about to be written)."""
     errors: dict[str, list[str]] = {}
-    if not activity.categories.exists():
+    if not has_categories:
         errors["categories"] = [_("Choose at least one category.")]
-    if not activity.schedules.exists():
+    if not has_schedules:
         errors["schedules"] = [_("Add at least one schedule.")]
     if not activity.is_remote and activity.place_id is None:
         errors["place"] = [_("An in-person activity needs a place.")]
@@ -281,11 +295,7 @@ def _check_publishable(activity: Activity) -> None:
         choices.AttendanceMode.AT_HOME,
         choices.AttendanceMode.PHONE,
     )
-    if (
-        reaches_residents
-        and activity.service_radius_km is None
-        and not activity.service_area.exists()
-    ):
+    if reaches_residents and activity.service_radius_km is None and not has_service_area:
         errors["service_area"] = [_("Say where this activity reaches residents.")]
     if errors:
         raise ValidationFailed(

@@ -1,6 +1,7 @@
 """Sessions: materialized from the schedules for a rolling window, and edited one by one."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +44,29 @@ def schedule_sessions(
     )
 
 
+def new_sessions(
+    activity: Activity,
+    schedule: Schedule,
+    *,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+) -> list[Occurrence]:
+    """The schedule's sessions in the window as unsaved rows, each following its series."""
+    return [
+        Occurrence(
+            activity=activity,
+            schedule=schedule,
+            series_start=start,
+            start=start,
+            end=end,
+            capacity=activity.capacity,
+        )
+        for start, end in schedule_sessions(
+            schedule, window_start=window_start, window_end=window_end
+        )
+    ]
+
+
 def occurrence_window(now: datetime.datetime | None = None) -> tuple[datetime.datetime, ...]:
     now = now or timezone.now()
     return now, now + datetime.timedelta(weeks=settings.OCCURRENCE_WINDOW_WEEKS)
@@ -63,30 +87,23 @@ def occurrences_materialize(
         (o.schedule_id, o.series_start): o
         for o in activity.occurrences.filter(series_start__gte=window_start)
     }
-    wanted: dict[tuple[int, datetime.datetime], tuple[datetime.datetime, datetime.datetime]] = {}
-    for schedule in activity.schedules.all():
-        sessions = schedule_sessions(schedule, window_start=window_start, window_end=window_end)
-        for start, end in sessions:
-            wanted[(schedule.pk, start.astimezone(datetime.UTC))] = (start, end)
+    wanted: dict[tuple[int, datetime.datetime], Occurrence] = {
+        (schedule.pk, occurrence.series_start.astimezone(datetime.UTC)): occurrence
+        for schedule in activity.schedules.all()
+        for occurrence in new_sessions(
+            activity, schedule, window_start=window_start, window_end=window_end
+        )
+    }
 
     created, updated = [], []
-    for key, (start, end) in wanted.items():
+    for key, new in wanted.items():
         occurrence = existing.pop(key, None)
         if occurrence is None:
-            created.append(
-                Occurrence(
-                    activity=activity,
-                    schedule_id=key[0],
-                    series_start=start,
-                    start=start,
-                    end=end,
-                    capacity=activity.capacity,
-                )
-            )
+            created.append(new)
         elif not occurrence.is_modified and (
-            occurrence.end != end or occurrence.capacity != activity.capacity
+            occurrence.end != new.end or occurrence.capacity != activity.capacity
         ):
-            occurrence.end = end
+            occurrence.end = new.end
             occurrence.capacity = activity.capacity
             updated.append(occurrence)
     Occurrence.objects.bulk_create(created)
@@ -106,13 +123,20 @@ def refresh_timing(activity: Activity, *, window_start: datetime.datetime) -> No
     upcoming = activity.occurrences.filter(start__gte=window_start).exclude(
         status=choices.OccurrenceStatus.CANCELLED
     )
+    mask, next_start = timing_of(upcoming.values_list("start", flat=True))
+    Activity.objects.filter(pk=activity.pk).update(weekly_slots=mask, next_start=next_start)
+    activity.weekly_slots, activity.next_start = mask, next_start
+
+
+def timing_of(starts: Iterable[datetime.datetime]) -> tuple[int, datetime.datetime | None]:
+    """The weekly slots (a bit per weekday and part of day, local time) and the first start
+    of upcoming sessions."""
     mask, next_start = 0, None
-    for start in upcoming.values_list("start", flat=True):
+    for start in starts:
         local = timezone.localtime(start)
         mask |= choices.slot_bit(local.weekday(), choices.part_of_day(local.hour))
         next_start = start if next_start is None else min(next_start, start)
-    Activity.objects.filter(pk=activity.pk).update(weekly_slots=mask, next_start=next_start)
-    activity.weekly_slots, activity.next_start = mask, next_start
+    return mask, next_start
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from activities import choices, signals
 from activities.geo import cell_of
-from activities.models import Activity, Organization, Place
+from activities.models import Activity, Organization, Place, Territory
 from activities.services.common import (
     UNCHANGED,
     Unchanged,
@@ -21,9 +21,13 @@ from backend.text import require_plain_text
 from backend.validation import full_clean
 
 
-def _locate(place: Place) -> None:
+def locate(place: Place, *, territory: Territory | Unchanged | None = UNCHANGED) -> None:
+    """Set the place's H3 cell, commune, INSEE code and (when empty) city from its point;
+    `territory` is the commune when the caller has found it already."""
     place.h3_cell = cell_of(place.lat, place.lng)
-    place.territory = territory_for_point(lat=place.lat, lng=place.lng)
+    if territory is UNCHANGED:
+        territory = territory_for_point(lat=place.lat, lng=place.lng)
+    place.territory = territory
     if place.territory is not None:
         place.insee_code = place.territory.insee_code
         place.city = place.city or place.territory.name
@@ -75,7 +79,7 @@ def place_create(
         intellectual_support=intellectual_support,
     )
     place_validate(place=place)
-    _locate(place)
+    locate(place)
     place.save()
     return place
 
@@ -121,13 +125,13 @@ def place_update(
     )
     place_validate(place=place)
     if moved:
-        _locate(place)
+        locate(place)
     place.save()
     _activities_follow(place)
     return place
 
 
-def place_validate(*, place: Place) -> None:
+def place_validate(*, place: Place, database: bool = True) -> None:
     """Raise `ValidationFailed` for what the services refuse in the place as it stands
     (plain text, the model's rules), without saving it: for a form that edits places outside
     these services (the Django admin) to show on its fields."""
@@ -138,7 +142,7 @@ def place_validate(*, place: Place) -> None:
         city=place.city,
         transport_access=place.transport_access,
     )
-    full_clean(place, exclude=["h3_cell"])
+    full_clean(place, exclude=["h3_cell"], database=database)
 
 
 @transaction.atomic
@@ -146,7 +150,7 @@ def place_edited(*, place: Place) -> Place:
     """Apply what follows an edit of a place saved outside `place_update`: the Django admin
     saves the row through its form, then calls this. The place is located again (H3 cell,
     territory, INSEE code) and its activities follow it. Who may edit is the caller's rule."""
-    _locate(place)
+    locate(place)
     place.save(update_fields=["h3_cell", "territory", "insee_code", "city", "updated_at"])
     _activities_follow(place)
     return place

@@ -118,13 +118,13 @@ def _as_dates(values: Dates, *, field: str) -> list[str]:
         raise validation_failed({field: [_("Give a list of dates as YYYY-MM-DD.")]}) from error
 
 
-def schedule_validate(*, schedule: Schedule) -> None:
+def schedule_validate(*, schedule: Schedule, database: bool = True) -> None:
     """Normalize the schedule (dates sorted, the rule in its canonical form) and raise
     `ValidationFailed` for what the services refuse in it, on the field at fault, without
     saving it: for a form that edits schedules outside these services (the Django admin)."""
     schedule.dates = _as_dates(schedule.dates or [], field="dates")
     schedule.exdates = _as_dates(schedule.exdates or [], field="exdates")
-    full_clean(schedule, exclude=["activity"])
+    full_clean(schedule, exclude=["activity"], database=database)
     _check_recurrence(schedule)
 
 

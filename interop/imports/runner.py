@@ -7,12 +7,18 @@ with `full_clean` and the rules only they know (categories, vocabularies, recurr
 what a submission needs). The runner cannot use the API's serializers (interop sits below
 the API), and copying them here would give two sets of rules to keep in step.
 
-Each item is written in its own transaction: one bad item is reported with its position and
-rolled back, the others go on. An item is compared with what Relier holds before anything is
+Items are read `PROGRESS_EVERY` at a time. The new ones of a group are written together by
+`services.activities_create_many` (the same rules, one insert per table); the others (an
+activity the source wrote before) are compared and written one by one, each in its own
+transaction. One bad item is reported with its position, the others go on; when the
+database refuses a group, its new items are written again one by one, so each refusal is
+reported on its item. An item is compared with what Relier holds before anything is
 written, so reading the same source twice writes nothing the second time ("unchanged").
 Activities of an earlier run of the same source that the source no longer holds are
 archived (with their tombstone), never deleted, unless the source could not be read whole.
 """
+
+from __future__ import annotations
 
 import datetime
 import hashlib
@@ -26,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,9 +50,9 @@ logger = logging.getLogger(__name__)
 
 Status = choices.ActivityStatus
 
-# The job's `done` is written every this many items: cheap, and often enough for a progress
-# bar polled every second or two.
-PROGRESS_EVERY = 25
+# Items are written this many at a time, and the job's `done` after each group: the new
+# items of a group share their inserts, and a progress bar polled every second or two moves.
+PROGRESS_EVERY = 100
 # A report lists at most this many errors and warnings each (a wrong file can fail every row):
 # the counts stay exact, and the first ones say what to fix.
 MAX_REPORTED = 500
@@ -138,17 +144,16 @@ def job_run(
         job.total = len(entries)
         job.save(update_fields=["total"])
         seen: set[str] = set()
-        whole = True  # the source was read whole: what it lacks may be archived
-        for number, entry in enumerate(entries, start=1):
-            _run_entry(job, entry, by=by, seen=seen)
-            if isinstance(entry, SourceError) and entry.position == 0:
-                whole = False
-            if number % every == 0 or number == job.total:
-                job.done = number
-                # The report so far goes with it: the importer reads the first errors early.
-                ImportJob.objects.filter(pk=job.pk).update(done=number, report=job.report)
-                if on_progress is not None:
-                    on_progress(job)
+        places = PlaceBook(job.organization)
+        for first in range(0, job.total, every):
+            _run_group(job, entries[first : first + every], by=by, seen=seen, places=places)
+            job.done = min(first + every, job.total)
+            # The report so far goes with it: the importer reads the first errors early.
+            ImportJob.objects.filter(pk=job.pk).update(done=job.done, report=job.report)
+            if on_progress is not None:
+                on_progress(job)
+        # The source was read whole: what it lacks may be archived.
+        whole = not any(isinstance(e, SourceError) and e.position == 0 for e in entries)
         has_items = any(isinstance(entry, SourceItem) for entry in entries)
         if whole and has_items:
             _archive_gone(job, by=by, seen=seen)
@@ -164,6 +169,8 @@ def _importer(job: ImportJob) -> User:
 
 def _finish(job: ImportJob, state: str) -> ImportJob:
     job.state, job.finished_at, job.data = state, timezone.now(), None
+    for key in ("errors", "warnings"):  # in the source's order, whatever the writing order
+        job.report[key].sort(key=lambda entry: entry["position"])
     job.save(update_fields=["state", "finished_at", "data", "report", "done", "total"])
     return job
 
@@ -178,8 +185,43 @@ def _add(report: dict, key: str, *, position: int, message: str, external_id: st
         report[key].append(entry)
 
 
-def _run_entry(job: ImportJob, entry: SourceEntry, *, by: User, seen: set[str]) -> None:
+def _run_group(
+    job: ImportJob, entries: list[SourceEntry], *, by: User, seen: set[str], places: PlaceBook
+) -> None:
+    """Write a group of items: the new ones together, then the others one by one."""
     report = job.report
+    items: list[tuple[SourceItem, str]] = []
+    for entry in entries:
+        external_id = _admit(report, entry, seen=seen)
+        if external_id:
+            items.append((entry, external_id))
+    known = set(
+        Activity.objects.filter(
+            organization=job.organization,
+            source=job.source_key,
+            external_id__in=[external_id for _, external_id in items],
+        ).values_list("external_id", flat=True)
+    )
+    drafts: list[tuple[SourceItem, str, services.Draft]] = []
+    # An item editing sessions one by one (an iCalendar override) is written on its own:
+    # its sessions exist only once its activity does.
+    alone = {external_id for item, external_id in items if item.sessions} | known
+    for item, external_id in items:
+        if external_id in alone:
+            continue
+        try:
+            drafts.append((item, external_id, draft_of(job=job, item=item, places=places)))
+        except (ApplicationError, DjangoValidationError) as error:
+            _refused(report, item, error)
+    if drafts:
+        _create(job, drafts, by=by, places=places)
+    for item, external_id in items:
+        if external_id in alone:
+            _run_one(job, item, by=by, external_id=external_id, places=places)
+
+
+def _admit(report: dict, entry: SourceEntry, *, seen: set[str]) -> str:
+    """The item's stored id, once it is admitted; "" (and the report says why) when not."""
     if isinstance(entry, SourceError):
         seen.add(_stored_id(entry.external_id))
         _add(
@@ -189,7 +231,7 @@ def _run_entry(job: ImportJob, entry: SourceEntry, *, by: User, seen: set[str]) 
             message=entry.message,
             external_id=entry.external_id,
         )
-        return
+        return ""
     for warning in entry.warnings:
         _add(report, "warnings", position=entry.position, message=warning)
     external_id = _stored_id(entry.external_id)
@@ -202,7 +244,7 @@ def _run_entry(job: ImportJob, entry: SourceEntry, *, by: User, seen: set[str]) 
                 "This item has no identifier: it cannot be imported again without being duplicated."
             ),
         )
-        return
+        return ""
     if external_id in seen:
         _add(
             report,
@@ -215,27 +257,74 @@ def _run_entry(job: ImportJob, entry: SourceEntry, *, by: User, seen: set[str]) 
             )
             % {"id": entry.external_id},
         )
-        return
+        return ""
     seen.add(external_id)
+    return external_id
+
+
+def _refused(report: dict, item: SourceItem, error: ApplicationError | DjangoValidationError):
+    _add(
+        report,
+        "errors",
+        position=item.position,
+        message=describe(error),
+        external_id=item.external_id,
+    )
+
+
+def _create(
+    job: ImportJob,
+    drafts: list[tuple[SourceItem, str, services.Draft]],
+    *,
+    by: User,
+    places: PlaceBook,
+) -> None:
+    """The group's new items, written together; one by one when the database refuses them."""
+    try:
+        results = services.activities_create_many(
+            organization=job.organization,
+            by=by,
+            drafts=[draft for _, _, draft in drafts],
+            publish=job.publish,
+        )
+    except IntegrityError:
+        # A row the checks before the insert could not see (a constraint, a concurrent
+        # import of the same source): each item again on its own says which.
+        logger.info("import %s: a group was refused, its items are written one by one", job.pk)
+        places.read()
+        for item, external_id, _ in drafts:
+            _run_one(job, item, by=by, external_id=external_id, places=places)
+        return
+    except ApplicationError as error:  # the importer may no longer edit the organization
+        for item, _, _ in drafts:
+            _refused(job.report, item, error)
+        return
+    for (item, _, _), result in zip(drafts, results, strict=True):
+        if isinstance(result, ApplicationError):
+            _refused(job.report, item, result)
+        else:
+            job.report["created"] += 1
+
+
+def _run_one(
+    job: ImportJob, item: SourceItem, *, by: User, external_id: str, places: PlaceBook
+) -> None:
+    report = job.report
     try:
         with transaction.atomic():
-            outcome = import_item(job=job, item=entry, by=by, external_id=external_id)
+            outcome = import_item(job=job, item=item, by=by, external_id=external_id, places=places)
     except (ApplicationError, DjangoValidationError) as error:
-        _add(
-            report,
-            "errors",
-            position=entry.position,
-            message=describe(error),
-            external_id=entry.external_id,
-        )
+        places.read()  # a place created for the item is rolled back with it
+        _refused(report, item, error)
         return
     except Exception:  # one item's fault never stops the others; the log keeps the trace
-        logger.exception("import %s: item at %s failed", job.pk, entry.position)
+        logger.exception("import %s: item at %s failed", job.pk, item.position)
+        places.read()
         _add(
             report,
             "errors",
-            position=entry.position,
-            external_id=entry.external_id,
+            position=item.position,
+            external_id=item.external_id,
             message=_("This item could not be imported because of an error on our side."),
         )
         return
@@ -244,7 +333,7 @@ def _run_entry(job: ImportJob, entry: SourceEntry, *, by: User, seen: set[str]) 
         _add(
             report,
             "warnings",
-            position=entry.position,
+            position=item.position,
             message=_("This activity was archived in Relier: it is not imported again."),
         )
 
@@ -291,13 +380,34 @@ def _label(name: str) -> str:
 # --- one item -------------------------------------------------------------------------------
 
 
-def import_item(*, job: ImportJob, item: SourceItem, by: User, external_id: str) -> str:
-    """Write one item; 'created', 'updated', 'unchanged' or 'skipped' (archived in Relier)."""
+def draft_of(*, job: ImportJob, item: SourceItem, places: PlaceBook) -> services.Draft:
+    """A new item as `services.activities_create_many` takes it: its values read as for
+    `import_item`, its place found in the book or new (unsaved, added to the book)."""
+    fields = activity_fields(item.activity)
+    if "categories" in fields:
+        fields["categories"] = resolve_categories(fields["categories"])
+    return services.Draft(
+        fields=fields | {"source": job.source_key, "external_id": _stored_id(item.external_id)},
+        place=find_or_create_place(data=item.place, places=places, by=None),
+        schedules=[schedule_fields(data) for data in item.schedules],
+    )
+
+
+def import_item(
+    *,
+    job: ImportJob,
+    item: SourceItem,
+    by: User,
+    external_id: str,
+    places: PlaceBook | None = None,
+) -> str:
+    """Write one item; 'created', 'updated', 'unchanged' or 'skipped' (archived in Relier).
+    `places`: the job's book of the organization's places (read here when not given)."""
     organization = job.organization
     fields = activity_fields(item.activity)
     if "categories" in fields:
         fields["categories"] = resolve_categories(fields["categories"])
-    place = find_or_create_place(organization=organization, data=item.place, by=by)
+    place = find_or_create_place(data=item.place, places=places or PlaceBook(organization), by=by)
     schedules = [schedule_fields(data) for data in item.schedules]
     activity = (
         Activity.objects.filter(
@@ -396,12 +506,38 @@ def resolve_categories(labels: list[str]) -> list[str]:
     return [by_label.get(_fold(label), label) for label in labels if label.strip()]
 
 
+class PlaceBook:
+    """The organization's places by name, read once for a job, with the places its items add:
+    names and addresses compared without case, the oldest place first."""
+
+    def __init__(self, organization: Organization):
+        self.organization = organization
+        self.read()
+
+    def read(self) -> None:
+        """Read the places again (after a write that was rolled back)."""
+        self._by_name: dict[str, list[Place]] = {}
+        for place in Place.objects.filter(organization=self.organization).order_by("pk"):
+            self.add(place)
+
+    def add(self, place: Place) -> None:
+        self._by_name.setdefault(place.name.strip().casefold(), []).append(place)
+
+    def find(self, name: str, *, address: str | None = None) -> Place | None:
+        """The first place of that name (and of that address, when given)."""
+        for place in self._by_name.get(name.strip().casefold(), ()):
+            if address is None or place.address.strip().casefold() == address.casefold():
+                return place
+        return None
+
+
 def find_or_create_place(
-    *, organization: Organization, data: dict[str, Any] | None, by: User
+    *, data: dict[str, Any] | None, places: PlaceBook, by: User | None
 ) -> Place | None:
-    """The organization's place of the same name and address; else one created at the
-    item's coordinates; an item naming a place without coordinates uses the organization's
-    place of that name."""
+    """The organization's place of the same name and address; else one at the item's
+    coordinates, created by `by` (or, without `by`, new and unsaved, for
+    `services.activities_create_many` to validate and insert); an item naming a place
+    without coordinates uses the organization's place of that name."""
     if data is None:
         return None
     data = dict(data)
@@ -417,9 +553,8 @@ def find_or_create_place(
         raise ValidationFailed(
             _("The place has no name."), fields={"place": [_("Give the place's name.")]}
         )
-    places = Place.objects.filter(organization=organization, name__iexact=name).order_by("pk")
     if fields.get("lat") is None or fields.get("lng") is None:
-        place = places.first()
+        place = places.find(name)
         if place is None:
             message = _(
                 "No place of your organization is named “%(name)s”: give its latitude and "
@@ -427,10 +562,16 @@ def find_or_create_place(
             ) % {"name": name}
             raise ValidationFailed(message, code="unknown_place", fields={"place": [message]})
         return place
-    place = places.filter(address__iexact=(fields.get("address") or "").strip()).first()
+    place = places.find(name, address=(fields.get("address") or "").strip())
     if place is not None:
         return place
-    return services.place_create(organization=organization, by=by, **fields)
+    organization = places.organization
+    if by is None:
+        place = services.place_new(organization=organization, **fields)
+    else:
+        place = services.place_create(organization=organization, by=by, **fields)
+    places.add(place)
+    return place
 
 
 def _support_flags(flags: Any) -> dict[str, bool]:

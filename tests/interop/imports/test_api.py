@@ -75,15 +75,15 @@ def test_the_job_is_read_while_it_runs():
     organization = OrganizationFactory()
     client = client_for(editor_of(organization))
     polled = []
-    real = runner.import_item
+    real = runner.draft_of
 
-    def slow_item(*, job, item, by, external_id):
+    def slow_item(*, job, item, places):
         if item.position == 4:  # halfway: poll as the importer's app would
             polled.append(client.get(f"{IMPORTS}{job.pk}/").json())
-        return real(job=job, item=item, by=by, external_id=external_id)
+        return real(job=job, item=item, places=places)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "import_item", slow_item)
+        patch.setattr(runner, "draft_of", slow_item)
         patch.setattr(runner, "PROGRESS_EVERY", 1)
         upload(client, organization, [item(n) for n in range(6)])
     [mid] = polled

@@ -18,13 +18,13 @@ IMPORTS = "/api/v1/imports/"
 def test_the_job_progresses_in_a_worker_and_the_api_shows_it(celery_worker, monkeypatch):
     monkeypatch.setitem(runner.READERS, "csv", STAND_IN)
     monkeypatch.setattr(runner, "PROGRESS_EVERY", 2)
-    real = runner.import_item
+    real = runner.draft_of
 
     def slow_item(**kwargs):  # a slow source: time for the client to see the job move
         time.sleep(0.3)
         return real(**kwargs)
 
-    monkeypatch.setattr(runner, "import_item", slow_item)
+    monkeypatch.setattr(runner, "draft_of", slow_item)
     organization = OrganizationFactory()
     client = client_for(editor_of(organization))
     file = SimpleUploadedFile("agenda.csv", as_bytes([item(n) for n in range(10)]))
