@@ -21,6 +21,7 @@ archived (with their tombstone), never deleted, unless the source could not be r
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import importlib
 import inspect
@@ -195,17 +196,20 @@ def _run_group(
         external_id = _admit(report, entry, seen=seen)
         if external_id:
             items.append((entry, external_id))
-    known = set(
-        Activity.objects.filter(
+    known = {
+        activity.external_id: activity
+        for activity in Activity.objects.filter(
             organization=job.organization,
             source=job.source_key,
             external_id__in=[external_id for _, external_id in items],
-        ).values_list("external_id", flat=True)
-    )
+        )
+        .select_related("organization")
+        .prefetch_related("categories", "service_area", "schedules")
+    }
     drafts: list[tuple[SourceItem, str, services.Draft]] = []
     # An item editing sessions one by one (an iCalendar override) is written on its own:
     # its sessions exist only once its activity does.
-    alone = {external_id for item, external_id in items if item.sessions} | known
+    alone = {external_id for item, external_id in items if item.sessions} | set(known)
     for item, external_id in items:
         if external_id in alone:
             continue
@@ -217,7 +221,8 @@ def _run_group(
         _create(job, drafts, by=by, places=places)
     for item, external_id in items:
         if external_id in alone:
-            _run_one(job, item, by=by, external_id=external_id, places=places)
+            held = known.get(external_id)
+            _run_one(job, item, by=by, external_id=external_id, places=places, held=held)
 
 
 def _admit(report: dict, entry: SourceEntry, *, seen: set[str]) -> str:
@@ -307,12 +312,20 @@ def _create(
 
 
 def _run_one(
-    job: ImportJob, item: SourceItem, *, by: User, external_id: str, places: PlaceBook
+    job: ImportJob,
+    item: SourceItem,
+    *,
+    by: User,
+    external_id: str,
+    places: PlaceBook,
+    held: Activity | None = None,
 ) -> None:
     report = job.report
     try:
         with transaction.atomic():
-            outcome = import_item(job=job, item=item, by=by, external_id=external_id, places=places)
+            outcome = import_item(
+                job=job, item=item, by=by, external_id=external_id, places=places, held=held
+            )
     except (ApplicationError, DjangoValidationError) as error:
         places.read()  # a place created for the item is rolled back with it
         _refused(report, item, error)
@@ -400,20 +413,23 @@ def import_item(
     by: User,
     external_id: str,
     places: PlaceBook | None = None,
+    held: Activity | None = None,
 ) -> str:
     """Write one item; 'created', 'updated', 'unchanged' or 'skipped' (archived in Relier).
-    `places`: the job's book of the organization's places (read here when not given)."""
+    `places`: the job's book of the organization's places (read here when not given);
+    `held`: the item's activity as read with the item's group (read here when not given)."""
     organization = job.organization
     fields = activity_fields(item.activity)
     if "categories" in fields:
         fields["categories"] = resolve_categories(fields["categories"])
     place = find_or_create_place(data=item.place, places=places or PlaceBook(organization), by=by)
     schedules = [schedule_fields(data) for data in item.schedules]
-    activity = (
+    activity = held or (
         Activity.objects.filter(
             organization=organization, source=job.source_key, external_id=external_id
         )
         .select_related("organization")
+        .order_by()
         .first()
     )
     if activity is None:
@@ -496,14 +512,20 @@ def _fold(text: str) -> str:
 def resolve_categories(labels: list[str]) -> list[str]:
     """Slugs of the labels: a slug, a French or an English name (accents and case ignored).
     An unknown label is passed on as it is, for the service to refuse it by name."""
-    current = taxonomy.current()
+    by_label = _labels(taxonomy.current())
+    return [by_label.get(_fold(label), label) for label in labels if label.strip()]
+
+
+@functools.lru_cache(maxsize=2)
+def _labels(current: taxonomy.Taxonomy) -> dict[str, str]:
+    """Each category's slug by its folded slug and names, once per snapshot of the taxonomy."""
     by_label: dict[str, str] = {}
     for slug, name_fr, name_en in zip(
         current.slugs, current.names_fr, current.names_en, strict=True
     ):
         for label in (name_en, name_fr, slug):  # a slug wins over a name that folds alike
             by_label[_fold(label)] = slug
-    return [by_label.get(_fold(label), label) for label in labels if label.strip()]
+    return by_label
 
 
 class PlaceBook:
@@ -584,10 +606,10 @@ def _support_flags(flags: Any) -> dict[str, bool]:
 
 
 def _current(activity: Activity, name: str) -> Any:
-    if name == "categories":
-        return set(activity.categories.values_list("slug", flat=True))
+    if name == "categories":  # read with the activity's group, when it was
+        return {category.slug for category in activity.categories.all()}
     if name == "service_area":
-        return set(activity.service_area.values_list("insee_code", flat=True))
+        return {territory.insee_code for territory in activity.service_area.all()}
     if name == "audiences":
         return set(choices.values_of(activity.audiences_mask, choices.AUDIENCES))
     if name == "languages":
@@ -635,6 +657,7 @@ def _replace_schedules(activity: Activity, *, schedules: list[dict[str, Any]], b
     held = [_schedule_row(schedule) for schedule in activity.schedules.all()]
     if sorted(map(repr, wanted)) == sorted(map(repr, held)):
         return False
+    activity.refresh_from_db()  # the schedules read with the group are about to change
     for schedule in activity.schedules.all():
         services.schedule_delete(schedule=schedule, by=by)
     for fields in schedules:
