@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from activities import selectors as activity_selectors
-from activities.models import Membership, Organization
+from activities.models import Membership, Organization, Place
 from api.calendar import CalendarNegotiation
 from api.cards import OrganizationSummarySerializer
 from api.parsers import JSONObjectParser, nul_refused
@@ -106,12 +106,25 @@ class ImportJobSerializer(serializers.ModelSerializer):
         )
     )
 
+    default_categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Slugs of the categories given to the items that give none.",
+    )
+    default_place = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The place (id) of the in-person items that give none, or name one without "
+            "coordinates that the organization does not have; null: none."
+        ),
+    )
+
     class Meta:
         model = ImportJob
         fields = [
             "id", "organization", "kind", "source", "state", "total", "done", "report",
-            "publish", "repeat", "next_run_at", "language", "created_at", "started_at",
-            "finished_at",
+            "publish", "repeat", "next_run_at", "language", "default_categories",
+            "default_place", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
 
 
@@ -124,6 +137,24 @@ class _ImportInput(InputSerializer):
         help_text="The slug of the organization the activities belong to.",
     )
     kind = serializers.ChoiceField(choices=ImportKind.choices)
+    default_categories = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=10,
+        required=False,
+        help_text=(
+            "Categories (slugs, or French or English names) for the items that give none: an "
+            "association's calendar rarely says which."
+        ),
+    )
+    default_place = serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A place (id) of the organization for the in-person items that give none, or name "
+            "one without coordinates that the organization does not have (a warning says so)."
+        ),
+    )
 
 
 class ImportUrlInputSerializer(_ImportInput):
@@ -275,6 +306,8 @@ class ImportCollectionApi(generics.ListAPIView):
             publish=publish,
             language=_language(request),
             repeat=repeat,
+            default_categories=fields.get("default_categories", ()),
+            default_place=fields.get("default_place"),
         )
         tasks.import_job_enqueue(job)
         job.refresh_from_db()
@@ -289,8 +322,8 @@ class ImportDetailApi(APIView):
         summary="An import: its state, progress and report",
         description=(
             "`state` queued, running, done or failed; `done` of `total` items and the report "
-            "so far while it runs (written every 25 items), the whole report when it ends. "
-            "404 for an import of an organization I do not follow."
+            "so far while it runs (written after each group of 100 items), the whole report "
+            "when it ends. 404 for an import of an organization I do not follow."
         ),
         responses={200: ImportJobSerializer},
     )

@@ -104,6 +104,19 @@ class ImportJob(models.Model):
         _("read again"), max_length=8, choices=ImportRepeat.choices, default="", blank=True
     )
     next_run_at = models.DateTimeField(_("next reading"), null=True, blank=True)
+    # What a source often lacks (an association's calendar has no categories, its events a
+    # room's name without coordinates): given once for the job's items that give none.
+    default_categories = models.JSONField(
+        _("categories of the items that give none"), default=list, blank=True
+    )
+    default_place = models.ForeignKey(
+        "activities.Place",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("place of the in-person items that give none Relier can locate"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -27,7 +27,7 @@ import importlib
 import inspect
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -223,6 +223,10 @@ def _run_group(
         if external_id in alone:
             held = known.get(external_id)
             _run_one(job, item, by=by, external_id=external_id, places=places, held=held)
+    # An item's warnings once it is written (or refused): writing it may add some.
+    for entry in entries:
+        for warning in getattr(entry, "warnings", ()):
+            _add(report, "warnings", position=entry.position, message=warning)
 
 
 def _admit(report: dict, entry: SourceEntry, *, seen: set[str]) -> str:
@@ -237,8 +241,6 @@ def _admit(report: dict, entry: SourceEntry, *, seen: set[str]) -> str:
             external_id=entry.external_id,
         )
         return ""
-    for warning in entry.warnings:
-        _add(report, "warnings", position=entry.position, message=warning)
     external_id = _stored_id(entry.external_id)
     if not external_id:
         _add(
@@ -396,14 +398,54 @@ def _label(name: str) -> str:
 def draft_of(*, job: ImportJob, item: SourceItem, places: PlaceBook) -> services.Draft:
     """A new item as `services.activities_create_many` takes it: its values read as for
     `import_item`, its place found in the book or new (unsaved, added to the book)."""
-    fields = activity_fields(item.activity)
-    if "categories" in fields:
-        fields["categories"] = resolve_categories(fields["categories"])
+    fields = item_fields(job, item)
     return services.Draft(
         fields=fields | {"source": job.source_key, "external_id": _stored_id(item.external_id)},
-        place=find_or_create_place(data=item.place, places=places, by=None),
+        place=place_of(job=job, item=item, fields=fields, places=places, by=None),
         schedules=[schedule_fields(data) for data in item.schedules],
     )
+
+
+def item_fields(job: ImportJob, item: SourceItem) -> dict[str, Any]:
+    """The item's activity fields, read by the model's fields, its categories resolved (the
+    job's when it gives none)."""
+    fields = activity_fields(item.activity)
+    if not fields.get("categories") and job.default_categories:
+        fields["categories"] = list(job.default_categories)
+    if "categories" in fields:
+        fields["categories"] = resolve_categories(fields["categories"])
+    return fields
+
+
+def place_of(
+    *,
+    job: ImportJob,
+    item: SourceItem,
+    fields: dict[str, Any],
+    places: PlaceBook,
+    by: User | None,
+) -> Place | None:
+    """The item's place (`find_or_create_place`); for an in-person item that gives none, or
+    names one without coordinates that the organization does not have, the job's default
+    place, with a warning saying so."""
+    default = job.default_place
+    if default is None or fields.get("attendance_mode") in choices.REMOTE_MODES:
+        return find_or_create_place(data=item.place, places=places, by=by)
+    try:
+        if item.place is not None:
+            return find_or_create_place(data=item.place, places=places, by=by)
+        warning = _("No place given: the activity is at “%(place)s”, this import's place.")
+    except ValidationFailed as error:
+        if error.code != "unknown_place":
+            raise
+        warning = _(
+            "No place of your organization is named “%(name)s”: the activity is at "
+            "“%(place)s”, this import's place."
+        )
+    warning %= {"place": default.name, "name": (item.place or {}).get("name", "")}
+    if warning not in item.warnings:  # an item written again on its own is read again
+        item.warnings.append(warning)
+    return default
 
 
 def import_item(
@@ -419,10 +461,10 @@ def import_item(
     `places`: the job's book of the organization's places (read here when not given);
     `held`: the item's activity as read with the item's group (read here when not given)."""
     organization = job.organization
-    fields = activity_fields(item.activity)
-    if "categories" in fields:
-        fields["categories"] = resolve_categories(fields["categories"])
-    place = find_or_create_place(data=item.place, places=places or PlaceBook(organization), by=by)
+    fields = item_fields(job, item)
+    place = place_of(
+        job=job, item=item, fields=fields, places=places or PlaceBook(organization), by=by
+    )
     schedules = [schedule_fields(data) for data in item.schedules]
     activity = held or (
         Activity.objects.filter(
@@ -747,10 +789,14 @@ def import_job_create(
     publish: bool = False,
     language: str = "fr",
     repeat: str = "",
+    default_categories: Sequence[str] = (),
+    default_place: Place | None = None,
 ) -> ImportJob:
     """A queued job. Who may import into the organization, and whether the result publishes,
     is the caller's rule (the API's, from the importer's rights); this checks the job itself:
-    a source to read, and a schedule only for a source read from its address."""
+    a source to read, a schedule only for a source read from its address, and the defaults
+    for the items (`default_categories`: slugs or names, each known; `default_place`: a place
+    of the organization)."""
     if data is None:
         fetch.check_url(source)
     elif len(data) > settings.IMPORT_MAX_BYTES:
@@ -768,6 +814,8 @@ def import_job_create(
     job = ImportJob(
         organization=organization,
         created_by=by,
+        default_categories=_known_categories(default_categories),
+        default_place=_own_place(organization, default_place),
         kind=kind,
         source=source,
         source_key=source_key(organization_id=organization.pk, kind=kind, source=source),
@@ -782,6 +830,24 @@ def import_job_create(
     return job
 
 
+def _known_categories(labels: Sequence[str]) -> list[str]:
+    slugs = resolve_categories(list(labels))
+    known = set(taxonomy.current().slugs)
+    if unknown := [slug for slug in slugs if slug not in known]:
+        raise ValidationFailed(
+            _("Unknown category: %(label)s.") % {"label": unknown[0]},
+            fields={"default_categories": [_("Give categories by their slug or their name.")]},
+        )
+    return list(dict.fromkeys(slugs))
+
+
+def _own_place(organization: Organization, place: Place | None) -> Place | None:
+    if place is not None and place.organization_id != organization.pk:
+        message = _("This place belongs to another organization.")
+        raise ValidationFailed(message, fields={"default_place": [message]})
+    return place
+
+
 @transaction.atomic
 def import_job_repeat(*, job: ImportJob, now: datetime.datetime) -> ImportJob:
     """A new run of a scheduled job's feed (the scheduled job keeps its schedule, moved to the
@@ -794,4 +860,6 @@ def import_job_repeat(*, job: ImportJob, now: datetime.datetime) -> ImportJob:
         source=job.source,
         publish=job.publish,
         language=job.language,
+        default_categories=job.default_categories,
+        default_place=job.default_place,
     )
