@@ -34,6 +34,17 @@ class Command(BaseCommand):
             "owner, else its first editor).",
         )
         parser.add_argument("--language", default=settings.LANGUAGE_CODE)
+        parser.add_argument(
+            "--category",
+            action="append",
+            default=[],
+            help="A category (slug or name) for the items that give none; repeat for more.",
+        )
+        parser.add_argument(
+            "--place",
+            help="The name of the organization's place for the in-person items that give none "
+            "Relier can locate.",
+        )
 
     def handle(self, *args, **options) -> None:
         organization = Organization.objects.filter(slug=options["organization"]).first()
@@ -47,6 +58,11 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"No file at {source}.")
             data, source = path.read_bytes(), os.path.basename(source)
+        place = None
+        if options["place"]:
+            place = organization.places.filter(name__iexact=options["place"]).first()
+            if place is None:
+                raise CommandError(f"{organization.slug} has no place named {options['place']!r}.")
         try:
             job = runner.import_job_create(
                 organization=organization,
@@ -56,6 +72,8 @@ class Command(BaseCommand):
                 data=data,
                 publish=options["publish"],
                 language=options["language"],
+                default_categories=options["category"],
+                default_place=place,
             )
         except ApplicationError as error:
             raise CommandError(runner.describe(error)) from error
@@ -68,7 +86,7 @@ class Command(BaseCommand):
             bar.update(job.done - bar.n)
 
         try:
-            job = runner.job_run(job=job, on_progress=progress, every=10)
+            job = runner.job_run(job=job, on_progress=progress)
         finally:
             if bar is not None:
                 bar.close()

@@ -52,3 +52,28 @@ def test_an_unknown_organization_or_file_is_a_clear_error(tmp_path):
             "import_activities", str(tmp_path / "missing.csv"),
             "--organization", organization.slug, "--kind", "csv",
         )  # fmt: skip
+
+
+def test_the_terminal_gives_default_categories_and_place(tmp_path, monkeypatch):
+    from tests.factories import PlaceFactory
+
+    monkeypatch.setitem(runner.READERS, "csv", STAND_IN)
+    organization, _editor = organization_with_editor()
+    hall = PlaceFactory(organization=organization, name="Salle des fêtes")
+    bare = item(1, place=None)
+    del bare.activity["categories"]
+    path = tmp_path / "agenda.csv"
+    path.write_bytes(as_bytes([bare]))
+    out = io.StringIO()
+    call_command(
+        "import_activities", str(path), "--organization", organization.slug, "--kind", "csv",
+        "--category", "Danse", "--place", "salle des fêtes", stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    activity = Activity.objects.get()
+    assert activity.place == hall
+    assert list(activity.categories.values_list("slug", flat=True)) == ["danse"]
+    with pytest.raises(CommandError, match="no place named"):
+        call_command(
+            "import_activities", str(path), "--organization", organization.slug,
+            "--kind", "csv", "--place", "Nulle part",
+        )  # fmt: skip
