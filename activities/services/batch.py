@@ -104,9 +104,12 @@ def activities_create_many(
             except ApplicationError as error:
                 results[index] = error
         used = {item.activity.place_id for _, item in built}
-        if unused := [place.pk for place in places if place.pk not in used]:
-            Place.objects.filter(pk__in=unused).delete()
-            places = [place for place in places if place.pk in used]
+        if unused := [place for place in places if place.pk not in used]:
+            # No activity of the batch is there: not kept, and new again for a later batch.
+            Place.objects.filter(pk__in=[place.pk for place in unused]).delete()
+            for place in unused:
+                place.pk, place._state.adding = None, True
+            places = [place for place in places if place.pk is not None]
         _insert([item for _, item in built])
         signals.created_in_bulk.send(sender=Place, instances=places, by=by)
         signals.created_in_bulk.send(

@@ -134,3 +134,14 @@ def test_an_editor_no_longer_editing_gets_every_new_item_refused():
     assert counts(job)["created"] == 0
     assert [error["position"] for error in job.report["errors"]] == [1, 2, 3]
     assert not Activity.objects.filter(organization=organization).exists()
+
+
+def test_a_new_place_not_kept_in_one_group_is_created_with_a_later_one():
+    organization, editor = organization_with_editor()
+    lonely = {"name": "Salle seule", "address": "2 rue Basse", "lat": 47.22, "lng": -1.55}
+    refused = item(1, place=lonely)
+    refused.activity["categories"] = ["pas une catégorie"]
+    job = new_job(organization, editor)
+    job = runner.job_run(job=job, entries=[refused, item(2, place=lonely)], every=1)
+    assert counts(job)["created"] == 1 and len(job.report["errors"]) == 1
+    assert Activity.objects.get().place.name == "Salle seule"
