@@ -3,7 +3,7 @@ none, and a place for the in-person items that give none Relier can locate."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities.models import Activity, Place
 from interop.imports import runner
@@ -94,7 +94,7 @@ def test_in_person_items_without_a_place_relier_can_locate_take_the_jobs_place()
 def test_the_defaults_are_checked_when_the_job_is_made():
     organization, editor = organization_with_editor()
     elsewhere = PlaceFactory(organization=OrganizationFactory())
-    with pytest.raises(runner.ValidationFailed) as error:
+    with pytest.raises(runner.ValidationFailed) as error, translation.override("en"):
         job_with(organization, editor, default_categories=["Origami"])
     assert error.value.fields == {
         "default_categories": ["Give categories by their slug or their name."]
