@@ -372,8 +372,15 @@ def _table_rows(writer, part: str, name: str, table: dict) -> None:
 
 
 def chart_png(report: Report, chart: str) -> bytes:
-    """One chart of the report as a PNG (matplotlib, Agg): a title naming the scope, named
-    axes and the number of people (or referrals) on each bar or point."""
+    """One chart of the report as a PNG (matplotlib, Agg)."""
+    buffer = io.BytesIO()
+    FigureCanvasAgg(chart_figure(report, chart)).print_png(buffer)
+    return buffer.getvalue()
+
+
+def chart_figure(report: Report, chart: str) -> Figure:
+    """One chart of the report: a title naming the scope, named axes and the number of
+    people (or referrals) on each bar or point."""
     figure = Figure(figsize=(8, 5), dpi=100)
     axes = figure.add_subplot()
     body = report.body
@@ -450,6 +457,4 @@ def chart_png(report: Report, chart: str) -> bytes:
         axes.set_xlabel(_("Weeks after the first session"))
         axes.set_ylabel(_("Share of people"))
     figure.tight_layout()
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
+    return figure

@@ -125,7 +125,7 @@ def measurement_record(
             message = _("This instrument asks no such question.")
         else:
             message = _("This answer is not one the question offers.")
-        raise validation_failed({"answers": {error.question: [message]}}) from error
+        raise validation_failed({f"answers.{error.question}": [message]}) from error
     measurement = Measurement(
         **subject,
         instrument=instrument,
