@@ -196,11 +196,12 @@ def _referrals_part(stages) -> dict:
         tables.append([counts[name] if name in counts else [0] * len(STAGES) for name in names])
     grids = published_linked(tables)
     totals = grids[0][-1]
-    # Each stage reached counts the referrals at that stage or further: published only when
-    # every part is (a sum of published cells gives nothing away).
+    # Each stage reached counts the referrals at that stage or further: the grand total for
+    # the first; for the others, published only when every part is (a sum of published cells
+    # gives nothing away).
     parts = totals[:-1]
-    reached = {}
-    for index, name in enumerate(("made", "accepted", "attended_once", "still_at_3_months")):
+    reached = {"made": totals[-1]}
+    for index, name in enumerate(("accepted", "attended_once", "still_at_3_months"), start=1):
         tail = parts[index:]
         reached[name] = None if any(value is None for value in tail) else sum(tail)
     return {

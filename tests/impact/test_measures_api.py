@@ -82,9 +82,7 @@ def test_declining_is_for_good(agreeing):
     assert MeasureConsent.objects.get(user=agreeing).declined_at is not None
 
 
-def test_a_referrer_records_for_their_person_with_a_follow_up_consent(
-    clients, person, referrer
-):
+def test_a_referrer_records_for_their_person_with_a_follow_up_consent(clients, person, referrer):
     client = clients["referrer"]
     refused = record(client, person=person.pk)
     assert refused.status_code == 409
@@ -116,7 +114,9 @@ def test_withdrawing_the_follow_up_consent_stops_the_recording(clients, person, 
     )
     assert record(clients["referrer"], person=person.pk).status_code == 201
     referral_services.consent_withdraw(consent=consent, by=referrer)
-    refused = record(clients["referrer"], person=person.pk, instrument="ons_direct", answers={"lonely": 2})
+    refused = record(
+        clients["referrer"], person=person.pk, instrument="ons_direct", answers={"lonely": 2}
+    )
     assert refused.status_code == 409
     assert Measurement.objects.count() == 1
 
