@@ -34,13 +34,13 @@ def days_ago(days: float) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
 
 
-def attend(user, activity, *, at: datetime.datetime) -> Registration:
-    """A session of `activity` at `at`, attended by `user`."""
+def attend(user, at_activity, *, at: datetime.datetime) -> Registration:
+    """A session of `at_activity` at `at`, attended by `user`."""
     occurrence = Occurrence.objects.create(
-        activity=activity, series_start=at, start=at, end=at + datetime.timedelta(hours=2)
+        activity=at_activity, series_start=at, start=at, end=at + datetime.timedelta(hours=2)
     )
     return Registration.objects.create(
-        user=user, activity=activity, occurrence=occurrence, status="attended", position=1
+        user=user, activity=at_activity, occurrence=occurrence, status="attended", position=1
     )
 
 
