@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "impact.tasks.follow_ups_due_task",
         "schedule": 6 * 3600,
     },
+    "impact-ties-rebuild": {
+        "task": "impact.tasks.ties_rebuild_task",
+        "schedule": 24 * 3600,
+    },
 }
 
 # --- Imports (interop/imports) ----------------------------------------------------------------

@@ -87,6 +87,7 @@ def load(
         Territory,
     )
     from impact.models import MeasureConsent, Measurement
+    from impact.services import ties_rebuild
     from referrals.models import Consent, Person, Referral
 
     User = get_user_model()
@@ -179,7 +180,11 @@ def load(
             break
     attended += len(rows)
     Registration.objects.bulk_create(rows, batch_size=batch)
-    log(f"{people} people, {attended} sessions attended ({time.perf_counter() - started:.0f} s)")
+    ties = ties_rebuild()  # as the nightly task does (bulk rows send no signal)
+    log(
+        f"{people} people, {attended} sessions attended, {ties} ties "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
     # Consent and measures, the planted change in each measure.
     agreeing = [user_id for user_id in user_ids if rng.random() < 0.7]
     MeasureConsent.objects.bulk_create(

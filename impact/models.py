@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
 from impact import choices
 from referrals.models import Person
 
@@ -145,3 +146,25 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.context} follow-up of {self.user_id or self.person_id}"
+
+
+class Tie(models.Model):
+    """A person's sessions attended at one activity: the first, the last, how many. The ties
+    that last, kept up to date by the receiver of the directory's `registration_changed` (and
+    rebuilt every night from the registrations, `services.ties_rebuild`), so that a report
+    reads one row per person and activity instead of every session."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    first_at = models.DateTimeField(_("first session attended"))
+    last_at = models.DateTimeField(_("last session attended"))
+    sessions = models.PositiveIntegerField(_("sessions attended"))
+
+    class Meta:
+        verbose_name = _("tie")
+        verbose_name_plural = _("ties")
+        indexes = [models.Index(fields=["activity", "user"])]
+        constraints = [models.UniqueConstraint(fields=["user", "activity"], name="tie_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.activity_id}: {self.sessions}"

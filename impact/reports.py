@@ -2,7 +2,7 @@
 and referrals): referrals by stage, the mean change of the measures from intake to 3 months,
 and retention, broken down by territory, programme kind and referring organization kind.
 
-Only people who agreed to the measures are read (`selectors.reported_user_ids`,
+Only people who agreed to the measures are read (`selectors.reported_users`,
 `selectors.consenting_persons`); a referral's stages before attendance (made, accepted) are
 the referral's own record. Every count goes through `impact.suppression`; the tables that
 break down the same total (the referrals by territory, by kind, by referring kind) are
@@ -19,7 +19,7 @@ import datetime
 import io
 from collections import defaultdict
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +90,11 @@ def report_scope(
         place = get_object_or_404(Territory, insee_code=territory)
         if not curator_scope(user).covers(place.pk):
             raise PermissionDenied(_("Only the curators of this territory can read its report."))
-        below = Territory.objects.filter(territory_and_below(place)).values("pk")
+        # The territories' ids as values, not a subquery: the planner then knows how many
+        # activities and sessions it reads.
+        below = list(
+            Territory.objects.filter(territory_and_below(place)).values_list("pk", flat=True)
+        )
         activities = Activity.objects.filter(territory_id__in=below)
         return ReportScope(
             "territory",
@@ -131,15 +135,10 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 
 def _attendance(scope: ReportScope) -> dict[tuple[int, int], tuple]:
-    """(account, activity) -> (first, last, sessions) over the scope's activities, for the
-    accounts that may be reported only."""
-    rows = (
-        selectors.attended(
-            users=selectors.reported_user_ids(), activities=scope.activities.values("pk")
-        )
-        .values("user_id", "activity_id")
-        .annotate(first=Min("at"), last=Max("at"))
-        .values_list("user_id", "activity_id", "first", "last")
+    """(account, activity) -> (first, last) over the scope's activities, for the accounts
+    that may be reported only (their ties)."""
+    rows = selectors.reported_ties(activities=scope.activities.values("pk")).values_list(
+        "user_id", "activity_id", "first_at", "last_at"
     )
     return {(user_id, activity_id): (first, last) for user_id, activity_id, first, last in rows}
 
@@ -214,17 +213,19 @@ def _referrals_part(stages) -> dict:
     }
 
 
-def _subjects(scope: ReportScope, attendance) -> tuple[set[int], set[int]]:
-    users = {user_id for user_id, _activity in attendance}
-    persons = set(
+def _subjects(scope: ReportScope) -> tuple[QuerySet, QuerySet]:
+    """The people of the report, as subqueries: the accounts that may be reported with a tie
+    to the scope's activities, and the consenting persons referred in the scope."""
+    users = selectors.reported_ties(activities=scope.activities.values("pk")).values("user_id")
+    persons = (
         selectors.consenting_persons()
-        .filter(referrals__in=scope.referrals)
-        .values_list("pk", flat=True)
+        .filter(referrals__in=scope.referrals.values("pk"))
+        .values("pk")
     )
     return users, persons
 
 
-def _change_part(users: set[int], persons: set[int]) -> dict:
+def _change_part(users: QuerySet, persons: QuerySet) -> dict:
     """Mean change from intake to 3 months, per measure, over the people measured at both."""
     rows = Measurement.objects.filter(
         Q(user_id__in=users) | Q(person_id__in=persons),
@@ -307,7 +308,7 @@ def build(
 ) -> Report:
     now = now or timezone.now()
     attendance = _attendance(scope)
-    users, persons = _subjects(scope, attendance)
+    users, persons = _subjects(scope)
     body = {
         "scope": {"kind": scope.kind, "key": scope.key, "name": scope.name},
         "generated_at": now,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
-from django.db.models import Count, DateTimeField, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from accounts.models import User
 from activities.choices import RegistrationStatus
 from activities.models import Activity, Registration
 from impact.choices import FOLLOW_UP_DAYS, FOLLOW_UP_UNTIL_DAYS
-from impact.models import FollowUp, MeasureConsent, Measurement
+from impact.models import FollowUp, MeasureConsent, Measurement, Tie
 from referrals.choices import ConsentScope
 from referrals.models import Consent, Person, Referral
 from referrals.selectors import referrer_organizations
@@ -49,13 +49,15 @@ def consenting_persons() -> QuerySet[Person]:
     return Person.objects.filter(Exists(standing), ~Exists(declined), anonymized_at__isnull=True)
 
 
-def reported_user_ids() -> QuerySet:
-    """The accounts whose sessions may be counted in a report: consenting residents, and the
-    accounts of consenting referred persons. No one else's attendance is ever read."""
-    return User.objects.filter(
-        Q(pk__in=consenting_users().values("pk"))
-        | Q(pk__in=consenting_persons().filter(user__isnull=False).values("user_id"))
-    ).values("pk")
+def reported_users() -> Q:
+    """The accounts whose sessions may be counted in a report, as a condition on a `user`
+    field: consenting residents, and the accounts of consenting referred persons. No one
+    else's attendance is ever read."""
+    residents = MeasureConsent.objects.filter(
+        user__isnull=False, agreed_at__isnull=False, declined_at__isnull=True
+    ).values("user_id")
+    persons = consenting_persons().filter(user__isnull=False).values("user_id")
+    return Q(user_id__in=residents) | Q(user_id__in=persons)
 
 
 def user_consents(user: User) -> bool:
@@ -77,9 +79,12 @@ def person_declined(person: Person) -> bool:
 ATTENDED_AT = Coalesce(F("occurrence__start"), F("updated_at"), output_field=DateTimeField())
 
 
-def attended(*, users=None, activities=None) -> QuerySet[Registration]:
-    """Sessions attended, each with its time `at`, by these accounts, at these activities."""
+def attended(*, users=None, activities=None, reported: bool = False) -> QuerySet[Registration]:
+    """Sessions attended, each with its time `at`, by these accounts (`reported`: by the
+    accounts that may be reported), at these activities."""
     sessions = Registration.objects.filter(status=RegistrationStatus.ATTENDED)
+    if reported:
+        sessions = sessions.filter(reported_users())
     if users is not None:
         sessions = sessions.filter(user__in=users)
     if activities is not None:
@@ -89,8 +94,16 @@ def attended(*, users=None, activities=None) -> QuerySet[Registration]:
 
 def first_attended_on(*, users) -> dict[int, datetime.date]:
     """Each account's first session attended (any activity), as a local date."""
-    rows = attended(users=users).values("user_id").annotate(first=Min("at"))
+    rows = Tie.objects.filter(user__in=users).values("user_id").annotate(first=Min("first_at"))
     return {row["user_id"]: timezone.localdate(row["first"]) for row in rows}
+
+
+def reported_ties(*, activities=None) -> QuerySet[Tie]:
+    """The ties of the accounts that may be reported, at these activities."""
+    ties = Tie.objects.filter(reported_users())
+    if activities is not None:
+        ties = ties.filter(activity__in=activities)
+    return ties
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,12 +136,7 @@ def person_ties(*, user: User | None, now: datetime.datetime | None = None) -> P
 def activity_comebacks(*, activity: Activity) -> list[int]:
     """The activity's newcomers among the people who may be reported, by how often they
     came: [came once, came twice, came three times or more]."""
-    per_person = (
-        attended(users=reported_user_ids(), activities=[activity.pk])
-        .values("user_id")
-        .annotate(visits=Count("id"))
-        .values_list("visits", flat=True)
-    )
+    per_person = reported_ties(activities=[activity.pk]).values_list("sessions", flat=True)
     counts = [0, 0, 0]
     for visits in per_person:
         counts[min(visits, 3) - 1] += 1

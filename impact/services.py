@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from backend.validation import full_clean, validation_failed
 from impact import instruments, selectors
 from impact.choices import REQUEST_GAP_DAYS, Context, Decision
 from impact.errors import AlreadyMeasured, MeasureConsentRequired, MeasuresDeclined
-from impact.models import FollowUp, MeasureConsent, Measurement
+from impact.models import FollowUp, MeasureConsent, Measurement, Tie
 from notifications.services import notify
 from referrals import services as referral_services
 from referrals.choices import ConsentMethod, ConsentScope
@@ -211,3 +212,45 @@ def _ask(*, subject: dict, first: datetime.date, today: datetime.date, now) -> i
     if follow_up.user_id is not None:
         _ask_resident(follow_up)
     return 1
+
+
+TIES_BATCH = 10_000
+
+
+def tie_refresh(*, user_id: int, activity_id: int) -> Tie | None:
+    """The person's tie to the activity, from their sessions attended there (none: no tie)."""
+    row = selectors.attended(users=[user_id], activities=[activity_id]).aggregate(
+        first=Min("at"), last=Max("at"), sessions=Count("id")
+    )
+    if not row["sessions"]:
+        Tie.objects.filter(user_id=user_id, activity_id=activity_id).delete()
+        return None
+    tie, _created = Tie.objects.update_or_create(
+        user_id=user_id,
+        activity_id=activity_id,
+        defaults={"first_at": row["first"], "last_at": row["last"], "sessions": row["sessions"]},
+    )
+    return tie
+
+
+@transaction.atomic
+def ties_rebuild() -> int:
+    """Every tie again from the registrations (nightly: nothing missed stays missed).
+    Readers see the old ties until the new ones commit."""
+    Tie.objects.all().delete()
+    rows = (
+        selectors.attended()
+        .values("user_id", "activity_id")
+        .annotate(first=Min("at"), last=Max("at"), sessions=Count("id"))
+        .order_by()
+        .values_list("user_id", "activity_id", "first", "last", "sessions")
+    )
+    made, batch = 0, []
+    for user_id, activity_id, first, last, sessions in rows.iterator(chunk_size=TIES_BATCH):
+        batch.append(Tie(user_id=user_id, activity_id=activity_id, first_at=first,
+                         last_at=last, sessions=sessions))  # fmt: skip
+        if len(batch) >= TIES_BATCH:
+            made += len(Tie.objects.bulk_create(batch))
+            batch = []
+    made += len(Tie.objects.bulk_create(batch))
+    return made

@@ -7,7 +7,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from activities.models import Occurrence, Registration
+from activities.models import Activity, Occurrence, Registration
+from activities.signals import registration_changed
 from impact import services
 from impact.choices import Decision
 from tests.factories import UserFactory
@@ -35,13 +36,16 @@ def days_ago(days: float) -> datetime.datetime:
 
 
 def attend(user, at_activity, *, at: datetime.datetime) -> Registration:
-    """A session of `at_activity` at `at`, attended by `user`."""
+    """A session of `at_activity` at `at`, attended by `user`, announced as the directory's
+    services announce a session marked attended."""
     occurrence = Occurrence.objects.create(
         activity=at_activity, series_start=at, start=at, end=at + datetime.timedelta(hours=2)
     )
-    return Registration.objects.create(
+    registration = Registration.objects.create(
         user=user, activity=at_activity, occurrence=occurrence, status="attended", position=1
     )
+    registration_changed.send(sender=Activity, registration=registration, previous_status="going")
+    return registration
 
 
 def consenting_resident(**fields):

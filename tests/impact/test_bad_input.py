@@ -54,3 +54,9 @@ def test_bad_input_is_refused_in_the_one_shape_and_stores_nothing(
     error_of(response, field)
     assert not Measurement.objects.exists()
     assert MeasureConsent.objects.filter(declined_at__isnull=False).count() == before
+
+
+def test_an_id_beyond_64_bits_in_the_path_is_not_found(agreeing):
+    response = client_for(agreeing).get(f"{API}impact/activities/{2**64}/ties/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -6,7 +6,7 @@ import datetime
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from activities.models import Territory
@@ -228,7 +228,8 @@ def test_each_chart_renders_a_png_with_a_title_axes_and_the_number_of_people(sce
     low, high = image.convert("L").getextrema()
     assert low < 100 < high  # something is drawn on the white
     scope = reports.report_scope(user=curator, territory="44109")
-    (axes,) = reports.chart_figure(reports.build(scope=scope), chart).axes
+    with translation.override("en"):
+        (axes,) = reports.chart_figure(reports.build(scope=scope), chart).axes
     assert "Nantes" in axes.get_title()
     assert axes.get_xlabel() and axes.get_ylabel()
     notes = [text.get_text() for text in axes.texts]
