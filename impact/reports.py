@@ -19,7 +19,8 @@ import datetime
 import io
 from collections import defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,52 +135,48 @@ def _share(part: int | None, whole: int | None) -> float | None:
     return round(part / whole, 4)
 
 
-def _attendance(scope: ReportScope) -> dict[tuple[int, int], tuple]:
-    """(account, activity) -> (first, last) over the scope's activities, for the accounts
-    that may be reported only (their ties)."""
-    rows = selectors.reported_ties(activities=scope.activities.values("pk")).values_list(
-        "user_id", "activity_id", "first_at", "last_at"
+def _referral_stages(scope: ReportScope) -> list[tuple[int, dict[str, str], int]]:
+    """The referrals counted by furthest stage and breakdown labels, in the database:
+    (stage, labels, referrals), a few dozen rows whatever the number of referrals."""
+    history = Referral.history.filter(id=OuterRef("pk"))
+    ties = selectors.reported_ties().filter(
+        user_id=OuterRef("person__user_id"), activity_id=OuterRef("activity_id")
     )
-    return {(user_id, activity_id): (first, last) for user_id, activity_id, first, last in rows}
-
-
-def _referral_stages(scope: ReportScope, attendance, now) -> list[tuple[int, dict[str, str]]]:
-    """Each referral's furthest stage, with its breakdown labels."""
-    referrals = list(
-        scope.referrals.values_list(
-            "pk",
+    rows = (
+        scope.referrals.annotate(
+            accepted=Exists(history.filter(status__in=ACCEPTED)),
+            started=Exists(history.filter(status__in=STARTED)),
+            seen=Exists(ties),
+            stayed=Exists(ties.filter(last_at__gte=F("first_at") + THREE_MONTHS)),
+        )
+        .values(
             "status",
-            "activity_id",
+            "accepted",
+            "started",
+            "seen",
+            "stayed",
             "activity__kind",
             "activity__territory__name",
             "referring_organization__kind",
-            "person__user_id",
         )
+        .annotate(referrals=Count("pk"))
+        .order_by()
     )
-    ids = [row[0] for row in referrals]
-    history = Referral.history.filter(id__in=ids)
-    ever_accepted = set(history.filter(status__in=ACCEPTED).values_list("id", flat=True))
-    ever_started = set(history.filter(status__in=STARTED).values_list("id", flat=True))
     out = []
-    for pk, status, activity_id, kind, territory, referring_kind, user_id in referrals:
+    for row in rows:
         stage = 0
-        if pk in ever_accepted or status in ACCEPTED:
+        if row["accepted"] or row["status"] in ACCEPTED:
             stage = 1
-        seen = attendance.get((user_id, activity_id)) if user_id else None
-        if pk in ever_started or status in STARTED or seen is not None:
+        if row["started"] or row["status"] in STARTED or row["seen"]:
             stage = 2
-        if seen is not None and seen[1] >= seen[0] + THREE_MONTHS:
+        if row["stayed"]:
             stage = 3
-        out.append(
-            (
-                stage,
-                {
-                    "territory": territory or NONE,
-                    "programme_kind": kind or NONE,
-                    "referring_kind": referring_kind or NONE,
-                },
-            )
-        )
+        labels = {
+            "territory": row["activity__territory__name"] or NONE,
+            "programme_kind": row["activity__kind"] or NONE,
+            "referring_kind": row["referring_organization__kind"] or NONE,
+        }
+        out.append((stage, labels, row["referrals"]))
     return out
 
 
@@ -188,8 +185,8 @@ def _referrals_part(stages) -> dict:
     tables, labels = [], []
     for by in breakdowns:
         counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(STAGES))
-        for stage, groups in stages:
-            counts[groups[by]][stage] += 1
+        for stage, groups, referrals in stages:
+            counts[groups[by]][stage] += referrals
         names = sorted(counts) or [NONE]
         labels.append(names)
         tables.append([counts[name] if name in counts else [0] * len(STAGES) for name in names])
@@ -226,71 +223,84 @@ def _subjects(scope: ReportScope) -> tuple[QuerySet, QuerySet]:
 
 
 def _change_part(users: QuerySet, persons: QuerySet) -> dict:
-    """Mean change from intake to 3 months, per measure, over the people measured at both."""
-    rows = Measurement.objects.filter(
-        Q(user_id__in=users) | Q(person_id__in=persons),
-        context__in=[Context.INTAKE, Context.MONTH_3],
-        instrument__in=[instruments.UCLA3, instruments.ONS4],
-    ).values_list("user_id", "person_id", "context", *MEASURES)
-    at: dict[tuple, dict[str, int | None]] = {}
-    for user_id, person_id, context, *values in rows:
-        key = (user_id, person_id, context)
-        merged = at.setdefault(key, {})
-        for measure, value in zip(MEASURES, values, strict=True):
-            if value is not None:
-                merged[measure] = value
+    """Mean change from intake to 3 months, per measure, over the people measured at both:
+    the count, sum and sum of squares of the differences, summed in the database. The ORM
+    builds the pairs (one row per person: each measure at intake and at 3 months); an outer
+    SELECT sums them, which the ORM cannot do over grouped rows."""
+    pairs = (
+        Measurement.objects.filter(
+            Q(user_id__in=users) | Q(person_id__in=persons),
+            context__in=[Context.INTAKE, Context.MONTH_3],
+            instrument__in=[instruments.UCLA3, instruments.ONS4],
+        )
+        .values("user_id", "person_id")
+        .annotate(
+            **{f"b_{m}": Max(m, filter=Q(context=Context.INTAKE)) for m in MEASURES},
+            **{f"a_{m}": Max(m, filter=Q(context=Context.MONTH_3)) for m in MEASURES},
+        )
+        .order_by()
+    )
+    inner, params = pairs.query.sql_with_params()
+    columns = ", ".join(
+        f"COUNT(a_{m} - b_{m}), SUM(a_{m} - b_{m}), SUM((a_{m} - b_{m}) * (a_{m} - b_{m}))"
+        for m in MEASURES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM ({inner}) pairs", params)
+        row = cursor.fetchone()
+    sums = {
+        m: (int(row[3 * i]), float(row[3 * i + 1] or 0), float(row[3 * i + 2] or 0))
+        for i, m in enumerate(MEASURES)
+    }
+    changes = {m: stats.mean_change_from_sums(*sums[m]) for m in MEASURES}
+    grid = published([[changes[m].n] for m in MEASURES])  # people per measure, hidden under 5
     part = {}
-    counts = []
-    changes = {}
-    for measure in MEASURES:
-        pairs = []
-        for (user_id, person_id, context), values in at.items():
-            if context != Context.INTAKE or measure not in values:
-                continue
-            later = at.get((user_id, person_id, Context.MONTH_3), {})
-            if measure in later:
-                pairs.append((values[measure], later[measure]))
-        changes[measure] = stats.mean_change(pairs)
-        counts.append([changes[measure].n])
-    grid = published(counts)  # a column of people per measure, each hidden under 5
     for index, measure in enumerate(MEASURES):
         change = changes[measure]
         shown = grid[index][0] is not None and change.n >= THRESHOLD
         part[measure] = {
             "n": grid[index][0],
-            "mean": round(change.mean, 4) if shown and change.mean is not None else None,
-            "low": round(change.low, 4) if shown and change.low is not None else None,
-            "high": round(change.high, 4) if shown and change.high is not None else None,
+            "mean": _rounded(change.mean if shown else None),
+            "low": _rounded(change.low if shown else None),
+            "high": _rounded(change.high if shown else None),
             "lower_is_better": measure in instruments.LOWER_IS_BETTER,
         }
     return part
 
 
-def _retention_part(scope: ReportScope, attendance, now) -> dict:
-    """Per person, their first activity in the scope: still attending it 4, 8, 12 weeks
-    later; by that activity's programme kind."""
-    first_of: dict[int, tuple] = {}
-    for (user_id, activity_id), (first, last) in attendance.items():
-        known = first_of.get(user_id)
-        if known is None or (first, activity_id) < (known[0], known[2]):
-            first_of[user_id] = (first, last, activity_id)
-    kinds = dict(
-        Activity.objects.filter(pk__in={value[2] for value in first_of.values()}).values_list(
-            "pk", "kind"
-        )
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _retention_part(scope: ReportScope, now) -> dict:
+    """Per person, their first activity in the scope (their earliest tie there): still
+    attending it 4, 8, 12 weeks later, by that activity's programme kind; counted in the
+    database. People whose week has not come are not counted for it yet."""
+    in_scope = selectors.reported_ties(activities=scope.activities.values("pk"))
+    earlier = in_scope.filter(user_id=OuterRef("user_id")).filter(
+        Q(first_at__lt=OuterRef("first_at"))
+        | Q(first_at=OuterRef("first_at"), activity_id__lt=OuterRef("activity_id"))
     )
-    names = sorted({kinds[value[2]] for value in first_of.values()}) or [NONE]
-    part = {"weeks": list(RETENTION_WEEKS), "by_programme_kind": {}, "curve": []}
+    counted = {}
     for weeks in RETENTION_WEEKS:
         span = datetime.timedelta(weeks=weeks)
-        counts = {name: [0, 0] for name in names}
-        for first, last, activity_id in first_of.values():
-            if first + span > now:
-                continue  # that day has not come: not counted yet
-            counts[kinds[activity_id]][0 if last >= first + span else 1] += 1
-        grid = published([counts[name] for name in names])
-        table = _table(names, ("still_attending", "stopped"), grid)
-        part["by_programme_kind"][str(weeks)] = table
+        come = Q(first_at__lte=now - span)
+        counted[f"people_{weeks}"] = Count("pk", filter=come)
+        counted[f"still_{weeks}"] = Count("pk", filter=come & Q(last_at__gte=F("first_at") + span))
+    rows = list(
+        in_scope.filter(~Exists(earlier))
+        .values("activity__kind")
+        .annotate(**counted)
+        .order_by("activity__kind")
+    )
+    names = [row["activity__kind"] for row in rows] or [NONE]
+    part = {"weeks": list(RETENTION_WEEKS), "by_programme_kind": {}, "curve": []}
+    for weeks in RETENTION_WEEKS:
+        cells = [
+            [row[f"still_{weeks}"], row[f"people_{weeks}"] - row[f"still_{weeks}"]] for row in rows
+        ] or [[0, 0]]
+        grid = published(cells)
+        part["by_programme_kind"][str(weeks)] = _table(names, ("still_attending", "stopped"), grid)
         still, total = grid[-1][0], grid[-1][-1]
         part["curve"].append(
             {
@@ -307,15 +317,14 @@ def build(
     *, scope: ReportScope, language: str = "en", now: datetime.datetime | None = None
 ) -> Report:
     now = now or timezone.now()
-    attendance = _attendance(scope)
     users, persons = _subjects(scope)
     body = {
         "scope": {"kind": scope.kind, "key": scope.key, "name": scope.name},
         "generated_at": now,
         "threshold": THRESHOLD,
-        "referrals": _referrals_part(_referral_stages(scope, attendance, now)),
+        "referrals": _referrals_part(_referral_stages(scope)),
         "change": _change_part(users, persons),
-        "retention": _retention_part(scope, attendance, now),
+        "retention": _retention_part(scope, now),
     }
     return Report(scope=scope, body=body)
 

@@ -2,7 +2,10 @@
 first; an activity's newcomers coming back a second and a third time (suppressed)."""
 
 from activities.models import Territory
+from activities.services.registrations import registration_mark_attendance
+from impact.models import Tie
 from impact.selectors import person_ties
+from impact.services import ties_rebuild
 from tests.conftest import client_for
 from tests.factories import UserFactory, editor_of, listed_activity
 from tests.impact.conftest import API, HOME, attend, consenting_resident, days_ago
@@ -75,3 +78,31 @@ def test_a_small_group_is_suppressed_and_others_do_not_see_it(activity, clients)
     for role in ("resident", "other_referrer", "referrer"):
         answer = clients[role].get(f"{API}impact/activities/{activity.pk}/ties/")
         assert answer.status_code == 404
+
+
+def test_a_tie_follows_the_attendance_marked_by_the_organizer_and_the_nightly_rebuild(
+    activity, django_capture_on_commit_callbacks
+):
+    editor = editor_of(activity.organization)
+    resident = UserFactory()
+    first = attend(resident, activity, at=days_ago(20))
+    assert Tie.objects.get(user=resident, activity=activity).sessions == 1
+    second = attend(resident, activity, at=days_ago(6))
+    second.status = "no_show"
+    second.save(update_fields=["status"])
+    ties_rebuild()  # as if it had been marked no-show
+    assert Tie.objects.get(user=resident, activity=activity).sessions == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_mark_attendance(registration=second, by=editor, attended=True)
+    tie = Tie.objects.get(user=resident, activity=activity)
+    assert (tie.sessions, tie.first_at, tie.last_at) == (
+        2,
+        first.occurrence.start,
+        second.occurrence.start,
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # corrected
+        registration_mark_attendance(registration=second, by=editor, attended=False)
+    assert Tie.objects.get(user=resident, activity=activity).sessions == 1
+    Tie.objects.all().delete()  # a lost signal: the nightly rebuild finds it again
+    assert ties_rebuild() == 1
+    assert Tie.objects.get(user=resident, activity=activity).last_at == first.occurrence.start
