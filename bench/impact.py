@@ -279,6 +279,7 @@ def time_report(curator, *, runs: int, log: Callable[[str], None] = print) -> di
         return report, FastJSONRenderer().render(report.body)
 
     report, body = once()  # warm-up: the connection, the imports
+    load_before = os.getloadavg()[0]
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -290,6 +291,7 @@ def time_report(curator, *, runs: int, log: Callable[[str], None] = print) -> di
         "median_s": round(statistics.median(timings), 3),
         "max_s": round(max(timings), 3),
         "json_bytes": len(body),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "people_at_4_weeks": report.body["retention"]["curve"][0]["people"],
         "referrals": report.body["referrals"]["funnel"]["made"],
         "planted": PLANTED,
