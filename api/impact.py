@@ -10,7 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -226,11 +231,15 @@ class MeasureConsentApi(APIView):
 
 class MeasurementSerializer(serializers.ModelSerializer):
     person = serializers.IntegerField(source="person_id", allow_null=True)
+    answers = serializers.SerializerMethodField()
     scores = serializers.SerializerMethodField()
 
     class Meta:
         model = Measurement
         fields = ["id", "person", "instrument", "context", "measured_on", "answers", "scores"]
+
+    def get_answers(self, measurement: Measurement) -> dict[str, int | None]:
+        return measurement.answers
 
     def get_scores(self, measurement: Measurement) -> dict[str, int | None]:
         definition = instruments.INSTRUMENTS[measurement.instrument]
@@ -242,6 +251,13 @@ class MeasurementSerializer(serializers.ModelSerializer):
         return {name: getattr(measurement, name) for name in names}
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": ["integer", "null"]},
+        "description": "Question code -> answer (null: left blank).",
+    }
+)
 class AnswersField(serializers.JSONField):
     """Question code -> answer (an integer the question offers, or null for a blank)."""
 
