@@ -37,6 +37,7 @@ from curation.services.collections import (  # noqa: E402
     collection_set_items,
 )
 from curation.services.indicators import indicator_upload  # noqa: E402
+from impact import services as impact  # noqa: E402
 from interop.exports.ids import export_id  # noqa: E402
 from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
@@ -230,6 +231,9 @@ def main(output: str) -> None:
     )
     spare_person = referrals.person_create(organization=social, by=referrer, first_name="Marcel")
     referral = referrals.referral_create(person=person, by=referrer, activity=activity)
+    # Outcome measures: the resident agreed to answer; the person to follow-up questions.
+    impact.measure_consent_decide(by=resident, decision="agree")
+    impact.measure_consent_decide(by=referrer, decision="agree", person=person)
 
     fixtures = {
         "tokens": {

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "interop",
     "referrals",
+    "impact",
     "api",
 ]
 
@@ -209,6 +210,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "referrals-anonymize": {
         "task": "referrals.tasks.persons_anonymize_task",
+        "schedule": 24 * 3600,
+    },
+    # Follow-up measures that fell due (6 weeks, 3 months after the first session attended).
+    "impact-follow-ups": {
+        "task": "impact.tasks.follow_ups_due_task",
+        "schedule": 6 * 3600,
+    },
+    "impact-ties-rebuild": {
+        "task": "impact.tasks.ties_rebuild_task",
         "schedule": 24 * 3600,
     },
 }
@@ -409,6 +419,7 @@ SPECTACULAR_SETTINGS = {
         "ImportStateEnum": "interop.models.ImportState",
         "ImportRepeatEnum": "interop.models.ImportRepeat",
         "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "InstrumentEnum": "impact.choices.Instrument",
     },
 }
 

@@ -38,3 +38,16 @@ def mean_change(pairs: Iterable[tuple[float, float]]) -> MeanChange:
     variance = math.fsum((d - mean) ** 2 for d in differences) / (n - 1)
     half = _scipy_stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * math.sqrt(variance / n)
     return MeanChange(n, mean, mean - half, mean + half)
+
+
+def mean_change_from_sums(n: int, total: float, squares: float) -> MeanChange:
+    """The same from the count, sum and sum of squares of the differences (summed where the
+    data is, so the differences need not be read one by one)."""
+    if n == 0:
+        return MeanChange(0, None, None, None)
+    mean = total / n
+    if n == 1:
+        return MeanChange(1, mean, None, None)
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    half = _scipy_stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * math.sqrt(variance / n)
+    return MeanChange(n, mean, mean - half, mean + half)

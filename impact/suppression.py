@@ -24,7 +24,7 @@ tables, no suppressed entry is determined by the published ones (a linear progra
 each suppressed entry's least and greatest possible values, and they differ).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 THRESHOLD = 5
 
@@ -37,14 +37,20 @@ def with_totals(cells: Sequence[Sequence[int]]) -> list[list[int]]:
 
 
 def suppress(
-    cells: Sequence[Sequence[int]], *, threshold: int = THRESHOLD
+    cells: Sequence[Sequence[int]],
+    *,
+    threshold: int = THRESHOLD,
+    forced: Iterable[tuple[int, int]] = (),
 ) -> tuple[list[list[int]], list[list[bool]]]:
-    """(the grid with its totals, which of its entries are suppressed)."""
+    """(the grid with its totals, which of its entries are suppressed). `forced`: entries of
+    the grid suppressed from the start (a total another table sharing it suppressed)."""
     if not cells or not cells[0]:
         raise ValueError("a table needs at least one cell")
     grid = with_totals(cells)
     rows, columns = len(grid), len(grid[0])
     hidden = [[0 < value < threshold for value in row] for row in grid]
+    for i, j in forced:
+        hidden[i][j] = True
     relations = [[(i, j) for j in range(columns)] for i in range(rows)] + [
         [(i, j) for i in range(rows)] for j in range(columns)
     ]
@@ -97,13 +103,37 @@ def suppress(
     return grid, hidden
 
 
-def published(cells: Sequence[Sequence[int]], *, threshold: int = THRESHOLD):
+def published(
+    cells: Sequence[Sequence[int]],
+    *,
+    threshold: int = THRESHOLD,
+    forced: Iterable[tuple[int, int]] = (),
+):
     """The grid with its totals, None where suppressed."""
-    grid, hidden = suppress(cells, threshold=threshold)
+    grid, hidden = suppress(cells, threshold=threshold, forced=forced)
     return [
         [None if gone else value for value, gone in zip(row, gone_row, strict=True)]
         for row, gone_row in zip(grid, hidden, strict=True)
     ]
+
+
+def published_linked(
+    tables: Sequence[Sequence[Sequence[int]]], *, threshold: int = THRESHOLD
+) -> list[list[list[int | None]]]:
+    """Tables that break down the same total by different rows (by territory, by kind...):
+    they share their last row (the column totals and the grand total). A total suppressed in
+    one is suppressed in all, and each is suppressed again until they agree, so that no
+    table publishes a total that another needed hidden."""
+    shared: set[int] = set()  # columns of the shared totals row suppressed somewhere
+    while True:
+        grids = []
+        for cells in tables:
+            last = len(cells)
+            grids.append(published(cells, threshold=threshold, forced=[(last, j) for j in shared]))
+        now_hidden = {j for grid in grids for j, value in enumerate(grid[-1]) if value is None}
+        if now_hidden == shared:
+            return grids
+        shared = now_hidden
 
 
 def _a_bridge(hidden: list[list[bool]]) -> tuple[int, int] | None:
