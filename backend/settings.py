@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "interop",
     "referrals",
+    "visiting",
     "api",
 ]
 
