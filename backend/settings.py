@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "referrals.tasks.persons_anonymize_task",
         "schedule": 24 * 3600,
     },
+    # Pairs of visiting teams without a contact for three weeks (visiting/tasks.py).
+    "visiting-pair-health": {
+        "task": "visiting.tasks.pair_health_check_task",
+        "schedule": 6 * 3600,
+    },
 }
 
 # --- Imports (interop/imports) ----------------------------------------------------------------

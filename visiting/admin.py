@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from visiting.models import Contact, Pair, PairingRun, Team, Volunteer, VisitRequest
+from visiting.models import Contact, Pair, PairingRun, Team, VisitRequest, Volunteer
 
 
 @admin.register(Team)
@@ -31,7 +31,7 @@ class PairAdmin(SimpleHistoryAdmin):
     list_display = ["id", "team", "volunteer", "request", "status", "end_reason", "proposed_at"]
     list_filter = ["status", "end_reason"]
     raw_id_fields = ["team", "volunteer", "request", "run"]
-    readonly_fields = ["status", "end_reason", "started_at", "ended_at", "last_contact_at"]
+    readonly_fields = ["status", "end_reason", "started_at", "ended_at", "last_contact_on"]
 
 
 @admin.register(PairingRun)

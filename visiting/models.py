@@ -205,16 +205,14 @@ class Pair(models.Model):
     kinds = models.PositiveSmallIntegerField(default=0)  # what they will do together (bits)
     score = models.FloatField(default=0.0)
     reasons = models.JSONField(default=list, blank=True)
-    end_reason = models.CharField(
-        max_length=20, choices=choices.EndReason.choices, blank=True
-    )
+    end_reason = models.CharField(max_length=20, choices=choices.EndReason.choices, blank=True)
     end_note = models.CharField(max_length=500, blank=True)
     proposed_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    # The last contact logged, or the start: where a lapse of pair health is counted from.
-    last_contact_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_contact_at", "reasons", "score"])
+    # The day of the last contact logged, or of the start: a lapse is counted from it.
+    last_contact_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_contact_on", "reasons", "score"])
 
     class Meta:
         verbose_name = _("pair")
@@ -226,7 +224,7 @@ class Pair(models.Model):
                 name="pair_one_open_per_request",
             )
         ]
-        indexes = [models.Index(fields=["status", "last_contact_at"])]
+        indexes = [models.Index(fields=["status", "last_contact_on"])]
 
     def __str__(self) -> str:
         return f"pair {self.pk} ({self.status})"
@@ -258,10 +256,10 @@ class Contact(models.Model):
 
 
 class PairAlert(models.Model):
-    """A pair health alert: no contact since `since` for the lapse. One per pair and lapse."""
+    """A pair health alert: no contact since the day `since`. One per pair and lapse."""
 
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="alerts")
-    since = models.DateTimeField()
+    since = models.DateField()
     raised_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
