@@ -415,6 +415,15 @@ SPECTACULAR_SETTINGS = {
         "ImportStateEnum": "interop.models.ImportState",
         "ImportRepeatEnum": "interop.models.ImportRepeat",
         "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "VisitOfferEnum": "visiting.choices.OFFER_NAMES",
+        "VisitGenderEnum": "visiting.choices.Gender",
+        "VisitTravelModeEnum": "visiting.choices.TravelMode",
+        "VisitEnteredByEnum": "visiting.choices.EnteredBy",
+        "VisitRequestStatusEnum": "visiting.choices.RequestStatus",
+        "PairStatusEnum": "visiting.choices.PairStatus",
+        "PairEndReasonEnum": "visiting.choices.EndReason",
+        "VisitContactKindEnum": "visiting.choices.ContactKind",
+        "PairingRunStatusEnum": "visiting.choices.RunStatus",
     },
 }
 

@@ -7,6 +7,7 @@ from visiting.pairing import CALL, OUTING, VISIT
 
 # What a volunteer offers and a person wants, as the solver's bits.
 OFFERS = (("visits", VISIT), ("calls", CALL), ("outings", OUTING))
+OFFER_NAMES = tuple(name for name, _bit in OFFERS)
 
 
 def offers_mask(names: list[str]) -> int:
