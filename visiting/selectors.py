@@ -111,10 +111,11 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
     )
 
 
-def open_pairs_of(volunteer_ids) -> dict[int, int]:
-    """Volunteer id -> pairs that hold one of their places (every pair not ended)."""
+def open_pairs_of(*, team: Team) -> dict[int, int]:
+    """The team's volunteer id -> pairs that hold one of their places (every pair not
+    ended)."""
     rows = (
-        Pair.objects.filter(volunteer_id__in=volunteer_ids, status__in=OPEN_PAIR_STATUSES)
+        Pair.objects.filter(team=team, status__in=OPEN_PAIR_STATUSES)
         .values("volunteer_id")
         .annotate(n=Count("id"))
     )
@@ -146,7 +147,7 @@ def solver_volunteers(*, team: Team, only_able: bool = True) -> list[pairing.Vol
     they follow; with `only_able`, only the fully vetted ones with room."""
     rows = Volunteer.objects.filter(team=team, active=True)
     vetted_ids = set(rows.filter(vetted_q()).values_list("id", flat=True))
-    taken = open_pairs_of(rows.values("id"))
+    taken = open_pairs_of(team=team)
     found = []
     for row in rows.values_list(
         "id", "home_lat", "home_lng", "reach_km", "availability_mask", "languages_mask",
