@@ -1,8 +1,8 @@
 """Pairing volunteers with the people who asked to be visited or called: a global optimum
 under hard constraints, and why someone could not be paired.
 
-Plain data and plain functions (numpy, scipy, OR-tools; no Django), so the solver is tested and measured
-alone. A coordinator's run reads the team's vetted volunteers and open requests into
+Plain data and plain functions (numpy, scipy, OR-tools; no Django), so the solver is tested
+and measured alone. A coordinator's run reads the team's vetted volunteers and open requests into
 `Volunteer` and `Request`, calls `pair`, and stores the proposals.
 
 **Hard constraints** (`feasible`), never broken: the volunteer is fully vetted and has room
@@ -181,21 +181,27 @@ def candidates(
     # other constraints narrow the pairs, each test on what the previous left.
     able = np.flatnonzero(V["vetted"] & (V["capacity"] > 0))
     k, i, d = _within_reach(V, R, able)
-    a, b = V["packed"][k], R["packed"][i]
-    keep = ((a & b & _SLOTS) != 0) & (((a >> 26) & 3 == 0) | ((a >> 26) & 3 == (b >> 24) & 3))
-    k, i, d = k[keep], i[keep], d[keep]
+    common = np.bitwise_count(V["slots"][k] & R["slots"][i])
+    keep = common > 0
+    asks = (V["packed"] >> 26) & 3  # the gender a volunteer asks of the person, if any
+    if asks.any():
+        by = asks[k]
+        keep &= (by == 0) | (by == (R["packed"][i] >> 24) & 3)
+    k, i, d, common = k[keep], i[keep], d[keep], common[keep]
     keep = (V["languages"][k] & R["languages"][i]) != 0
-    k, i, d = k[keep], i[keep], d[keep]
+    k, i, d, common = k[keep], i[keep], d[keep], common[keep]
     if V["banned"].size:
         keep = ~np.isin(i.astype(np.int64) * len(volunteers) + k, V["banned"])
-        k, i, d = k[keep], i[keep], d[keep]
-    shared = _popcount(V["interests"][k] & R["interests"][i])
-    union = _popcount(V["interests"][k] | R["interests"][i])
+        k, i, d, common = k[keep], i[keep], d[keep], common[keep]
+    vi, ri = V["interests"], R["interests"]
+    if vi.shape[1] == 1:  # one word of interests (up to 64 names): no row sums
+        shared = np.bitwise_count(vi[:, 0][k] & ri[:, 0][i]).astype(float)
+        union = np.bitwise_count(vi[:, 0][k] | ri[:, 0][i]).astype(float)
+    else:
+        shared, union = _popcount(vi[k] & ri[i]), _popcount(vi[k] | ri[i])
     interests = np.divide(shared, union, out=np.zeros(len(k)), where=union > 0)
-    common = np.bitwise_count(V["slots"][k] & R["slots"][i]).astype(float)
-    fewest = np.maximum(
-        1, np.minimum(np.bitwise_count(V["slots"][k]), np.bitwise_count(R["slots"][i]))
-    )
+    slot_counts = np.bitwise_count(V["slots"]), np.bitwise_count(R["slots"])
+    fewest = np.maximum(1, np.minimum(slot_counts[0][k], slot_counts[1][i]))
     nearness = np.maximum(0.0, 1.0 - d / V["reach"][k])
     score = INTEREST_WEIGHT * interests + TIME_WEIGHT * common / fewest + NEARNESS_WEIGHT * nearness
     if per_person is not None and len(k):
