@@ -667,6 +667,12 @@ class PairSerializer(serializers.ModelSerializer):
     )
     person = serializers.SerializerMethodField()
     kinds = OffersField(help_text="What they will do together.")
+    score = serializers.FloatField(
+        allow_null=True, help_text="Compatibility 0..1, for the team's coordinators (else null)."
+    )
+    end_note = serializers.CharField(
+        allow_blank=True, help_text="For the team's coordinators (else empty)."
+    )
     reasons = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 

@@ -195,7 +195,7 @@ def test_a_volunteer_sees_only_what_the_visit_needs(clients, team, coordinator, 
     assert set(person) == {"first_name", "phone", "address", "access_notes", "availability",
                            "languages"}  # fmt: skip
     assert person["address"] is None  # not before the pair is active
-    assert seen["request"] is None and seen["score"] is None
+    assert seen["request"] is None and seen["score"] is None and seen["end_note"] == ""
     assert seen["allowed_transitions"] == ["accepted_by_volunteer", "ended"]
     # The other volunteer's pair is not theirs.
     others = Pair.objects.exclude(volunteer=volunteer).get()
