@@ -231,6 +231,26 @@ def store_instance(team_members, asked, *, today: datetime.date):
     return team, coordinator
 
 
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of a process of this machine, 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _analyze() -> None:
     """Fresh statistics for the planner, as a database that lives has them (autovacuum
     would, a while after a bulk load or the reset's deletions)."""
@@ -249,7 +269,8 @@ def stored_runs(team, coordinator, runs: int, *, today: datetime.date) -> dict:
     from visiting.models import Pair, PairingRun, VisitRequest
     from visiting.services import pairing_run_execute
 
-    walls, cpus, stored = [], [], []
+    walls, cpus, database_cpus, stored = [], [], [], []
+    backend = _backend_pid()
     for _ in range(runs):
         with transaction.atomic():
             Pair.history.filter(team_id=team.pk).delete()
@@ -258,15 +279,21 @@ def stored_runs(team, coordinator, runs: int, *, today: datetime.date) -> dict:
             PairingRun.objects.filter(team=team).delete()
         _analyze()
         run_ = PairingRun.objects.create(team=team, created_by=coordinator)
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, database_cpu = time.perf_counter(), time.process_time(), _cpu_of(backend)
         done = pairing_run_execute(run=run_, today=today)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
+        database_cpus.append(_cpu_of(backend) - database_cpu)
         stored.append(Pair.objects.filter(run=done).count())
     return {
         "run_wall_seconds": [round(s, 2) for s in walls],
         "run_cpu_seconds": [round(s, 2) for s in cpus],
         "run_wall_seconds_median": round(statistics.median(walls), 2),
+        # The PostgreSQL backend serving the run (read from /proc: same machine only).
+        "run_database_cpu_seconds": [round(s, 2) for s in database_cpus],
+        "run_cpu_seconds_with_database": [
+            round(a + b, 2) for a, b in zip(cpus, database_cpus, strict=True)
+        ],
         "pairs_stored": stored,
     }
 
