@@ -26,6 +26,7 @@ from api.schema import error_response
 from api.serializers import InputSerializer, MaskListField
 from visiting import choices, selectors, services
 from visiting.models import Contact, Pair, PairingRun, Team, VisitRequest, Volunteer
+from visiting.pairing import BLOCKERS
 
 TAG = ["visiting"]
 NOT_SIGNED_IN = error_response("Not signed in.", ["not_authenticated", "token_not_valid"])
@@ -170,12 +171,10 @@ class WaitingPersonSerializer(serializers.Serializer):
     first_name = serializers.CharField(source="request.first_name")
     priority = serializers.IntegerField(source="request.priority")
     requested_on = serializers.DateField(source="request.requested_on")
-    returned = serializers.BooleanField(
-        source="request.returned_at", help_text="Back in the queue after a pair ended."
-    )
+    returned = serializers.SerializerMethodField(help_text="Back in the queue after a pair ended.")
     waiting_days = serializers.IntegerField()
     blocking = serializers.ChoiceField(
-        choices=[code for code, _keeps in selectors.pairing.BLOCKERS],
+        choices=[code for code, _keeps in BLOCKERS],
         allow_null=True,
         help_text=(
             "The first constraint that leaves the person no volunteer, in the order a "
@@ -183,10 +182,8 @@ class WaitingPersonSerializer(serializers.Serializer):
         ),
     )
 
-    def to_representation(self, row):
-        data = super().to_representation(row)
-        data["returned"] = row["request"].returned_at is not None
-        return data
+    def get_returned(self, row: dict) -> bool:
+        return row["request"].returned_at is not None
 
 
 @extend_schema(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,8 +209,6 @@ def pairing_run_request(*, team: Team, by: User) -> PairingRun:
     pk = run.pk
 
     def enqueue() -> None:
-        from celery import current_app
-
         current_app.signature(RUN_TASK, args=[pk]).delay()
 
     transaction.on_commit(enqueue)
@@ -238,8 +237,8 @@ def pairing_run_execute(*, run: PairingRun, today: datetime.date | None = None) 
 
 
 def pairs_store(*, team: Team, run: PairingRun | None, proposals: list[pairing.Proposal]) -> int:
-    """Write the proposals as pairs and mark their people paired: two statements whatever
-    their number (the history's rows in a third)."""
+    """Write the proposals as pairs, with their history rows, and mark their people paired:
+    a few statements whatever their number."""
     if not proposals:
         return 0
     pairs = Pair.objects.bulk_create(

@@ -8,8 +8,16 @@ import pytest
 from django.utils import timezone
 
 from tests.bad_input import error_of
+from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.visiting.conftest import HOME, active_pair, proposed_pair, request_of, volunteer_of
+from tests.visiting.conftest import (
+    HOME,
+    active_pair,
+    proposed_pair,
+    request_of,
+    run_pairing,
+    volunteer_of,
+)
 from visiting.models import Contact, Pair, PairingRun, Team, VisitRequest, Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -92,23 +100,17 @@ def test_volunteers_are_recorded_and_vetted_by_coordinators(clients, team, volun
     vetting = {"charter_signed_on": "2026-11-02", "trained_on": "2026-11-20",
                "reference_checked_on": "2026-11-05"}  # fmt: skip
     # The volunteer cannot vet themself; another team's coordinator does not see them.
-    assert client_of(newcomer).patch(url, vetting, format="json").status_code == 403
+    assert client_for(newcomer).patch(url, vetting, format="json").status_code == 403
     assert clients["other_coordinator"].patch(url, vetting, format="json").status_code == 404
     assert Volunteer.objects.get(pk=created["id"]).trained_on is None
     response = clients["coordinator"].patch(url, vetting, format="json")
     assert response.status_code == 200 and response.json()["fully_vetted"] is True
     # A volunteer reads their own profile, not the others'.
-    assert client_of(newcomer).get(url).status_code == 200
+    assert client_for(newcomer).get(url).status_code == 200
     assert clients["volunteer"].get(url).status_code == 404
     assert [v["id"] for v in results(clients["volunteer"].get(API + "volunteers/"))] == [
         volunteer.pk
     ]
-
-
-def client_of(user):
-    from tests.conftest import client_for
-
-    return client_for(user)
 
 
 def test_requests_are_read_by_coordinators_only(clients, team, waiting):
@@ -219,8 +221,6 @@ def test_a_volunteer_sees_only_what_the_visit_needs(clients, team, coordinator, 
 
 
 def proposed_pair_for(team, coordinator, volunteer):
-    from tests.visiting.conftest import run_pairing
-
     run_pairing(team, coordinator)
     return Pair.objects.get(volunteer=volunteer)
 
