@@ -43,6 +43,8 @@ from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 from referrals import services as referrals  # noqa: E402
+from visiting import services as visiting  # noqa: E402
+from visiting.models import PairingRun  # noqa: E402
 
 PASSWORD = "contract run password 25"
 NANTES = (47.2184, -1.5536)
@@ -235,6 +237,31 @@ def main(output: str) -> None:
     impact.measure_consent_decide(by=resident, decision="agree")
     impact.measure_consent_decide(by=referrer, decision="agree", person=person)
 
+    # A visiting team of the editor's organization (the editor coordinates it): the resident
+    # volunteers in it, fully vetted, and is paired (active) with a person who asked, with a
+    # visit logged; a second person waits; a pairing run done.
+    team = visiting.team_create(organization=organization, by=editor, name="Équipe du contrat")
+    volunteer = visiting.volunteer_create(
+        team=team, user=resident, by=editor, home=NANTES, availability_mask=(1 << 21) - 1,
+        offers=1, capacity=1, charter_signed_on=today, trained_on=today,
+        reference_checked_on=today,
+    )  # fmt: skip
+    visit_request = visiting.request_create(
+        team=team, by=editor, entered_by="coordinator", home=NANTES, first_name="Yvonne",
+        availability_mask=(1 << 21) - 1, wants=1,
+    )  # fmt: skip
+    visiting.request_create(
+        team=team, by=editor, entered_by="coordinator", home=NANTES, first_name="Lucien",
+        availability_mask=1, wants=2,
+    )  # fmt: skip
+    pairing_run = visiting.pairing_run_execute(
+        run=PairingRun.objects.create(team=team, created_by=editor)
+    )
+    pair = pairing_run.pairs.get()
+    visiting.pair_transition(pair=pair, to="accepted_by_volunteer", by=resident)
+    visiting.pair_transition(pair=pair, to="active", by=editor)
+    visiting.contact_log(pair=pair, by=resident, date=today, duration_minutes=45, kind="visit")
+
     fixtures = {
         "tokens": {
             "resident": access_token(resident),
@@ -267,6 +294,11 @@ def main(output: str) -> None:
         "hsds_service": export_id("service", activity.pk),
         "hsds_organization": export_id("organization", organization.pk),
         "import_job": import_job.pk,
+        "team": team.pk,
+        "volunteer": volunteer.pk,
+        "visit_request": visit_request.pk,
+        "pairing_run": pairing_run.pk,
+        "pair": pair.pk,
     }
     Path(output).write_text(json.dumps(fixtures, indent=2))
 

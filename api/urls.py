@@ -19,6 +19,7 @@ from api import (
     referrals,
     reports,
     search,
+    visiting,
 )
 from api.errors import not_found
 
@@ -309,6 +310,31 @@ urlpatterns = [
         openactive.ActivityJsonLdApi.as_view(),
         name="activity-jsonld",
     ),
+    path("teams/", visiting.TeamCollectionApi.as_view(), name="team-list"),
+    path("teams/<int:pk>/waiting-list/", visiting.WaitingListApi.as_view(), name="team-waiting"),
+    path(
+        "teams/<int:pk>/volunteer-load/",
+        visiting.VolunteerLoadApi.as_view(),
+        name="team-volunteer-load",
+    ),
+    path("volunteers/", visiting.VolunteerCollectionApi.as_view(), name="volunteer-list"),
+    path("volunteers/<int:pk>/", visiting.VolunteerDetailApi.as_view(), name="volunteer-detail"),
+    path(
+        "visit-requests/", visiting.VisitRequestCollectionApi.as_view(), name="visit-request-list"
+    ),
+    path(
+        "visit-requests/<int:pk>/",
+        visiting.VisitRequestDetailApi.as_view(),
+        name="visit-request-detail",
+    ),
+    path("pairings/", visiting.PairingRunCollectionApi.as_view(), name="pairing-list"),
+    path("pairings/<int:pk>/", visiting.PairingRunDetailApi.as_view(), name="pairing-detail"),
+    path("pairs/", visiting.PairCollectionApi.as_view(), name="pair-list"),
+    path("pairs/<int:pk>/", visiting.PairDetailApi.as_view(), name="pair-detail"),
+    path(
+        "pairs/<int:pk>/transition/", visiting.PairTransitionApi.as_view(), name="pair-transition"
+    ),
+    path("visits/", visiting.ContactCollectionApi.as_view(), name="visit-list"),
     # Last: any other path under /api/v1/ is a 404 in the error shape, whatever DEBUG says.
     re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "interop",
     "referrals",
     "impact",
+    "visiting",
     "api",
 ]
 
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "impact-ties-rebuild": {
         "task": "impact.tasks.ties_rebuild_task",
         "schedule": 24 * 3600,
+    },
+    # Pairs of visiting teams without a contact for three weeks (visiting/tasks.py).
+    "visiting-pair-health": {
+        "task": "visiting.tasks.pair_health_check_task",
+        "schedule": 6 * 3600,
     },
 }
 
@@ -420,6 +426,15 @@ SPECTACULAR_SETTINGS = {
         "ImportRepeatEnum": "interop.models.ImportRepeat",
         "ReferralStatusEnum": "referrals.choices.ReferralStatus",
         "InstrumentEnum": "impact.choices.Instrument",
+        "VisitOfferEnum": "visiting.choices.OFFER_NAMES",
+        "VisitGenderEnum": "visiting.choices.Gender",
+        "VisitTravelModeEnum": "visiting.choices.TravelMode",
+        "VisitEnteredByEnum": "visiting.choices.EnteredBy",
+        "VisitRequestStatusEnum": "visiting.choices.RequestStatus",
+        "PairStatusEnum": "visiting.choices.PairStatus",
+        "PairEndReasonEnum": "visiting.choices.EndReason",
+        "VisitContactKindEnum": "visiting.choices.ContactKind",
+        "PairingRunStatusEnum": "visiting.choices.RunStatus",
     },
 }
 

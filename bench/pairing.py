@@ -1,6 +1,8 @@
-"""The pairing solver at the size of a département, against the greedy pass.
+"""The pairing solver at the size of a département, against the greedy pass; and the
+coordinator's whole run on PostgreSQL, writes included.
 
     python -m bench.pairing --volunteers 5000 --requests 20000 [--runs 3] [--seed N]
+    python -m bench.pairing --stored [--database-url postgres://...] [--runs 3]
 
 A synthetic team over Loire-Atlantique (about 7,000 km²): volunteers and people drawn around
 towns (Nantes holding about a third, the rest spread over eleven other towns and the
@@ -13,7 +15,14 @@ longest-waiting first, each given the nearest feasible volunteer with room) runs
 instance. Printed as JSON: seconds of the solver (candidates found, weights, the matching, the
 proposals) per run, then, for both, the people paired, the total compatibility, and the longest
 wait among those left unpaired, of all and of those who had at least one feasible volunteer.
-Writes are not included: the pairing is not stored yet.
+
+With `--stored`, the same instance is written as one team (its volunteers, vetting and
+requests; the database, relier_visiting_bench by default, is created if missing and
+migrated), and each run is the coordinator's run as the task does it
+(`visiting.services.pairing_run_execute`): the volunteers and the queue read, the solver, the
+proposals and their history written, the people marked paired, committed. Before each run the
+previous run's pairs are deleted and everyone waits again. Printed: wall and CPU seconds of
+the process per run, and the pairs stored.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import argparse  # noqa: E402
+import datetime  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
@@ -158,14 +168,168 @@ def run(volunteers: int, requests: int, runs: int, seed: int) -> dict:
     }
 
 
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/relier_visiting_bench"
+
+
+def store_instance(team_members, asked, *, today: datetime.date):
+    """Write the instance as one team of a bench association (the previous bench team is
+    deleted first): returns the team and its coordinator."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from activities.models import Membership, Organization
+    from matching.services import coarsen
+    from visiting.models import Team, VisitRequest, Volunteer
+
+    User = get_user_model()
+    with transaction.atomic():
+        organization, _created = Organization.objects.get_or_create(
+            slug="bench-visiting", defaults={"name": "Visites (bench)", "kind": "association"}
+        )
+        coordinator, _created = User.objects.get_or_create(
+            email="coordinator@bench-visiting.invalid", defaults={"display_name": "Coordinator"}
+        )
+        Membership.objects.get_or_create(
+            user=coordinator, organization=organization, defaults={"role": "editor"}
+        )
+        Team.objects.filter(organization=organization).delete()
+        User.objects.filter(email__endswith="@volunteers.bench-visiting.invalid").delete()
+        team = Team.objects.create(organization=organization, name="Loire-Atlantique (bench)")
+        users = User.objects.bulk_create(
+            User(email=f"v{v.id}@volunteers.bench-visiting.invalid", display_name=f"V{v.id}")
+            for v in team_members
+        )
+        signed = today - datetime.timedelta(days=60)
+        rows = []
+        for user, v in zip(users, team_members, strict=True):
+            lat, lng, cell = coarsen(v.lat, v.lng)
+            rows.append(
+                Volunteer(
+                    team=team, user=user, home_lat=lat, home_lng=lng, home_cell=cell,
+                    reach_km=v.reach_km, availability_mask=v.slots, languages_mask=v.languages,
+                    interests=sorted(v.interests), offers=v.offers, capacity=v.capacity,
+                    gender=v.gender, wants_gender=v.wants_gender, charter_signed_on=signed,
+                    trained_on=signed if v.vetted else None, reference_checked_on=signed,
+                )
+            )  # fmt: skip
+        Volunteer.objects.bulk_create(rows, batch_size=2000)
+        rows = []
+        for r in asked:
+            lat, lng, cell = coarsen(r.lat, r.lng)
+            rows.append(
+                VisitRequest(
+                    team=team, created_by=coordinator, entered_by="coordinator",
+                    first_name=f"P{r.id}", home_lat=lat, home_lng=lng, home_cell=cell,
+                    availability_mask=r.slots, languages_mask=r.languages,
+                    interests=sorted(r.interests), wants=r.wants, gender=r.gender,
+                    wants_gender=r.wants_gender, priority=r.priority,
+                    requested_on=today - datetime.timedelta(days=r.waiting_days),
+                )
+            )  # fmt: skip
+        VisitRequest.objects.bulk_create(rows, batch_size=2000)
+    _analyze()
+    return team, coordinator
+
+
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of a process of this machine, 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _analyze() -> None:
+    """Fresh statistics for the planner, as a database that lives has them (autovacuum
+    would, a while after a bulk load or the reset's deletions)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE visiting_volunteer, visiting_visitrequest, visiting_pair")
+
+
+def stored_runs(team, coordinator, runs: int, *, today: datetime.date) -> dict:
+    """Each run as the task does it, timed (wall and the process's CPU), after the previous
+    run's pairs are deleted and everyone waits again."""
+    from django.db import transaction
+
+    from visiting.models import Pair, PairingRun, VisitRequest
+    from visiting.services import pairing_run_execute
+
+    walls, cpus, database_cpus, stored = [], [], [], []
+    backend = _backend_pid()
+    for _ in range(runs):
+        with transaction.atomic():
+            Pair.history.filter(team_id=team.pk).delete()
+            Pair.objects.filter(team=team).delete()
+            VisitRequest.objects.filter(team=team).update(status="waiting", returned_at=None)
+            PairingRun.objects.filter(team=team).delete()
+        _analyze()
+        run_ = PairingRun.objects.create(team=team, created_by=coordinator)
+        wall, cpu, database_cpu = time.perf_counter(), time.process_time(), _cpu_of(backend)
+        done = pairing_run_execute(run=run_, today=today)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        database_cpus.append(_cpu_of(backend) - database_cpu)
+        stored.append(Pair.objects.filter(run=done).count())
+    return {
+        "run_wall_seconds": [round(s, 2) for s in walls],
+        "run_cpu_seconds": [round(s, 2) for s in cpus],
+        "run_wall_seconds_median": round(statistics.median(walls), 2),
+        # The PostgreSQL backend serving the run (read from /proc: same machine only).
+        "run_database_cpu_seconds": [round(s, 2) for s in database_cpus],
+        "run_cpu_seconds_with_database": [
+            round(a + b, 2) for a, b in zip(cpus, database_cpus, strict=True)
+        ],
+        "pairs_stored": stored,
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument(
+        "--stored", action="store_true", help="the run on PostgreSQL, writes included"
+    )
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.volunteers, args.requests, args.runs, args.seed), indent=2))
+    if not args.stored:
+        print(json.dumps(run(args.volunteers, args.requests, args.runs, args.seed), indent=2))
+        return 0
+    from bench.load_search_dataset import ensure_database, migrate, setup_django
+
+    ensure_database(args.database_url)
+    migrate(args.database_url)
+    setup_django(args.database_url)
+    today = datetime.date(2026, 12, 7)
+    team_members, asked = instance(args.volunteers, args.requests, args.seed)
+    started = time.perf_counter()
+    team, coordinator = store_instance(team_members, asked, today=today)
+    loaded = round(time.perf_counter() - started, 1)
+    result = {
+        "volunteers": args.volunteers,
+        "requests": args.requests,
+        "load_seconds": loaded,
+        **stored_runs(team, coordinator, args.runs, today=today),
+        "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
+    }
+    print(json.dumps(result, indent=2))
     return 0
 
 

@@ -1,41 +1,40 @@
 """Pairing volunteers with the people who asked to be visited or called: a global optimum
 under hard constraints, and why someone could not be paired.
 
-Plain data and plain functions (numpy, scipy; no Django), so the solver is tested and measured
-alone. A coordinator's run reads the team's vetted volunteers and open requests into
+Plain data and plain functions (numpy, scipy, OR-tools; no Django), so the solver is tested
+and measured alone. A coordinator's run reads the team's vetted volunteers and open requests into
 `Volunteer` and `Request`, calls `pair`, and stores the proposals.
 
 **Hard constraints** (`feasible`), never broken: the volunteer is fully vetted and has room
 (capacity); the pair never ended for a safeguarding reason; they share a weekly slot (bit
 `weekday * 3 + part of day`, as residents' availability) and a language; what the volunteer
-offers meets what the person wants (home visits, phone calls, outings); for a visit or an
-outing, the person lives within the volunteer's reach (calls have no reach); and each side's
+offers meets what the person wants (home visits, phone calls, outings); the person lives
+within the volunteer's reach (calls included: a team is local); and each side's
 stated preference about the other's gender, if any, is met.
 
 **The objective**: among feasible pairings, first as many people paired as possible, then the
 greatest total of compatibility (shared interests, overlap of free time, nearness) plus
 urgency (the person's priority and how long they have waited), so that when volunteers are too
 few, the longest-waiting and most isolated are served first. It is solved exactly as a
-maximum-weight full matching of a bipartite graph (scipy's LAPJVsp,
-`min_weight_full_bipartite_matching`): one row per request, one column per place a volunteer
-has left (a volunteer who can follow two more people gives two columns), and one column per
-request meaning "not paired this time", so that every row can be matched. A pair's weight is
-PAIRED + compatibility + urgency, PAIRED exceeding what all the other terms together can add,
-so no pairing with fewer people can outweigh one with more.
+maximum flow of minimum cost (OR-tools' `SimpleMinCostFlow.solve_max_flow_with_min_cost`): the
+source gives each volunteer as many units as they have places left, each feasible pair is an
+arc of capacity one whose cost is minus its weight (compatibility + urgency, in billionths),
+and each person takes at most one unit to the sink. The maximum flow pairs as many people as
+can be; among those flows the least cost is the greatest total. (scipy's LAPJVsp on the
+equivalent assignment graph, one row per place, reached the same optimum about 15 times
+slower at the size of a département.)
 
 **Size.** In a town, a person may have hundreds of feasible volunteers. Each person keeps
 their PER_PERSON most compatible ones (`candidates`), and the optimum is exact over that
-graph: the loss against the full graph is measured by `bench.pairing --full` (see
-docs/benchmarks.md). The brute-force tests run with teams smaller than PER_PERSON, so there
-they check the exact optimum.
+graph. The brute-force tests run with teams smaller than PER_PERSON, so there they check the
+exact optimum.
 """
 
 import dataclasses
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from ortools.graph.python import min_cost_flow
 from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
@@ -50,7 +49,9 @@ PRIORITY_WEIGHT = 0.5  # per level of priority, 0..3
 WAIT_WEIGHT = 3.0  # for a year of waiting (linear, capped at two years): above what any
 # compatibility can add, so that between two people competing for a place, the one who has
 # waited months longer comes first
-_UNPAIRED = 1e-9  # the "not paired" column's weight: an edge needs a non-zero weight
+# The flow's costs are whole numbers: weights in billionths (a pairing's total is off by
+# less than 1e-5 at 20,000 people; the largest cost times the nodes stays far within int64).
+COST_SCALE = 1e9
 PER_PERSON = 40
 
 
@@ -151,11 +152,6 @@ def urgency(request: Request) -> float:
     return PRIORITY_WEIGHT * request.priority + WAIT_WEIGHT * min(request.waiting_days, 730) / 365
 
 
-# More than compatibility (at most 1) and urgency (at most 7.5) of every request together.
-def _paired_weight(requests: int) -> float:
-    return 10.0 * (requests + 1)
-
-
 @dataclasses.dataclass
 class Candidates:
     """Feasible pairs as arrays: request index, volunteer index, distance, compatibility."""
@@ -180,42 +176,37 @@ def candidates(
         return Candidates(empty, empty, empty.astype(float), empty.astype(float))
     V = _arrays(volunteers, requests)
     R = V["requests"]
-    # Only vetted volunteers with room are searched; then the pairs are narrowed step by
-    # step, each test on what the previous left.
+    # Only vetted volunteers with room are searched, each against the people who want what
+    # they offer (and of the gender a person may ask for) within their reach; then the
+    # other constraints narrow the pairs, each test on what the previous left.
     able = np.flatnonzero(V["vetted"] & (V["capacity"] > 0))
-    k, i, d = _within_reach(V["lat"][able], V["lng"][able], V["reach"][able], R["lat"], R["lng"])
-    k = able[k]
-    keep = d <= V["reach"][k]
-    k, i, d = k[keep], i[keep], d[keep]
-    a, b = V["packed"][k], R["packed"][i]
-    both = a & b
-    keep = ((both & _SLOTS) != 0) & ((both & _KINDS) != 0)
-    wanted, given = (b >> 26) & 3, (a >> 24) & 3
-    keep &= (wanted == 0) | (wanted == given)
-    wanted, given = (a >> 26) & 3, (b >> 24) & 3
-    keep &= (wanted == 0) | (wanted == given)
-    k, i, d = k[keep], i[keep], d[keep]
+    k, i, d = _within_reach(V, R, able)
+    common = np.bitwise_count(V["slots"][k] & R["slots"][i])
+    keep = common > 0
+    asks = (V["packed"] >> 26) & 3  # the gender a volunteer asks of the person, if any
+    if asks.any():
+        by = asks[k]
+        keep &= (by == 0) | (by == (R["packed"][i] >> 24) & 3)
+    k, i, d, common = k[keep], i[keep], d[keep], common[keep]
     keep = (V["languages"][k] & R["languages"][i]) != 0
-    k, i, d = k[keep], i[keep], d[keep]
+    k, i, d, common = k[keep], i[keep], d[keep], common[keep]
     if V["banned"].size:
-        keep = ~np.isin(i * len(volunteers) + k, V["banned"])
-        k, i, d = k[keep], i[keep], d[keep]
-    shared = _popcount(V["interests"][k] & R["interests"][i])
-    union = _popcount(V["interests"][k] | R["interests"][i])
+        keep = ~np.isin(i.astype(np.int64) * len(volunteers) + k, V["banned"])
+        k, i, d, common = k[keep], i[keep], d[keep], common[keep]
+    vi, ri = V["interests"], R["interests"]
+    if vi.shape[1] == 1:  # one word of interests (up to 64 names): no row sums
+        shared = np.bitwise_count(vi[:, 0][k] & ri[:, 0][i]).astype(float)
+        union = np.bitwise_count(vi[:, 0][k] | ri[:, 0][i]).astype(float)
+    else:
+        shared, union = _popcount(vi[k] & ri[i]), _popcount(vi[k] | ri[i])
     interests = np.divide(shared, union, out=np.zeros(len(k)), where=union > 0)
-    common = np.bitwise_count(V["slots"][k] & R["slots"][i]).astype(float)
-    fewest = np.maximum(
-        1, np.minimum(np.bitwise_count(V["slots"][k]), np.bitwise_count(R["slots"][i]))
-    )
+    slot_counts = np.bitwise_count(V["slots"]), np.bitwise_count(R["slots"])
+    fewest = np.maximum(1, np.minimum(slot_counts[0][k], slot_counts[1][i]))
     nearness = np.maximum(0.0, 1.0 - d / V["reach"][k])
     score = INTEREST_WEIGHT * interests + TIME_WEIGHT * common / fewest + NEARNESS_WEIGHT * nearness
     if per_person is not None and len(k):
-        order = np.lexsort((-score, i))
-        i, k, d, score = i[order], k[order], d[order], score[order]
-        starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
-        rank = np.arange(len(i)) - np.repeat(starts, np.diff(np.r_[starts, len(i)]))
-        keep = rank < per_person
-        i, k, d, score = i[keep], k[keep], d[keep], score[keep]
+        kept = _best_per_person(i, score, len(requests), per_person)
+        i, k, d, score = i[kept], k[kept], d[kept], score[kept]
     return Candidates(i, k, d, score)
 
 
@@ -291,23 +282,60 @@ def _arrays(volunteers: Sequence[Volunteer], requests: Sequence[Request]) -> dic
 _REACH_BOUNDS = (1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100, 200, 500, 20040)
 
 
-def _within_reach(lat, lng, reach, request_lat, request_lng):
+def _within_reach(V: dict, R: dict, able: np.ndarray):
     """(volunteer index, request index, great-circle km) of the pairs within the volunteer's
-    reach group's bound: k-d trees over unit vectors, pairs returned as arrays, the chord
-    turned into the arc."""
-    requests = cKDTree(_xyz(request_lat, request_lng))
-    group = np.searchsorted(_REACH_BOUNDS, reach)
+    reach where the volunteer offers something the person wants and is of the gender the
+    person asks for, if any: the people are split by what they want and ask for, and each
+    part searched only by the volunteers who can serve it (k-d trees over unit vectors,
+    pairs returned as arrays, the chord turned into the arc). Pairs that could never be
+    feasible are so never made, which is most of the time of the search."""
+    xyz = _xyz(R["lat"], R["lng"])
+    volunteer_xyz = _xyz(V["lat"], V["lng"])
+    wants = (R["packed"] >> 21) & 7
+    asks = (R["packed"] >> 26) & 3
+    offers = (V["packed"][able] >> 21) & 7
+    gender = (V["packed"][able] >> 24) & 3
+    group = np.searchsorted(_REACH_BOUNDS, V["reach"][able])
     ks, is_, ds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-    for g in np.unique(group):
-        members = np.flatnonzero(group == g)
-        bound = _REACH_BOUNDS[min(g, len(_REACH_BOUNDS) - 1)]
-        chord = 2 * np.sin(min(np.pi, bound / EARTH_RADIUS_KM) / 2) + 1e-12
-        tree = cKDTree(_xyz(lat[members], lng[members]))
-        pairs = tree.sparse_distance_matrix(requests, chord, output_type="ndarray")
-        ks.append(members[pairs["i"]])
-        is_.append(pairs["j"].astype(np.int64))
-        ds.append(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, pairs["v"] / 2)))
+    for part in np.unique(wants * 4 + asks).tolist():
+        kinds, asked = part // 4, part % 4
+        people = np.flatnonzero((wants == kinds) & (asks == asked))
+        serving = (offers & kinds) != 0
+        if asked:
+            serving &= gender == asked
+        if not people.size or not serving.any():
+            continue
+        tree = cKDTree(xyz[people])
+        for g in np.unique(group[serving]).tolist():
+            members = able[serving & (group == g)]
+            bound = _REACH_BOUNDS[min(g, len(_REACH_BOUNDS) - 1)]
+            chord = 2 * np.sin(min(np.pi, bound / EARTH_RADIUS_KM) / 2) + 1e-12
+            found = cKDTree(volunteer_xyz[members]).sparse_distance_matrix(
+                tree, chord, output_type="ndarray"
+            )
+            k = members[found["i"]]
+            d = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, found["v"] / 2))
+            keep = d <= V["reach"][k]
+            ks.append(k[keep])
+            is_.append(people[found["j"][keep]])
+            ds.append(d[keep])
     return np.concatenate(ks), np.concatenate(is_), np.concatenate(ds)
+
+
+def _best_per_person(i: np.ndarray, score: np.ndarray, people: int, per_person: int):
+    """The indices of each person's `per_person` best pairs. Two stable radix sorts (the
+    score in 65,536 steps, best first, then the person) instead of a comparison sort of
+    millions of pairs; pairs whose scores differ by less than a step keep their order."""
+    steps = np.round((1.0 - np.clip(score, 0.0, 1.0)) * 65535).astype(np.uint16)
+    order = np.argsort(steps, kind="stable")
+    owner = i[order]
+    if people <= 1 << 16:
+        order = order[np.argsort(owner.astype(np.uint16), kind="stable")]
+    else:
+        order = order[np.argsort(owner, kind="stable")]
+    counts = np.bincount(i, minlength=people)
+    rank = np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return order[rank < per_person]
 
 
 def _popcount(masks: np.ndarray) -> np.ndarray:
@@ -329,28 +357,38 @@ def pair(
     found = candidates(volunteers, requests, per_person=per_person)
     if not len(found.request):
         return []
-    n = len(requests)
-    capacity = np.array([max(0, v.capacity) for v in volunteers])
-    first_column = np.concatenate([[0], np.cumsum(capacity)])
+    nv, n = len(volunteers), len(requests)
+    capacity = np.array([max(0, v.capacity) for v in volunteers], dtype=np.int64)
     urgencies = np.array([urgency(r) for r in requests])
-    weight = _paired_weight(n) + found.score + urgencies[found.request]
-    copies = capacity[found.volunteer]
-    edge = np.repeat(np.arange(len(found.request)), copies)
-    offset = np.arange(len(edge)) - np.repeat(np.cumsum(copies) - copies, copies)
-    places = int(first_column[-1])
-    # Rows are the places (fewer than the people, as a rule), columns the people, then one
-    # "left empty" column per place, so that every row can be matched.
-    rows = np.concatenate([first_column[found.volunteer[edge]] + offset, np.arange(places)])
-    columns = np.concatenate([found.request[edge], n + np.arange(places)])
-    weights = np.concatenate([weight[edge], np.full(places, _UNPAIRED)])
-    graph = csr_array((weights, (rows, columns)), shape=(places, n + places))
-    matched_rows, matched_columns = min_weight_full_bipartite_matching(graph, maximize=True)
-    owner = np.searchsorted(first_column, np.arange(places), side="right") - 1
+    weight = found.score + urgencies[found.request]
+    edges = len(weight)
+    # Nodes: volunteers 0..nv-1, people nv..nv+n-1, the source, the sink. The source gives
+    # each volunteer their places, each person takes at most one; the flow is maximal (as
+    # many people paired as possible), then of least cost: the greatest total weight.
+    source, sink = nv + n, nv + n + 1
+    tails = np.concatenate([np.full(nv, source), found.volunteer, nv + np.arange(n)])
+    heads = np.concatenate([np.arange(nv), nv + found.request, np.full(n, sink)])
+    capacities = np.concatenate([capacity, np.ones(edges + n, dtype=np.int64)])
+    costs = np.concatenate(
+        [
+            np.zeros(nv, dtype=np.int64),
+            -np.round(weight * COST_SCALE).astype(np.int64),
+            np.zeros(n, dtype=np.int64),
+        ]
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    first = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+    )
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([n, -n]))
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"the pairing's flow was not solved: {status}")
+    used = np.flatnonzero(flow.flows(first[nv : nv + edges]) > 0)
     proposals = []
-    for row, i in zip(matched_rows.tolist(), matched_columns.tolist(), strict=True):
-        if i >= n:
-            continue
-        volunteer, request = volunteers[int(owner[row])], requests[i]
+    for edge in used.tolist():
+        volunteer = volunteers[int(found.volunteer[edge])]
+        request = requests[int(found.request[edge])]
         d = float(distance_km(volunteer.lat, volunteer.lng, request.lat, request.lng))
         value, reasons = compatibility(volunteer, request, d)
         proposals.append(

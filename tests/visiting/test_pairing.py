@@ -140,7 +140,12 @@ def test_never_fewer_people_paired_nor_a_lower_total_than_the_greedy_pass(team):
     vols, requests = team
     solved, hand = pair(vols, requests), greedy(vols, requests)
     _check(hand, vols, requests)
-    assert objective(solved, vols, requests) >= objective(hand, vols, requests)
+    (count, total), (hand_count, hand_total) = (
+        objective(solved, vols, requests),
+        objective(hand, vols, requests),
+    )
+    # The flow's costs are whole billionths: equal totals may differ in the last digits.
+    assert count > hand_count or (count == hand_count and total >= hand_total - 1e-7)
 
 
 def volunteer(**fields):
