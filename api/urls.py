@@ -18,6 +18,7 @@ from api import (
     referrals,
     reports,
     search,
+    shortlists,
 )
 from api.errors import not_found
 
@@ -225,6 +226,23 @@ urlpatterns = [
         name="person-consent-withdraw",
     ),
     path("persons/<int:pk>/shortlist/", referrals.ShortlistApi.as_view(), name="person-shortlist"),
+    path("shortlists/", shortlists.ShortlistListApi.as_view(), name="shortlist-list"),
+    path("shortlists/<int:pk>/", shortlists.ShortlistDetailApi.as_view(), name="shortlist-detail"),
+    path(
+        "shortlists/<int:pk>/links/",
+        shortlists.ShortlistLinkSendApi.as_view(),
+        name="shortlist-link-send",
+    ),
+    path(
+        "shortlists/<int:pk>/links/<int:link_pk>/revoke/",
+        shortlists.ShortlistLinkRevokeApi.as_view(),
+        name="shortlist-link-revoke",
+    ),
+    path(
+        "shortlists/<int:pk>/sheet.pdf",
+        shortlists.ShortlistSheetApi.as_view(),
+        name="shortlist-sheet",
+    ),
     path("referrals/", referrals.ReferralCollectionApi.as_view(), name="referral-list"),
     path(
         "referrals/received/",
