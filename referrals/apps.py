@@ -8,3 +8,4 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from referrals import receivers  # noqa: F401  (connects the receivers)
+        from referrals import tasks  # noqa: F401  (registers the tasks the services name)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from accounts.models import User
 from activities import choices as activity_choices
@@ -377,13 +377,17 @@ def shortlist_link_message(link: ShortlistLink) -> tuple[str, str]:
         title = _("Activities picked for you by %(organization)s") % {
             "organization": shortlist.person.organization.name
         }
-        body = _(
-            "Hello %(name)s, %(organization)s picked %(count)d activities near you. "
-            "See them and say which you would like: %(url)s (until %(until)s)"
+        count = shortlist.items.count()
+        body = ngettext(
+            "Hello %(name)s, %(organization)s picked an activity near you. See it and say "
+            "whether you would like to go: %(url)s (until %(until)s)",
+            "Hello %(name)s, %(organization)s picked %(count)d activities near you. See them "
+            "and say which you would like: %(url)s (until %(until)s)",
+            count,
         ) % {
             "name": shortlist.person.first_name,
             "organization": shortlist.person.organization.name,
-            "count": shortlist.items.count(),
+            "count": count,
             "url": link_url(link),
             "until": timezone.localdate(link.expires_at).strftime("%d/%m/%Y"),
         }
