@@ -7,6 +7,7 @@ organization holds; a receiving organization sees only what it needs to welcome 
 (first name, contact if the person agreed to be contacted, access needs), never the
 referrer's notes, interests or any score. Every read of a person record is logged."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from api.schema import error_response
 from api.serializers import InputSerializer, MaskListField
 from curation.scope import require_curator
 from matching import engine
-from referrals import selectors, services
+from referrals import fhir, selectors, services
 from referrals.choices import (
     ConsentMethod,
     ConsentScope,
@@ -761,6 +762,124 @@ class ReferralTransitionApi(generics.GenericAPIView):
         _transition(request, referral, data.validated_data, side=Side.REFERRER)
         referral = selectors.referral_list_sent(user=request.user).get(pk=pk)
         return Response(ReferralSerializer(referral, context=REFERRER_SIDE).data)
+
+
+FHIR_CODING = {
+    "type": "object",
+    "properties": {
+        "system": {"type": "string", "format": "uri"},
+        "code": {"type": "string"},
+        "display": {"type": "string"},
+    },
+    "required": ["system", "code"],
+}
+FHIR_CONCEPT = {
+    "type": "object",
+    "properties": {"coding": {"type": "array", "items": FHIR_CODING}, "text": {"type": "string"}},
+}
+FHIR_IDENTIFIER = {
+    "type": "object",
+    "properties": {"system": {"type": "string", "format": "uri"}, "value": {"type": "string"}},
+    "required": ["system", "value"],
+}
+FHIR_REFERENCE = {
+    "type": "object",
+    "properties": {
+        "reference": {"type": "string"},
+        "identifier": FHIR_IDENTIFIER,
+        "display": {"type": "string"},
+    },
+}
+FHIR_SERVICE_REQUEST = {
+    "type": "object",
+    "description": "FHIR R4 ServiceRequest: what is asked, for whom, by whom, of whom.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["ServiceRequest"]},
+        "identifier": {"type": "array", "items": FHIR_IDENTIFIER},
+        "status": {"type": "string", "enum": ["active", "on-hold", "completed", "revoked"]},
+        "intent": {"type": "string", "enum": ["order"]},
+        "category": {"type": "array", "items": FHIR_CONCEPT},
+        "code": FHIR_CONCEPT,
+        "subject": FHIR_REFERENCE,
+        "authoredOn": {"type": "string", "format": "date-time"},
+        "requester": FHIR_REFERENCE,
+        "performer": {"type": "array", "items": FHIR_REFERENCE},
+    },
+    "required": ["resourceType", "status", "intent", "subject"],
+}
+FHIR_TASK = {
+    "type": "object",
+    "description": "FHIR R4 Task following the ServiceRequest; its status is the referral's.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Task"]},
+        "identifier": {"type": "array", "items": FHIR_IDENTIFIER},
+        "basedOn": {"type": "array", "items": FHIR_REFERENCE},
+        "status": {"type": "string", "enum": list(ReferralStatus.values)},
+        "statusReason": FHIR_CONCEPT,
+        "intent": {"type": "string", "enum": ["order"]},
+        "code": FHIR_CONCEPT,
+        "focus": FHIR_REFERENCE,
+        "for": FHIR_REFERENCE,
+        "authoredOn": {"type": "string", "format": "date-time"},
+        "lastModified": {"type": "string", "format": "date-time"},
+        "requester": FHIR_REFERENCE,
+        "owner": FHIR_REFERENCE,
+    },
+    "required": ["resourceType", "status", "intent"],
+}
+FHIR_BUNDLE = {
+    "type": "object",
+    "description": "FHIR R4 Bundle of type collection: the ServiceRequest, then its Task.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "type": {"type": "string", "enum": ["collection"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "entry": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "fullUrl": {"type": "string"},
+                    "resource": {"oneOf": [FHIR_SERVICE_REQUEST, FHIR_TASK]},
+                },
+                "required": ["fullUrl", "resource"],
+            },
+        },
+    },
+    "required": ["resourceType", "type", "entry"],
+}
+
+
+@extend_schema(
+    tags=["referrals"],
+    summary="A referral my referring organizations made, as FHIR R4 (ServiceRequest + Task)",
+    description=(
+        "A Bundle of type `collection`: the ServiceRequest (category `social-connection` of "
+        "the SDOH Clinical Care guide, requester the referring organization, performer the "
+        "receiving one) and the Task that follows it (status: the referral's FHIR Task "
+        "status, `statusReason` its reason). The person appears by their record's number "
+        "and first name only. Logged as an export of the person's record."
+    ),
+    responses={
+        200: OpenApiResponse(response=FHIR_BUNDLE, description="The FHIR Bundle."),
+        401: NOT_SIGNED_IN,
+        403: NOT_A_REFERRER,
+        404: SENT_NOT_FOUND,
+    },
+)
+class ReferralFhirApi(generics.GenericAPIView):
+    queryset = Referral.objects.none()  # the path's id is a referral's
+    permission_classes = [IsAuthenticated, IsReferrer]
+    serializer_class = None
+
+    def get(self, request: Request, pk: int) -> Response:
+        referral = get_object_or_404(selectors.referral_list_sent(user=request.user), pk=pk)
+        services.person_access_record(
+            persons=[referral.person], by=request.user, view=PersonView.EXPORT
+        )
+        return Response(fhir.referral_bundle(referral, base_url=settings.PUBLIC_BASE_URL))
 
 
 def _transition(request: Request, referral: Referral, values: dict, *, side: str) -> None:

@@ -260,6 +260,7 @@ urlpatterns = [
         name="referral-received-transition",
     ),
     path("referrals/<int:pk>/", referrals.ReferralDetailApi.as_view(), name="referral-detail"),
+    path("referrals/<int:pk>/fhir/", referrals.ReferralFhirApi.as_view(), name="referral-fhir"),
     path(
         "referrals/<int:pk>/transition/",
         referrals.ReferralTransitionApi.as_view(),

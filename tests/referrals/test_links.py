@@ -140,9 +140,7 @@ def test_an_unknown_token_is_a_404_page(clients):
 
 def test_withdrawing_consent_closes_the_links(clients, shortlist, person, referrer):
     link = services.shortlist_link_send(shortlist=shortlist, by=referrer, channel="sms")
-    services.consent_withdraw(
-        consent=person.consents.get(scope=ConsentScope.REFERRAL), by=referrer
-    )
+    services.consent_withdraw(consent=person.consents.get(scope=ConsentScope.REFERRAL), by=referrer)
     assert clients["anonymous"].get(f"/s/{services.link_token(link)}").status_code == 410
 
 

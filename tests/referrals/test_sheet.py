@@ -62,7 +62,9 @@ def test_the_sheet_prints_and_its_qr_codes_lead_to_each_activity(
     token = base.rsplit("/", 1)[1]
     assert clients["anonymous"].get(f"/s/{token}").status_code == 200
     # Printing it again reuses the printed link; the read is logged.
-    assert clients["referrer"].get(f"/api/v1/shortlists/{shortlist.pk}/sheet.pdf").status_code == 200
+    assert (
+        clients["referrer"].get(f"/api/v1/shortlists/{shortlist.pk}/sheet.pdf").status_code == 200
+    )
     assert ShortlistLink.objects.filter(channel="print").count() == 1
     assert AccessLog.objects.filter(person=person, view="shortlist", user=referrer).count() == 2
 
@@ -71,9 +73,7 @@ def test_no_sheet_without_consent_nor_in_an_unknown_language(clients, shortlist,
     url = f"/api/v1/shortlists/{shortlist.pk}/sheet.pdf"
     bad = clients["referrer"].get(f"{url}?lang=de")
     assert bad.status_code == 400 and bad["Content-Type"].startswith("application/json")
-    services.consent_withdraw(
-        consent=person.consents.get(scope=ConsentScope.REFERRAL), by=referrer
-    )
+    services.consent_withdraw(consent=person.consents.get(scope=ConsentScope.REFERRAL), by=referrer)
     refused = clients["referrer"].get(url)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "consent_required"
     assert not ShortlistLink.objects.exists()
