@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activities import choices as activity_choices
-from activities.models import Activity, Organization
+from activities.models import Activity, Occurrence, Organization
 from api.cards import (
     ActivityCardSerializer,
     UpcomingSessionSerializer,
@@ -536,7 +536,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         fields = [
             "id", "person", "activity", "referring_organization", "receiving_organization",
             "shortlist", "status", "status_reason", "note", "created_at", "updated_at",
-            "closed_at", "allowed_transitions",
+            "closed_at", "first_attended_at", "allowed_transitions",
         ]  # fmt: skip
 
     def get_allowed_transitions(self, referral: Referral) -> list[str]:
@@ -576,7 +576,7 @@ class ReceivedReferralSerializer(serializers.ModelSerializer):
         fields = [
             "id", "person", "activity", "referring_organization", "receiving_organization",
             "status", "status_reason", "created_at", "updated_at", "closed_at",
-            "allowed_transitions",
+            "first_attended_at", "allowed_transitions",
         ]  # fmt: skip
 
     @extend_schema_field(WelcomedPersonSerializer)
@@ -958,6 +958,54 @@ class ReceivedReferralTransitionApi(generics.GenericAPIView):
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _transition(request, referral, data.validated_data, side=Side.RECEIVER)
+        referral = selectors.referral_list_received(user=request.user).get(pk=pk)
+        return Response(ReceivedReferralSerializer(referral, context=RECEIVER_SIDE).data)
+
+
+class AttendedInputSerializer(InputSerializer):
+    occurrence = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The session the person came to."
+    )
+
+
+@extend_schema(
+    tags=["referrals"],
+    summary="Mark that the referred person came to a session (receiving side)",
+    description=(
+        "For a person without an account (with one, marking their registration attended does "
+        "it). The first session is kept; an accepted referral moves to `in-progress` and the "
+        "referring organization is told."
+    ),
+    request=AttendedInputSerializer,
+    responses={
+        200: ReceivedReferralSerializer,
+        400: error_response(
+            "Invalid input, named in `fields` (not a session of that activity, or one still "
+            "to come).",
+            ["invalid", "required", "invalid_type", "unknown_field"],
+        ),
+        401: NOT_SIGNED_IN,
+        404: error_response(
+            "No such referral among those made to the organizations the user edits, or no "
+            "such session.",
+            ["not_found"],
+        ),
+        409: error_response(
+            "The referral is not accepted, in progress or on hold.", ["transition_not_allowed"]
+        ),
+    },
+)
+class ReceivedReferralAttendedApi(generics.GenericAPIView):
+    queryset = Referral.objects.none()  # the path's id is a referral's
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReceivedReferralSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        referral = get_object_or_404(selectors.referral_list_received(user=request.user), pk=pk)
+        data = AttendedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        occurrence = get_object_or_404(Occurrence, pk=data.validated_data["occurrence"])
+        services.referral_mark_attended(referral=referral, occurrence=occurrence, by=request.user)
         referral = selectors.referral_list_received(user=request.user).get(pk=pk)
         return Response(ReceivedReferralSerializer(referral, context=RECEIVER_SIDE).data)
 

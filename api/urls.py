@@ -255,6 +255,11 @@ urlpatterns = [
         name="referral-received-detail",
     ),
     path(
+        "referrals/received/<int:pk>/attended/",
+        referrals.ReceivedReferralAttendedApi.as_view(),
+        name="referral-received-attended",
+    ),
+    path(
         "referrals/received/<int:pk>/transition/",
         referrals.ReceivedReferralTransitionApi.as_view(),
         name="referral-received-transition",

@@ -256,7 +256,15 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "note"])
+    # The first session the person came to, as the receiving organization marked it (a
+    # person without an account has no registration to mark).
+    first_session = models.ForeignKey(
+        "activities.Occurrence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_attended_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "note", "first_session", "first_attended_at"]
+    )
 
     class Meta:
         verbose_name = _("referral")

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, override
 
 from accounts.models import User
 from activities import choices as activity_choices
-from activities.models import Activity, Organization
+from activities.models import Activity, Occurrence, Organization
 from activities.territories import territory_for_point
 from backend.errors import NotFound, PermissionDenied
 from backend.validation import full_clean, validation_failed
@@ -693,6 +693,42 @@ def _announce(referral: Referral, *, previous: str | None, side: str, by: User |
             )
 
     transaction.on_commit(send)
+
+
+@transaction.atomic
+def referral_mark_attended(*, referral: Referral, occurrence: Occurrence, by: User) -> Referral:
+    """The receiving organization marks that the person came to a session of the activity
+    they were referred to (a person without an account has no registration to mark). The
+    first one is kept; an accepted referral moves to in progress, and the referrer is told."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if Side.RECEIVER not in sides_of(user=by, referral=referral):
+        raise PermissionDenied(_("The receiving organization marks attendance."))
+    if referral.activity_id is None or occurrence.activity_id != referral.activity_id:
+        raise validation_failed({"occurrence": [_("Not a session of the activity referred to.")]})
+    if occurrence.start > timezone.now():
+        raise validation_failed({"occurrence": [_("This session has not started yet.")]})
+    if referral.status not in (
+        ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD
+    ):  # fmt: skip
+        raise TransitionNotAllowed(
+            _("A referral %(status)s cannot be followed by attendance.")
+            % {"status": referral.get_status_display()}
+        )
+    if referral.first_attended_at is None:
+        # An update, not a save: the audit trail records status changes, and this is none.
+        Referral.objects.filter(pk=referral.pk).update(
+            first_session=occurrence, first_attended_at=timezone.now(), updated_at=timezone.now()
+        )
+    if referral.status == ReferralStatus.ACCEPTED:
+        referral_transition(
+            referral=referral,
+            to=ReferralStatus.IN_PROGRESS,
+            by=by,
+            acting_as=Side.RECEIVER,
+            reason=str(_("First session attended.")),
+        )
+        referral.refresh_from_db()
+    return referral
 
 
 def referrals_started_by_attendance(*, user_id: int, activity_id: int) -> int:

@@ -24,7 +24,7 @@ class FakeSmsProvider:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 problem = ""
                 if self.headers.get("Authorization") != f"Bearer {API_KEY}":
