@@ -466,8 +466,6 @@ def shortlist_link_answer(*, link: ShortlistLink, activity_id: int, answer: str)
     """What the person says of one activity of their shortlist, from their link's page. "I'd
     like to go" refers them to it (once: saying it again changes nothing), made for the
     referrer who sent the link; the receiving organization and the referrers are told."""
-    if answer not in Answer.values:
-        raise validation_failed({"answer": [_("Unknown answer.")]})
     link = (
         ShortlistLink.objects.select_for_update()
         .select_related("shortlist__person")
@@ -476,6 +474,8 @@ def shortlist_link_answer(*, link: ShortlistLink, activity_id: int, answer: str)
     person = link.shortlist.person
     if link.state(timezone.now()) != LinkState.ACTIVE or not selectors.has_consent(person=person):
         raise LinkGone(_("This link is no longer open."))
+    if answer not in Answer.values:
+        raise validation_failed({"answer": [_("Unknown answer.")]})
     item = (
         link.shortlist.items.select_related("activity__organization")
         .filter(activity_id=activity_id)
