@@ -4,7 +4,7 @@ Server-rendered (Django templates, no JavaScript), mobile first, in French or En
 `lang` switch, else Accept-Language). Public: the token is the key (`referrals.links`). An
 unknown token is a 404, an expired or revoked link a 410, both on a page that says what to
 do. The answers are plain form posts with a CSRF token; nothing is cached or indexed, and no
-Referer carries the token elsewhere."""
+Referer carries the token to another site."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -30,7 +30,9 @@ def _language(request: HttpRequest) -> str:
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token never leaves in a Referer to another site; the page's own form posts keep
+    # theirs (with no-referrer a browser sends `Origin: null`, which CSRF checks refuse).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Content-Language"] = response.get("Content-Language", "fr")
     return response

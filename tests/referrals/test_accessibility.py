@@ -14,7 +14,11 @@ SERIOUS = ("serious", "critical")
 
 
 def test_the_link_page_has_no_serious_accessibility_violation(
-    chromium, axe_source, live_server, shortlist, referrer  # noqa: F811
+    chromium,
+    axe_source,
+    live_server,
+    shortlist,
+    referrer,  # noqa: F811
 ):
     # The check sees a violation when there is one (an image without a text alternative).
     chromium.get("data:text/html,<html lang=en><title>t</title><main><img src=x></main></html>")

@@ -41,7 +41,7 @@ def test_the_page_shows_the_shortlist_in_the_readers_language(token, activity, s
     assert "I'd like to go" in page and "Not for me" in page
     # No-one else sees it: not cached, not indexed, no Referer carrying the token.
     assert english["Cache-Control"] == "no-store, private"
-    assert english["Referrer-Policy"] == "no-referrer"
+    assert english["Referrer-Policy"] == "same-origin"
 
     switched = Client().get(f"/s/{token}?lang=fr", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="fr">' in switched.content.decode()
