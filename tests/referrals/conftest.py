@@ -13,6 +13,7 @@ from referrals import services
 from referrals.choices import ConsentMethod, ConsentScope
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, UserFactory, editor_of, listed_activity
+from tests.referrals.browser import axe_source, chromium  # noqa: F401  (fixtures)
 
 HOME = (47.2184, -1.5536)  # Nantes centre
 

@@ -6,7 +6,7 @@ English, and reflow at 320 CSS pixels (what a 1280-pixel window shows at 400 %, 
 import pytest
 
 from referrals import services
-from tests.referrals.browser import axe_source, axe_violations, chromium, screenshot  # noqa: F401
+from tests.referrals.browser import axe_violations, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -18,7 +18,7 @@ def test_the_link_page_has_no_serious_accessibility_violation(
     axe_source,
     live_server,
     shortlist,
-    referrer,  # noqa: F811
+    referrer,
 ):
     # The check sees a violation when there is one (an image without a text alternative).
     chromium.get("data:text/html,<html lang=en><title>t</title><main><img src=x></main></html>")

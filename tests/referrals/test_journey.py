@@ -17,7 +17,7 @@ from notifications.models import Notification
 from referrals.models import Person, Referral, ShortlistLink
 from tests.factories import listed_activity
 from tests.matching.test_engine_reference import violations
-from tests.referrals.browser import chromium, screenshot  # noqa: F401
+from tests.referrals.browser import screenshot
 from tests.referrals.test_shortlist import as_candidate, as_resident
 from tests.waiting import wait_until
 
@@ -30,7 +30,7 @@ HOME = (47.2184, -1.5536)  # Nantes centre
 
 
 def test_a_person_without_an_app_goes_from_referral_to_their_first_session(
-    celery_worker, chromium, live_server, sms_provider, settings,  # noqa: F811
+    celery_worker, chromium, live_server, sms_provider, settings,
     clients, referrer, receiver, association,
 ):  # fmt: skip
     from selenium.webdriver.common.by import By
