@@ -42,6 +42,7 @@ from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 from referrals import services as referrals  # noqa: E402
+from referrals.models import Shortlist, ShortlistItem  # noqa: E402
 
 PASSWORD = "contract run password 25"
 NANTES = (47.2184, -1.5536)
@@ -230,6 +231,11 @@ def main(output: str) -> None:
     )
     spare_person = referrals.person_create(organization=social, by=referrer, first_name="Marcel")
     referral = referrals.referral_create(person=person, by=referrer, activity=activity)
+    # A shortlist kept for the person (the seeded activity, whatever the matcher would offer)
+    # and a link to it, sent by the log backend.
+    shortlist = Shortlist.objects.create(person=person, created_by=referrer, note="Bienvenue")
+    ShortlistItem.objects.create(shortlist=shortlist, activity=activity, position=0)
+    link = referrals.shortlist_link_send(shortlist=shortlist, by=referrer, channel="sms")
 
     fixtures = {
         "tokens": {
@@ -242,6 +248,8 @@ def main(output: str) -> None:
         "spare_person": spare_person.pk,
         "consent": contact.pk,
         "referral": referral.pk,
+        "shortlist": shortlist.pk,
+        "link": link.pk,
         "organization": organization.slug,
         "membership": membership.pk,
         "place": place.pk,

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer
@@ -17,7 +17,7 @@ from api.calendar import JSON_TYPE, CalendarNegotiation
 from api.referrals import NO_CONSENT, NOT_A_REFERRER, NOT_SIGNED_IN, IsReferrer
 from api.renderers import FastJSONRenderer
 from api.schema import error_response
-from api.serializers import InputSerializer
+from api.serializers import InputSerializer, validated_query
 from referrals import pages, selectors, services
 from referrals.choices import Answer, LinkChannel, LinkState, PersonView
 from referrals.models import Shortlist, ShortlistLink
@@ -186,6 +186,12 @@ class ShortlistLinkRevokeApi(generics.GenericAPIView):
         return Response(LinkSerializer(link).data)
 
 
+class SheetQuerySerializer(serializers.Serializer):
+    lang = serializers.ChoiceField(
+        choices=["fr", "en"], required=False, help_text="The sheet's language (fr if left out)."
+    )
+
+
 class PdfRenderer(BaseRenderer):
     media_type = PDF_TYPE
     format = "pdf"
@@ -204,11 +210,7 @@ class PdfRenderer(BaseRenderer):
         "(the newest one still open, else a new one). Needs the person's consent to be "
         "referred (409). Logged as a read of the person's record."
     ),
-    parameters=[
-        OpenApiParameter(
-            "lang", str, enum=["fr", "en"], required=False, description="fr if left out."
-        )
-    ],
+    parameters=[SheetQuerySerializer],
     responses={
         (200, PDF_TYPE): OpenApiResponse(response=OpenApiTypes.BINARY, description="The PDF."),
         (400, JSON_TYPE): error_response("Unknown language.", ["invalid_choice"]),
@@ -233,9 +235,7 @@ class ShortlistSheetApi(generics.GenericAPIView):
         return response
 
     def get(self, request: Request, pk: int) -> HttpResponse:
-        language = request.query_params.get("lang", "fr")
-        if language not in ("fr", "en"):
-            raise serializers.ValidationError({"lang": ["Give fr or en."]})
+        language = validated_query(SheetQuerySerializer, request).get("lang", "fr")
         shortlist = _shortlist_of(request, pk)
         link = services.shortlist_sheet_link(
             shortlist=shortlist, by=request.user, language=language
