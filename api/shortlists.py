@@ -248,3 +248,57 @@ class ShortlistSheetApi(generics.GenericAPIView):
         response["Content-Disposition"] = f'inline; filename="shortlist-{shortlist.pk}.pdf"'
         response["Cache-Control"] = "no-store, private"
         return response
+
+
+class ClaimInputSerializer(InputSerializer):
+    token = serializers.CharField(
+        max_length=64, help_text="The token of the person's link (the end of `/s/{token}`)."
+    )
+    prefill = serializers.BooleanField(
+        default=False,
+        help_text="The person agrees to fill their resident profile from the record.",
+    )
+
+
+class ClaimSerializer(serializers.Serializer):
+    claimed = serializers.BooleanField(help_text="Always true: the record is the account's.")
+    profile_prefilled = serializers.BooleanField()
+
+
+@extend_schema(
+    tags=["referrals"],
+    summary="Claim my record from my link (a referred person with an account)",
+    description=(
+        "The signed-in person links the record their referrer holds to their account: the "
+        "sessions they are marked attended at then move their referrals to in progress. With "
+        "`prefill`, their resident profile takes the record's needs and their consent to "
+        "matching. An unknown token: 404; a closed link: 410; a record claimed with another "
+        "account: 409 `already_claimed`. Claiming again with the same account changes nothing "
+        "but the prefill."
+    ),
+    request=ClaimInputSerializer,
+    responses={
+        200: ClaimSerializer,
+        400: error_response(
+            "Invalid input, named in `fields`.",
+            ["invalid", "required", "invalid_type", "unknown_field", "max_length"],
+        ),
+        401: NOT_SIGNED_IN,
+        404: error_response("No link with this token.", ["not_found"]),
+        409: error_response("Claimed with another account.", ["already_claimed"]),
+        410: error_response("The link expired or was revoked.", ["link_gone"]),
+    },
+)
+class PersonClaimApi(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClaimSerializer
+
+    def post(self, request: Request) -> Response:
+        data = ClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.person_claim(
+            token=data.validated_data["token"],
+            user=request.user,
+            prefill=data.validated_data["prefill"],
+        )
+        return Response({"claimed": True, "profile_prefilled": data.validated_data["prefill"]})

@@ -213,6 +213,7 @@ urlpatterns = [
     path("referrers/", referrals.ReferrerListApi.as_view(), name="referrer-list"),
     path("persons/", referrals.PersonCollectionApi.as_view(), name="person-list"),
     path("persons/access-log/", referrals.AccessLogApi.as_view(), name="person-access-log"),
+    path("persons/claim/", shortlists.PersonClaimApi.as_view(), name="person-claim"),
     path("persons/<int:pk>/", referrals.PersonDetailApi.as_view(), name="person-detail"),
     path("persons/<int:pk>/export/", referrals.PersonExportApi.as_view(), name="person-export"),
     path(

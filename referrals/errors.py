@@ -40,3 +40,9 @@ class LinkGone(ApplicationError):
 
     status_code = 410
     default_code = "link_gone"
+
+
+class AlreadyClaimed(Conflict):
+    """The record was claimed with another account."""
+
+    default_code = "already_claimed"

@@ -27,7 +27,7 @@ from backend.validation import full_clean, validation_failed
 from matching import engine
 from matching.models import ResidentProfile
 from matching.selectors import RecommendationItem
-from matching.services import coarsen, recommendations_for_profile
+from matching.services import coarsen, profile_update, recommendations_for_profile
 from notifications import backends
 from referrals import choices, links, selectors, signals
 from referrals.choices import (
@@ -39,7 +39,13 @@ from referrals.choices import (
     ReferralStatus,
     Side,
 )
-from referrals.errors import ConsentRequired, LinkGone, NotAReferrer, TransitionNotAllowed
+from referrals.errors import (
+    AlreadyClaimed,
+    ConsentRequired,
+    LinkGone,
+    NotAReferrer,
+    TransitionNotAllowed,
+)
 from referrals.models import (
     AccessLog,
     Consent,
@@ -515,6 +521,42 @@ def shortlist_link_answer(*, link: ShortlistLink, activity_id: int, answer: str)
             )
         )
     return item
+
+
+@transaction.atomic
+def person_claim(*, token: str, user: User, prefill: bool) -> Person:
+    """The person, signed in with an account of their own, claims their record from their
+    link (`Person.user`): the sessions they are marked attended at with that account then move
+    their referrals. With their agreement (`prefill`), their resident profile takes the
+    record's needs (home as coarsened, reach, step-free, homebound, languages, availability,
+    interests, budget, attendance modes) and their consent to matching, given now. The
+    referrer's notes and access needs stay with the referring organization."""
+    link = selectors.link_by_token(token)
+    if link is None:
+        raise NotFound(_("This link does not exist."))
+    person = Person.objects.select_for_update().get(pk=link.shortlist.person_id)
+    if link.state(timezone.now()) != LinkState.ACTIVE or not selectors.has_consent(person=person):
+        raise LinkGone(_("This link is no longer open."))
+    if person.user_id is not None and person.user_id != user.pk:
+        raise AlreadyClaimed(_("This record was claimed with another account."))
+    if person.user_id is None:
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+    if prefill:
+        profile_update(
+            user=user,
+            home=None if person.home_lat is None else (person.home_lat, person.home_lng),
+            max_distance_km=person.max_distance_km,
+            step_free=person.step_free,
+            homebound=person.homebound,
+            languages_mask=person.languages_mask,
+            availability_mask=person.availability_mask,
+            interests=person.interests,
+            budget_max=person.budget_max,
+            attendance_modes=person.attendance_modes,
+            matching_consent=True,
+        )
+    return person
 
 
 # The one state machine of a referral (FHIR Task statuses): (from, to) -> who may move it.
