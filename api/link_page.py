@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from backend.errors import NotFound, ValidationFailed
 from referrals import pages, selectors, services
+from referrals.choices import PersonView
 from referrals.errors import LinkGone
 
 LANGUAGES = ("fr", "en")
@@ -75,6 +76,8 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
         except LinkGone:
             return _closed(request, token, language, status=410)
         shortlist = link.shortlist
+        # Whoever holds the link reads the person's first name and list: logged, no account.
+        services.person_access_record(persons=[shortlist.person], by=None, view=PersonView.LINK)
         response = render(
             request,
             "referrals/link_page.html",

@@ -1007,6 +1007,9 @@ class ReceivedReferralAttendedApi(generics.GenericAPIView):
         occurrence = get_object_or_404(Occurrence, pk=data.validated_data["occurrence"])
         services.referral_mark_attended(referral=referral, occurrence=occurrence, by=request.user)
         referral = selectors.referral_list_received(user=request.user).get(pk=pk)
+        services.person_access_record(
+            persons=[referral.person], by=request.user, view=PersonView.REFERRAL
+        )
         return Response(ReceivedReferralSerializer(referral, context=RECEIVER_SIDE).data)
 
 

@@ -84,6 +84,7 @@ class PersonView(models.TextChoices):
     EXPORT = "export", _("Export")
     SHORTLIST = "shortlist", _("Shortlist")
     REFERRAL = "referral", _("Referral (receiving side)")
+    LINK = "link", _("The person's link page")
 
 
 class LinkChannel(models.TextChoices):

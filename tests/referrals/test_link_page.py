@@ -11,7 +11,7 @@ from activities.models import Occurrence
 from notifications.models import Notification
 from referrals import services
 from referrals.choices import ReferralStatus
-from referrals.models import Referral
+from referrals.models import AccessLog, Referral
 from tests.factories import editor_of, listed_activity
 from tests.referrals.conftest import HOME, shortlist_for
 
@@ -42,6 +42,9 @@ def test_the_page_shows_the_shortlist_in_the_readers_language(token, activity, s
     # No-one else sees it: not cached, not indexed, no Referer carrying the token.
     assert english["Cache-Control"] == "no-store, private"
     assert english["Referrer-Policy"] == "same-origin"
+
+    # Each open is a logged read of the person's record (by whoever holds the link).
+    assert AccessLog.objects.filter(person=shortlist.person, view="link", user=None).count() == 1
 
     switched = Client().get(f"/s/{token}?lang=fr", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="fr">' in switched.content.decode()
