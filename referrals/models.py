@@ -211,6 +211,7 @@ class ShortlistLink(models.Model):
     class Meta:
         verbose_name = _("shortlist link")
         verbose_name_plural = _("shortlist links")
+        ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"link {self.pk} of shortlist {self.shortlist_id}"
