@@ -12,6 +12,7 @@ from referrals import services
 from referrals.choices import ConsentScope
 from referrals.models import AccessLog, ShortlistLink
 from tests.factories import listed_activity
+from tests.referrals.browser import SCREENSHOTS
 from tests.referrals.conftest import HOME, shortlist_for, soon
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,8 @@ def test_the_sheet_prints_and_its_qr_codes_lead_to_each_activity(
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pages[0], SCREENSHOTS / "sheet-page-1.png")  # kept by CI with the screenshots
     decoded = subprocess.run(
         ["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", *map(str, pages)],
         capture_output=True,
