@@ -43,6 +43,7 @@ from interop.imports.runner import import_job_create, job_run  # noqa: E402
 from interop.services import calendar_feed_issue  # noqa: E402
 from matching.services import profile_update  # noqa: E402
 from referrals import services as referrals  # noqa: E402
+from referrals.models import Shortlist, ShortlistItem  # noqa: E402
 from visiting import services as visiting  # noqa: E402
 from visiting.models import PairingRun  # noqa: E402
 
@@ -261,6 +262,11 @@ def main(output: str) -> None:
     visiting.pair_transition(pair=pair, to="accepted_by_volunteer", by=resident)
     visiting.pair_transition(pair=pair, to="active", by=editor)
     visiting.contact_log(pair=pair, by=resident, date=today, duration_minutes=45, kind="visit")
+    # A shortlist kept for the person (the seeded activity, whatever the matcher would offer)
+    # and a link to it, sent by the log backend.
+    shortlist = Shortlist.objects.create(person=person, created_by=referrer, note="Bienvenue")
+    ShortlistItem.objects.create(shortlist=shortlist, activity=activity, position=0)
+    link = referrals.shortlist_link_send(shortlist=shortlist, by=referrer, channel="sms")
 
     fixtures = {
         "tokens": {
@@ -273,6 +279,8 @@ def main(output: str) -> None:
         "spare_person": spare_person.pk,
         "consent": contact.pk,
         "referral": referral.pk,
+        "shortlist": shortlist.pk,
+        "link": link.pk,
         "organization": organization.slug,
         "membership": membership.pk,
         "place": place.pk,

@@ -7,6 +7,7 @@ organization holds; a receiving organization sees only what it needs to welcome 
 (first name, contact if the person agreed to be contacted, access needs), never the
 referrer's notes, interests or any score. Every read of a person record is logged."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from activities import choices as activity_choices
-from activities.models import Activity, Organization
+from activities.models import Activity, Occurrence, Organization
 from api.cards import (
     ActivityCardSerializer,
     UpcomingSessionSerializer,
@@ -34,7 +35,7 @@ from api.schema import error_response
 from api.serializers import InputSerializer, MaskListField
 from curation.scope import require_curator
 from matching import engine
-from referrals import selectors, services
+from referrals import fhir, selectors, services
 from referrals.choices import (
     ConsentMethod,
     ConsentScope,
@@ -535,7 +536,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         fields = [
             "id", "person", "activity", "referring_organization", "receiving_organization",
             "shortlist", "status", "status_reason", "note", "created_at", "updated_at",
-            "closed_at", "allowed_transitions",
+            "closed_at", "first_attended_at", "allowed_transitions",
         ]  # fmt: skip
 
     def get_allowed_transitions(self, referral: Referral) -> list[str]:
@@ -575,7 +576,7 @@ class ReceivedReferralSerializer(serializers.ModelSerializer):
         fields = [
             "id", "person", "activity", "referring_organization", "receiving_organization",
             "status", "status_reason", "created_at", "updated_at", "closed_at",
-            "allowed_transitions",
+            "first_attended_at", "allowed_transitions",
         ]  # fmt: skip
 
     @extend_schema_field(WelcomedPersonSerializer)
@@ -763,6 +764,124 @@ class ReferralTransitionApi(generics.GenericAPIView):
         return Response(ReferralSerializer(referral, context=REFERRER_SIDE).data)
 
 
+FHIR_CODING = {
+    "type": "object",
+    "properties": {
+        "system": {"type": "string", "format": "uri"},
+        "code": {"type": "string"},
+        "display": {"type": "string"},
+    },
+    "required": ["system", "code"],
+}
+FHIR_CONCEPT = {
+    "type": "object",
+    "properties": {"coding": {"type": "array", "items": FHIR_CODING}, "text": {"type": "string"}},
+}
+FHIR_IDENTIFIER = {
+    "type": "object",
+    "properties": {"system": {"type": "string", "format": "uri"}, "value": {"type": "string"}},
+    "required": ["system", "value"],
+}
+FHIR_REFERENCE = {
+    "type": "object",
+    "properties": {
+        "reference": {"type": "string"},
+        "identifier": FHIR_IDENTIFIER,
+        "display": {"type": "string"},
+    },
+}
+FHIR_SERVICE_REQUEST = {
+    "type": "object",
+    "description": "FHIR R4 ServiceRequest: what is asked, for whom, by whom, of whom.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["ServiceRequest"]},
+        "identifier": {"type": "array", "items": FHIR_IDENTIFIER},
+        "status": {"type": "string", "enum": ["active", "on-hold", "completed", "revoked"]},
+        "intent": {"type": "string", "enum": ["order"]},
+        "category": {"type": "array", "items": FHIR_CONCEPT},
+        "code": FHIR_CONCEPT,
+        "subject": FHIR_REFERENCE,
+        "authoredOn": {"type": "string", "format": "date-time"},
+        "requester": FHIR_REFERENCE,
+        "performer": {"type": "array", "items": FHIR_REFERENCE},
+    },
+    "required": ["resourceType", "status", "intent", "subject"],
+}
+FHIR_TASK = {
+    "type": "object",
+    "description": "FHIR R4 Task following the ServiceRequest; its status is the referral's.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Task"]},
+        "identifier": {"type": "array", "items": FHIR_IDENTIFIER},
+        "basedOn": {"type": "array", "items": FHIR_REFERENCE},
+        "status": {"type": "string", "enum": list(ReferralStatus.values)},
+        "statusReason": FHIR_CONCEPT,
+        "intent": {"type": "string", "enum": ["order"]},
+        "code": FHIR_CONCEPT,
+        "focus": FHIR_REFERENCE,
+        "for": FHIR_REFERENCE,
+        "authoredOn": {"type": "string", "format": "date-time"},
+        "lastModified": {"type": "string", "format": "date-time"},
+        "requester": FHIR_REFERENCE,
+        "owner": FHIR_REFERENCE,
+    },
+    "required": ["resourceType", "status", "intent"],
+}
+FHIR_BUNDLE = {
+    "type": "object",
+    "description": "FHIR R4 Bundle of type collection: the ServiceRequest, then its Task.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "type": {"type": "string", "enum": ["collection"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "entry": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "fullUrl": {"type": "string"},
+                    "resource": {"oneOf": [FHIR_SERVICE_REQUEST, FHIR_TASK]},
+                },
+                "required": ["fullUrl", "resource"],
+            },
+        },
+    },
+    "required": ["resourceType", "type", "entry"],
+}
+
+
+@extend_schema(
+    tags=["referrals"],
+    summary="A referral my referring organizations made, as FHIR R4 (ServiceRequest + Task)",
+    description=(
+        "A Bundle of type `collection`: the ServiceRequest (category `social-connection` of "
+        "the SDOH Clinical Care guide, requester the referring organization, performer the "
+        "receiving one) and the Task that follows it (status: the referral's FHIR Task "
+        "status, `statusReason` its reason). The person appears by their record's number "
+        "and first name only. Logged as an export of the person's record."
+    ),
+    responses={
+        200: OpenApiResponse(response=FHIR_BUNDLE, description="The FHIR Bundle."),
+        401: NOT_SIGNED_IN,
+        403: NOT_A_REFERRER,
+        404: SENT_NOT_FOUND,
+    },
+)
+class ReferralFhirApi(generics.GenericAPIView):
+    queryset = Referral.objects.none()  # the path's id is a referral's
+    permission_classes = [IsAuthenticated, IsReferrer]
+    serializer_class = None
+
+    def get(self, request: Request, pk: int) -> Response:
+        referral = get_object_or_404(selectors.referral_list_sent(user=request.user), pk=pk)
+        services.person_access_record(
+            persons=[referral.person], by=request.user, view=PersonView.EXPORT
+        )
+        return Response(fhir.referral_bundle(referral, base_url=settings.PUBLIC_BASE_URL))
+
+
 def _transition(request: Request, referral: Referral, values: dict, *, side: str) -> None:
     services.referral_transition(
         referral=referral,
@@ -840,6 +959,57 @@ class ReceivedReferralTransitionApi(generics.GenericAPIView):
         data.is_valid(raise_exception=True)
         _transition(request, referral, data.validated_data, side=Side.RECEIVER)
         referral = selectors.referral_list_received(user=request.user).get(pk=pk)
+        return Response(ReceivedReferralSerializer(referral, context=RECEIVER_SIDE).data)
+
+
+class AttendedInputSerializer(InputSerializer):
+    occurrence = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The session the person came to."
+    )
+
+
+@extend_schema(
+    tags=["referrals"],
+    summary="Mark that the referred person came to a session (receiving side)",
+    description=(
+        "For a person without an account (with one, marking their registration attended does "
+        "it). The first session is kept; an accepted referral moves to `in-progress` and the "
+        "referring organization is told."
+    ),
+    request=AttendedInputSerializer,
+    responses={
+        200: ReceivedReferralSerializer,
+        400: error_response(
+            "Invalid input, named in `fields` (not a session of that activity, or one still "
+            "to come).",
+            ["invalid", "required", "invalid_type", "unknown_field"],
+        ),
+        401: NOT_SIGNED_IN,
+        404: error_response(
+            "No such referral among those made to the organizations the user edits, or no "
+            "such session.",
+            ["not_found"],
+        ),
+        409: error_response(
+            "The referral is not accepted, in progress or on hold.", ["transition_not_allowed"]
+        ),
+    },
+)
+class ReceivedReferralAttendedApi(generics.GenericAPIView):
+    queryset = Referral.objects.none()  # the path's id is a referral's
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReceivedReferralSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        referral = get_object_or_404(selectors.referral_list_received(user=request.user), pk=pk)
+        data = AttendedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        occurrence = get_object_or_404(Occurrence, pk=data.validated_data["occurrence"])
+        services.referral_mark_attended(referral=referral, occurrence=occurrence, by=request.user)
+        referral = selectors.referral_list_received(user=request.user).get(pk=pk)
+        services.person_access_record(
+            persons=[referral.person], by=request.user, view=PersonView.REFERRAL
+        )
         return Response(ReceivedReferralSerializer(referral, context=RECEIVER_SIDE).data)
 
 

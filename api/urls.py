@@ -19,6 +19,7 @@ from api import (
     referrals,
     reports,
     search,
+    shortlists,
     visiting,
 )
 from api.errors import not_found
@@ -214,6 +215,7 @@ urlpatterns = [
     path("referrers/", referrals.ReferrerListApi.as_view(), name="referrer-list"),
     path("persons/", referrals.PersonCollectionApi.as_view(), name="person-list"),
     path("persons/access-log/", referrals.AccessLogApi.as_view(), name="person-access-log"),
+    path("persons/claim/", shortlists.PersonClaimApi.as_view(), name="person-claim"),
     path("persons/<int:pk>/", referrals.PersonDetailApi.as_view(), name="person-detail"),
     path("persons/<int:pk>/export/", referrals.PersonExportApi.as_view(), name="person-export"),
     path(
@@ -227,6 +229,23 @@ urlpatterns = [
         name="person-consent-withdraw",
     ),
     path("persons/<int:pk>/shortlist/", referrals.ShortlistApi.as_view(), name="person-shortlist"),
+    path("shortlists/", shortlists.ShortlistListApi.as_view(), name="shortlist-list"),
+    path("shortlists/<int:pk>/", shortlists.ShortlistDetailApi.as_view(), name="shortlist-detail"),
+    path(
+        "shortlists/<int:pk>/links/",
+        shortlists.ShortlistLinkSendApi.as_view(),
+        name="shortlist-link-send",
+    ),
+    path(
+        "shortlists/<int:pk>/links/<int:link_pk>/revoke/",
+        shortlists.ShortlistLinkRevokeApi.as_view(),
+        name="shortlist-link-revoke",
+    ),
+    path(
+        "shortlists/<int:pk>/sheet.pdf",
+        shortlists.ShortlistSheetApi.as_view(),
+        name="shortlist-sheet",
+    ),
     path("referrals/", referrals.ReferralCollectionApi.as_view(), name="referral-list"),
     path(
         "referrals/received/",
@@ -239,11 +258,17 @@ urlpatterns = [
         name="referral-received-detail",
     ),
     path(
+        "referrals/received/<int:pk>/attended/",
+        referrals.ReceivedReferralAttendedApi.as_view(),
+        name="referral-received-attended",
+    ),
+    path(
         "referrals/received/<int:pk>/transition/",
         referrals.ReceivedReferralTransitionApi.as_view(),
         name="referral-received-transition",
     ),
     path("referrals/<int:pk>/", referrals.ReferralDetailApi.as_view(), name="referral-detail"),
+    path("referrals/<int:pk>/fhir/", referrals.ReferralFhirApi.as_view(), name="referral-fhir"),
     path(
         "referrals/<int:pk>/transition/",
         referrals.ReferralTransitionApi.as_view(),

@@ -239,6 +239,10 @@ IMPORT_ALLOW_PRIVATE_HOSTS = env_bool("IMPORT_ALLOW_PRIVATE_HOSTS", default=Fals
 # --- Social prescribing (referrals/) ---------------------------------------------------------
 # Days after a person's last referral closed before their record is anonymized (24 months).
 REFERRALS_RETENTION_DAYS = env_int("REFERRALS_RETENTION_DAYS", 730)
+# Days a shortlist's link (SMS, email, printed QR code) stays open after it is made.
+REFERRALS_LINK_DAYS = env_int("REFERRALS_LINK_DAYS", 30)
+# The public address the links and QR codes point at (scheme and host, no trailing slash).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
 
 # --- Notifications (notifications/backends) --------------------------------------------------
 # Push: `log` (written to the log) or `native` (FCM for Android and web, APNs for iOS).
@@ -271,6 +275,12 @@ NOTIFICATIONS_APNS_TEAM_ID = env_str("NOTIFICATIONS_APNS_TEAM_ID")
 NOTIFICATIONS_APNS_TOPIC = env_str("NOTIFICATIONS_APNS_TOPIC")
 # Certificate authorities to trust for APNs instead of the system's (a private test server).
 NOTIFICATIONS_APNS_CA_FILE = env_str("NOTIFICATIONS_APNS_CA_FILE")
+# SMS: `log`, or `http` (POST {"to", "from", "text"} as JSON to the provider's URL, with the
+# key as a bearer token).
+NOTIFICATIONS_SMS_BACKEND = env_str("NOTIFICATIONS_SMS_BACKEND", "log")
+NOTIFICATIONS_SMS_URL = env_str("NOTIFICATIONS_SMS_URL")
+NOTIFICATIONS_SMS_API_KEY = env_str("NOTIFICATIONS_SMS_API_KEY")
+NOTIFICATIONS_SMS_SENDER = env_str("NOTIFICATIONS_SMS_SENDER", "Relier")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
     # Any other path under /api/ is a 404 in the error shape, whatever the method or DEBUG.
     re_path(r"^api/", not_found),
+    # A referred person's shortlist page, from their SMS or printed QR code (api/link_page.py).
+    path("", include("api.link_urls")),
     # The curator tool: the Django admin for the curators of a territory (curation/admin.py).
     path("curation/", curator_site.urls),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -7,4 +7,7 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Social prescribing")
 
     def ready(self) -> None:
-        from referrals import receivers  # noqa: F401  (connects the receivers)
+        from referrals import (
+            receivers,  # noqa: F401  (connects the receivers)
+            tasks,  # noqa: F401  (registers the tasks the services name)
+        )

@@ -84,3 +84,33 @@ class PersonView(models.TextChoices):
     EXPORT = "export", _("Export")
     SHORTLIST = "shortlist", _("Shortlist")
     REFERRAL = "referral", _("Referral (receiving side)")
+    LINK = "link", _("The person's link page")
+
+
+class LinkChannel(models.TextChoices):
+    """How a shortlist's link reached the person."""
+
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    PRINT = "print", _("Printed sheet")
+
+
+class LinkDelivery(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    PRINTED = "printed", _("Printed, not sent")
+
+
+class LinkState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Answer(models.TextChoices):
+    """What the person said of an activity on their link's page."""
+
+    GOING = "going", _("I'd like to go")
+    NOT_FOR_ME = "not_for_me", _("Not for me")

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from backend.errors import Conflict, PermissionDenied
+from backend.errors import ApplicationError, Conflict, PermissionDenied
 
 
 class ConsentRequired(Conflict):
@@ -33,3 +33,16 @@ class NotAReferrer(PermissionDenied):
 
 class TransitionNotAllowed(Conflict):
     default_code = "transition_not_allowed"
+
+
+class LinkGone(ApplicationError):
+    """The shortlist's link expired or was revoked (or the person withdrew their consent)."""
+
+    status_code = 410
+    default_code = "link_gone"
+
+
+class AlreadyClaimed(Conflict):
+    """The record was claimed with another account."""
+
+    default_code = "already_claimed"

@@ -5,8 +5,8 @@ shortlists made for them and their referrals.
 A person usually has no Relier account: `Person` carries the fields of a resident's matching
 profile that the matcher needs (home coarsened as `matching.ResidentProfile` stores it), so
 the same engine serves them (`services.shortlist_compute`). The shortlist's link (signed,
-expiring, revocable: SMS, email, the printed sheet's QR code) will be a model of its own
-pointing at `Shortlist`; a person who later creates an account is `Person.user`.
+expiring, revocable: SMS, email, the printed sheet's QR code)
+is `ShortlistLink`; a person who later creates an account is `Person.user`.
 """
 
 from django.conf import settings
@@ -163,6 +163,9 @@ class ShortlistItem(models.Model):
     shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="items")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField()
+    # What the person said of it on their link's page (blank: nothing yet).
+    answer = models.CharField(max_length=12, choices=choices.Answer.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -172,6 +175,53 @@ class ShortlistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}: activity {self.activity_id}"
+
+
+class ShortlistLink(models.Model):
+    """A signed, expiring, revocable link to a shortlist's page, sent by SMS or email or
+    printed as a QR code. The token is never stored: it is the HMAC-SHA256 (keyed by the
+    project's secret key) of the row's id and its random salt, so the worker that sends it
+    can compute it again, and only its SHA-256 digest is kept to find the row
+    (`referrals.links`)."""
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    salt = models.CharField(max_length=64)
+    token_digest = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=8, choices=choices.LinkChannel.choices)
+    # Where it was sent (the person's phone or email at the time); blank for a printed sheet.
+    address = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=8, default="fr")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivery = models.CharField(
+        max_length=8, choices=choices.LinkDelivery.choices, default=choices.LinkDelivery.PENDING
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_error = models.CharField(max_length=500, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shortlist link")
+        verbose_name_plural = _("shortlist links")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"link {self.pk} of shortlist {self.shortlist_id}"
+
+    def state(self, now) -> str:
+        if self.revoked_at is not None:
+            return choices.LinkState.REVOKED
+        if self.expires_at <= now:
+            return choices.LinkState.EXPIRED
+        return choices.LinkState.ACTIVE
 
 
 class Referral(models.Model):
@@ -207,7 +257,15 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "note"])
+    # The first session the person came to, as the receiving organization marked it (a
+    # person without an account has no registration to mark).
+    first_session = models.ForeignKey(
+        "activities.Occurrence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_attended_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "note", "first_session", "first_attended_at"]
+    )
 
     class Meta:
         verbose_name = _("referral")

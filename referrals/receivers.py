@@ -3,6 +3,7 @@ to its own (a referral changed: the other side is told, through the notification
 service; referrals sits above notifications, which cannot import it)."""
 
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from activities import choices as activity_choices
 from activities import signals as directory
@@ -11,7 +12,11 @@ from notifications import messages
 from notifications.choices import ReferralKind
 from notifications.services import notify
 from referrals import services, signals
-from referrals.choices import Side
+from referrals.choices import Answer, Side
+from referrals.models import ShortlistItem
+
+# The referrers' notification when a person answers on their link's page.
+SHORTLIST_ANSWERED = "shortlist_answered"
 
 
 @receiver(directory.registration_changed)
@@ -60,4 +65,44 @@ def _referral_changed(sender, referral, previous_status, side, by=None, **kwargs
             body=body,
             data={"referral": referral.pk, "status": referral.status},
             dedupe_key=f"referral:{referral.pk}:{referral.status}:{previous_status}",
+        )
+
+
+@receiver(signals.shortlist_answered)
+def _shortlist_answered(sender, shortlist_id, activity_id, answer, referral_id, **kwargs) -> None:
+    """Tell the referrers of the organization holding the person what they answered."""
+    item = (
+        ShortlistItem.objects.select_related("shortlist__person", "activity")
+        .filter(shortlist_id=shortlist_id, activity_id=activity_id)
+        .first()
+    )
+    if item is None:
+        return
+    person = item.shortlist.person
+    recipients = Membership.objects.filter(
+        organization_id=person.organization_id, role=activity_choices.MembershipRole.REFERRER
+    ).select_related("user")
+    for membership in recipients:
+        user = membership.user
+        with messages.rendered_in(user.preferred_language):
+            values = {"name": person.first_name, "title": item.activity.title}
+            if answer == Answer.GOING:
+                heading = _("%(name)s would like to go to %(title)s") % values
+                body = _("A referral was made; the organization running it is told.")
+            else:
+                heading = _("%(name)s said %(title)s is not for them") % values
+                body = _("You may suggest another activity.")
+        notify(
+            user=user,
+            kind=SHORTLIST_ANSWERED,
+            title=str(heading),
+            body=str(body),
+            data={
+                "shortlist": shortlist_id,
+                "activity": activity_id,
+                "answer": answer,
+                "referral": referral_id,
+                "person": person.pk,
+            },
+            dedupe_key=f"shortlist:{shortlist_id}:{activity_id}:{answer}",
         )

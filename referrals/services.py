@@ -11,25 +11,50 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
 from accounts.models import User
 from activities import choices as activity_choices
-from activities.models import Activity, Organization
+from activities.models import Activity, Occurrence, Organization
 from activities.territories import territory_for_point
 from backend.errors import NotFound, PermissionDenied
 from backend.validation import full_clean, validation_failed
 from matching import engine
 from matching.models import ResidentProfile
 from matching.selectors import RecommendationItem
-from matching.services import coarsen, recommendations_for_profile
-from referrals import choices, selectors, signals
-from referrals.choices import ConsentScope, ReferralStatus, Side
-from referrals.errors import ConsentRequired, NotAReferrer, TransitionNotAllowed
-from referrals.models import AccessLog, Consent, Person, Referral, Shortlist, ShortlistItem
+from matching.services import coarsen, profile_update, recommendations_for_profile
+from notifications import backends
+from referrals import choices, links, selectors, signals
+from referrals.choices import (
+    Answer,
+    ConsentScope,
+    LinkChannel,
+    LinkDelivery,
+    LinkState,
+    ReferralStatus,
+    Side,
+)
+from referrals.errors import (
+    AlreadyClaimed,
+    ConsentRequired,
+    LinkGone,
+    NotAReferrer,
+    TransitionNotAllowed,
+)
+from referrals.models import (
+    AccessLog,
+    Consent,
+    Person,
+    Referral,
+    Shortlist,
+    ShortlistItem,
+    ShortlistLink,
+)
 
 SHORTLIST_MAX = 10  # what a referrer may pick for one person
 SHORTLIST_OFFERED = engine.TOP_K  # what the matcher offers to pick from
@@ -153,6 +178,9 @@ def consent_withdraw(*, consent: Consent, by: User) -> Consent:
     consent.withdrawn_at, consent.withdrawn_by = timezone.now(), by
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     if consent.scope == ConsentScope.REFERRAL:
+        ShortlistLink.objects.filter(
+            shortlist__person=consent.person, revoked_at__isnull=True
+        ).update(revoked_at=consent.withdrawn_at, revoked_by=by)
         open_referrals = consent.person.referrals.exclude(status__in=choices.CLOSED_STATUSES)
         for referral in open_referrals.select_for_update():
             _move(
@@ -255,6 +283,282 @@ def shortlist_save(
     return shortlist
 
 
+# --- the shortlist's link -----------------------------------------------------------------
+
+# The delivery task by name: the tasks module imports these services.
+LINK_DELIVER_TASK = "referrals.tasks.shortlist_link_deliver_task"
+
+
+def _link_make(
+    *, shortlist: Shortlist, by: User, channel: str, address: str, language: str
+) -> ShortlistLink:
+    now = timezone.now()
+    salt = links.new_salt()
+    link = ShortlistLink(
+        shortlist=shortlist,
+        created_by=by,
+        salt=salt,
+        # Unique until the row has the id its token is computed from.
+        token_digest=f"new:{salt[:60]}",
+        channel=channel,
+        address=address,
+        language=language,
+        expires_at=now + datetime.timedelta(days=settings.REFERRALS_LINK_DAYS),
+        delivery=LinkDelivery.PRINTED if channel == LinkChannel.PRINT else LinkDelivery.PENDING,
+    )
+    link.save()
+    link.token_digest = links.digest_of(link_token(link))
+    link.save(update_fields=["token_digest"])
+    return link
+
+
+def link_token(link: ShortlistLink) -> str:
+    return links.token_for(link_id=link.pk, salt=link.salt)
+
+
+def link_url(link: ShortlistLink) -> str:
+    """The link's public address (PUBLIC_BASE_URL + /s/<token>)."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/s/{link_token(link)}"
+
+
+@transaction.atomic
+def shortlist_link_send(
+    *, shortlist: Shortlist, by: User, channel: str, language: str = "fr"
+) -> ShortlistLink:
+    """Make a link to the shortlist's page and send it to the person by SMS or email (after
+    commit, by a task), with their standing consent to be referred. The link opens the page
+    for REFERRALS_LINK_DAYS days unless it is revoked."""
+    person = shortlist.person
+    require_referrer(user=by, organization=person.organization)
+    _require_consent(person)
+    if channel not in (LinkChannel.SMS, LinkChannel.EMAIL):
+        raise validation_failed({"channel": [_("Send it by sms or email.")]})
+    address = person.phone if channel == LinkChannel.SMS else person.email
+    if not address:
+        raise validation_failed(
+            {
+                "channel": [
+                    _("The person has no phone number.")
+                    if channel == LinkChannel.SMS
+                    else _("The person has no email address.")
+                ]
+            },
+            code="no_address",
+        )
+    link = _link_make(
+        shortlist=shortlist, by=by, channel=channel, address=address, language=language
+    )
+    pk = link.pk
+    transaction.on_commit(lambda: current_app.signature(LINK_DELIVER_TASK, args=[pk]).delay())
+    return link
+
+
+@transaction.atomic
+def shortlist_sheet_link(*, shortlist: Shortlist, by: User, language: str = "fr") -> ShortlistLink:
+    """The link the printed sheet's QR codes point at (nothing is sent): the newest printed
+    link of the shortlist still open with more than a week to go, else a new one."""
+    require_referrer(user=by, organization=shortlist.person.organization)
+    _require_consent(shortlist.person)
+    now = timezone.now()
+    link = (
+        shortlist.links.filter(
+            channel=LinkChannel.PRINT,
+            revoked_at__isnull=True,
+            expires_at__gt=now + datetime.timedelta(days=7),
+        )
+        .order_by("-id")
+        .first()
+    )
+    if link is not None:
+        return link
+    return _link_make(
+        shortlist=shortlist, by=by, channel=LinkChannel.PRINT, address="", language=language
+    )
+
+
+def shortlist_link_message(link: ShortlistLink) -> tuple[str, str]:
+    """The SMS's or email's subject and text, in the link's language."""
+    shortlist = link.shortlist
+    with override(link.language):
+        title = _("Activities picked for you by %(organization)s") % {
+            "organization": shortlist.person.organization.name
+        }
+        count = shortlist.items.count()
+        body = ngettext(
+            "Hello %(name)s, %(organization)s picked an activity near you. See it and say "
+            "whether you would like to go: %(url)s (until %(until)s)",
+            "Hello %(name)s, %(organization)s picked %(count)d activities near you. See them "
+            "and say which you would like: %(url)s (until %(until)s)",
+            count,
+        ) % {
+            "name": shortlist.person.first_name,
+            "organization": shortlist.person.organization.name,
+            "count": count,
+            "url": link_url(link),
+            "until": timezone.localdate(link.expires_at).strftime("%d/%m/%Y"),
+        }
+    return str(title), str(body)
+
+
+def shortlist_link_deliver(*, link_id: int) -> str:
+    """Send the link once: the row is turned `sending` before the channel is called, so a
+    task run twice (a retry, a redelivered message) never sends it twice. A revoked or
+    expired link, or a person who withdrew their consent, is not sent. The outcome."""
+    with transaction.atomic():
+        link = (
+            ShortlistLink.objects.select_for_update()
+            .select_related("shortlist__person__organization")
+            .filter(pk=link_id)
+            .first()
+        )
+        if link is None or link.delivery != LinkDelivery.PENDING:
+            return "gone" if link is None else link.delivery
+        person = link.shortlist.person
+        if link.state(timezone.now()) != LinkState.ACTIVE or not selectors.has_consent(
+            person=person
+        ):
+            link.delivery, link.delivery_error = LinkDelivery.FAILED, "link closed before sending"
+            link.save(update_fields=["delivery", "delivery_error"])
+            return link.delivery
+        link.delivery = LinkDelivery.SENDING
+        link.save(update_fields=["delivery"])
+    title, body = shortlist_link_message(link)
+    message = backends.Message(
+        notification_id=link.pk, kind="shortlist_link", title=title, body=body
+    )
+    try:
+        backends.backend_for(link.channel).send(message, backends.Recipient(address=link.address))
+    except backends.DeliveryError as error:
+        ShortlistLink.objects.filter(pk=link.pk).update(
+            delivery=LinkDelivery.FAILED, delivery_error=str(error)[:500]
+        )
+        return LinkDelivery.FAILED
+    ShortlistLink.objects.filter(pk=link.pk).update(
+        delivery=LinkDelivery.SENT, sent_at=timezone.now()
+    )
+    return LinkDelivery.SENT
+
+
+@transaction.atomic
+def shortlist_link_revoke(*, link: ShortlistLink, by: User) -> ShortlistLink:
+    """Close the link now: its page answers 410 from then on. Idempotent."""
+    require_referrer(user=by, organization=link.shortlist.person.organization)
+    if link.revoked_at is None:
+        link.revoked_at, link.revoked_by = timezone.now(), by
+        link.save(update_fields=["revoked_at", "revoked_by"])
+    return link
+
+
+def shortlist_link_open(*, token: str) -> ShortlistLink:
+    """The link of this token, for its page: NotFound for an unknown token, LinkGone for an
+    expired or revoked one (or a person whose consent was withdrawn). Each open is noted."""
+    link = selectors.link_by_token(token)
+    if link is None:
+        raise NotFound(_("This link does not exist."))
+    now = timezone.now()
+    if link.state(now) != LinkState.ACTIVE or not selectors.has_consent(
+        person=link.shortlist.person
+    ):
+        raise LinkGone(_("This link is no longer open."))
+    ShortlistLink.objects.filter(pk=link.pk).update(last_opened_at=now)
+    ShortlistLink.objects.filter(pk=link.pk, first_opened_at__isnull=True).update(
+        first_opened_at=now
+    )
+    return link
+
+
+@transaction.atomic
+def shortlist_link_answer(*, link: ShortlistLink, activity_id: int, answer: str) -> ShortlistItem:
+    """What the person says of one activity of their shortlist, from their link's page. "I'd
+    like to go" refers them to it (once: saying it again changes nothing), made for the
+    referrer who sent the link; the receiving organization and the referrers are told."""
+    link = (
+        ShortlistLink.objects.select_for_update()
+        .select_related("shortlist__person")
+        .get(pk=link.pk)
+    )
+    person = link.shortlist.person
+    if link.state(timezone.now()) != LinkState.ACTIVE or not selectors.has_consent(person=person):
+        raise LinkGone(_("This link is no longer open."))
+    if answer not in Answer.values:
+        raise validation_failed({"answer": [_("Unknown answer.")]})
+    item = (
+        link.shortlist.items.select_related("activity__organization")
+        .filter(activity_id=activity_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound(_("This activity is not on the list."))
+    previous = item.answer
+    item.answer, item.answered_at = answer, timezone.now()
+    item.save(update_fields=["answer", "answered_at"])
+    referral = None
+    if answer == Answer.GOING:
+        referral = (
+            Referral.objects.filter(shortlist=link.shortlist, activity_id=activity_id)
+            .exclude(status__in=choices.CLOSED_STATUSES)
+            .first()
+        )
+        if referral is None:
+            referral = _referral_make(
+                person=person,
+                activity=item.activity,
+                organization=None,
+                shortlist=link.shortlist,
+                note="",
+                created_by=link.created_by,
+                by=None,
+            )
+    if previous != answer:
+        shortlist_id, referral_id = link.shortlist_id, referral.pk if referral else None
+        transaction.on_commit(
+            lambda: signals.shortlist_answered.send(
+                sender=ShortlistItem,
+                shortlist_id=shortlist_id,
+                activity_id=activity_id,
+                answer=answer,
+                referral_id=referral_id,
+            )
+        )
+    return item
+
+
+@transaction.atomic
+def person_claim(*, token: str, user: User, prefill: bool) -> Person:
+    """The person, signed in with an account of their own, claims their record from their
+    link (`Person.user`): the sessions they are marked attended at with that account then move
+    their referrals. With their agreement (`prefill`), their resident profile takes the
+    record's needs (home as coarsened, reach, step-free, homebound, languages, availability,
+    interests, budget, attendance modes) and their consent to matching, given now. The
+    referrer's notes and access needs stay with the referring organization."""
+    link = selectors.link_by_token(token)
+    if link is None:
+        raise NotFound(_("This link does not exist."))
+    person = Person.objects.select_for_update().get(pk=link.shortlist.person_id)
+    if link.state(timezone.now()) != LinkState.ACTIVE or not selectors.has_consent(person=person):
+        raise LinkGone(_("This link is no longer open."))
+    if person.user_id is not None and person.user_id != user.pk:
+        raise AlreadyClaimed(_("This record was claimed with another account."))
+    if person.user_id is None:
+        person.user = user
+        person.save(update_fields=["user", "updated_at"])
+    if prefill:
+        profile_update(
+            user=user,
+            home=None if person.home_lat is None else (person.home_lat, person.home_lng),
+            max_distance_km=person.max_distance_km,
+            step_free=person.step_free,
+            homebound=person.homebound,
+            languages_mask=person.languages_mask,
+            availability_mask=person.availability_mask,
+            interests=person.interests,
+            budget_max=person.budget_max,
+            attendance_modes=person.attendance_modes,
+            matching_consent=True,
+        )
+    return person
+
+
 # The one state machine of a referral (FHIR Task statuses): (from, to) -> who may move it.
 # The receiving organization answers and follows the person; the referrer withdraws the
 # referral; either side may pause, resume, close it. The system moves it to in progress when
@@ -323,19 +627,42 @@ def referral_create(
     _require_consent(person)
     if (activity is None) == (organization is None):
         raise validation_failed({"activity": [_("Give either an activity or an organization.")]})
+    if shortlist is not None and shortlist.person_id != person.pk:
+        raise validation_failed({"shortlist": [_("Not a shortlist of this person.")]})
+    return _referral_make(
+        person=person,
+        activity=activity,
+        organization=organization,
+        shortlist=shortlist,
+        note=note,
+        created_by=by,
+        by=by,
+    )
+
+
+def _referral_make(
+    *,
+    person: Person,
+    activity: Activity | None,
+    organization: Organization | None,
+    shortlist: Shortlist | None,
+    note: str,
+    created_by: User | None,
+    by: User | None,
+) -> Referral:
+    """The referral row, its first history row and its announcement; `by` is who acted (None:
+    the person, from their link's page), `created_by` the referrer it is made for."""
     if activity is not None:
         if activity.status != activity_choices.ActivityStatus.PUBLISHED:
             raise NotFound(_("No published activity with this id."))
         organization = activity.organization
-    if shortlist is not None and shortlist.person_id != person.pk:
-        raise validation_failed({"shortlist": [_("Not a shortlist of this person.")]})
     referral = Referral(
         person=person,
         referring_organization=person.organization,
         receiving_organization=organization,
         activity=activity,
         shortlist=shortlist,
-        created_by=by,
+        created_by=created_by,
         note=note,
     )
     full_clean(
@@ -408,6 +735,42 @@ def _announce(referral: Referral, *, previous: str | None, side: str, by: User |
             )
 
     transaction.on_commit(send)
+
+
+@transaction.atomic
+def referral_mark_attended(*, referral: Referral, occurrence: Occurrence, by: User) -> Referral:
+    """The receiving organization marks that the person came to a session of the activity
+    they were referred to (a person without an account has no registration to mark). The
+    first one is kept; an accepted referral moves to in progress, and the referrer is told."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if Side.RECEIVER not in sides_of(user=by, referral=referral):
+        raise PermissionDenied(_("The receiving organization marks attendance."))
+    if referral.activity_id is None or occurrence.activity_id != referral.activity_id:
+        raise validation_failed({"occurrence": [_("Not a session of the activity referred to.")]})
+    if occurrence.start > timezone.now():
+        raise validation_failed({"occurrence": [_("This session has not started yet.")]})
+    if referral.status not in (
+        ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD
+    ):  # fmt: skip
+        raise TransitionNotAllowed(
+            _("A referral %(status)s cannot be followed by attendance.")
+            % {"status": referral.get_status_display()}
+        )
+    if referral.first_attended_at is None:
+        # An update, not a save: the audit trail records status changes, and this is none.
+        Referral.objects.filter(pk=referral.pk).update(
+            first_session=occurrence, first_attended_at=timezone.now(), updated_at=timezone.now()
+        )
+    if referral.status == ReferralStatus.ACCEPTED:
+        referral_transition(
+            referral=referral,
+            to=ReferralStatus.IN_PROGRESS,
+            by=by,
+            acting_as=Side.RECEIVER,
+            reason=str(_("First session attended.")),
+        )
+        referral.refresh_from_db()
+    return referral
 
 
 def referrals_started_by_attendance(*, user_id: int, activity_id: int) -> int:
@@ -536,4 +899,8 @@ def persons_anonymize(*, now: datetime.datetime | None = None) -> int:
     Referral.objects.filter(person_id__in=ids).update(note="", status_reason="")
     Referral.history.filter(person_id__in=ids).update(status_reason="", history_change_reason=None)
     Shortlist.objects.filter(person_id__in=ids).update(note="")
+    ShortlistLink.objects.filter(shortlist__person_id__in=ids).update(address="")
+    ShortlistLink.objects.filter(shortlist__person_id__in=ids, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
     return len(ids)

@@ -2,8 +2,9 @@
 
 Which backend serves a channel is configured: NOTIFICATIONS_PUSH_BACKEND is `log` (the
 default) or `native` (FCM for Android and web, APNs for iOS); NOTIFICATIONS_EMAIL_BACKEND is
-`log` (the default) or `email` (Django's mail). Backends are built once per process and
-reused (their HTTP connections and access tokens with them).
+`log` (the default) or `email` (Django's mail); NOTIFICATIONS_SMS_BACKEND is `log` (the
+default) or `http` (a provider's HTTP API, `sms.HttpSmsBackend`). Backends are built once
+per process and reused (their HTTP connections and access tokens with them).
 """
 
 import functools
@@ -31,6 +32,10 @@ def _build(name: str) -> Backend:
         from notifications.backends.email import EmailBackend
 
         return EmailBackend()
+    if name == "sms":
+        from notifications.backends.sms import HttpSmsBackend
+
+        return HttpSmsBackend()
     if name == "fcm":
         from notifications.backends.fcm import FcmBackend
 
@@ -45,6 +50,8 @@ def _build(name: str) -> Backend:
 def backend_for(channel: str, platform: str = "") -> Backend:
     if channel == "email":
         return _build("email" if settings.NOTIFICATIONS_EMAIL_BACKEND == "email" else "log")
+    if channel == "sms":
+        return _build("sms" if settings.NOTIFICATIONS_SMS_BACKEND == "http" else "log")
     if settings.NOTIFICATIONS_PUSH_BACKEND == "native":
         return _build("apns" if platform == "ios" else "fcm")
     return _build("log")

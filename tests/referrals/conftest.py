@@ -13,6 +13,7 @@ from referrals import services
 from referrals.choices import ConsentMethod, ConsentScope
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, UserFactory, editor_of, listed_activity
+from tests.referrals.browser import axe_source, chromium  # noqa: F401  (fixtures)
 
 HOME = (47.2184, -1.5536)  # Nantes centre
 
@@ -105,3 +106,32 @@ def clients(referrer, other_referrer, receiver, resident, curator):
         "curator": client_for(curator),
         "anonymous": APIClient(),
     }
+
+
+@pytest.fixture
+def sms_provider(settings):
+    """The fake SMS provider on loopback, and the HTTP SMS backend pointed at it."""
+    from notifications import backends
+    from tests.referrals.fakes import API_KEY, FakeSmsProvider
+
+    fake = FakeSmsProvider()
+    fake.start()
+    settings.NOTIFICATIONS_SMS_BACKEND = "http"
+    settings.NOTIFICATIONS_SMS_URL = fake.url
+    settings.NOTIFICATIONS_SMS_API_KEY = API_KEY
+    settings.PUBLIC_BASE_URL = "https://relier.example"
+    backends.forget()
+    yield fake
+    backends.forget()
+    fake.stop()
+
+
+def shortlist_for(person, by, activities, note="Bonne découverte !"):
+    return services.shortlist_save(
+        person=person, by=by, activity_ids=[a.pk for a in activities], note=note
+    )
+
+
+@pytest.fixture
+def shortlist(person, referrer, activity):
+    return shortlist_for(person, referrer, [activity])
