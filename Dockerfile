@@ -1,5 +1,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Pango and a font for the printed shortlists (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend backend
@@ -9,6 +13,10 @@ COPY activities activities
 COPY matching matching
 COPY curation curation
 COPY notifications notifications
+COPY interop interop
+COPY referrals referrals
+COPY impact impact
+COPY visiting visiting
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
     && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
