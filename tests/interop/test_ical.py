@@ -328,7 +328,10 @@ def test_any_schedule_expands_in_a_client_as_relier_expands_it(case, data):
         valid_from=case.dtstart,
         valid_to=case.valid_to,
     )
-    wanted = recurrence.expand(**case.kwargs(exdates))
+    try:
+        wanted = recurrence.expand(**case.kwargs(exdates))
+    except recurrence.RecurrenceError:
+        reject()  # skipped days the API refuses (more than MAX_SPAN_DAYS after the start)
     document = ical.activity_calendar(name="Club", series=[one], stamp=STAMP)
     events = [
         event
