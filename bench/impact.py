@@ -2,7 +2,7 @@
 with a planted effect in the measures.
 
     python -m bench.impact [--people 100000] [--sessions 1000000] [--runs 5] [--skip-load] \\
-        [--database-url postgres://postgres@127.0.0.1:5432/relier_h30_bench]
+        [--database-url postgres://postgres@127.0.0.1:5432/relier_impact_bench]
 
 1. Load (into a dedicated database, migrated first): one association with `--activities`
    activities in Nantes (INSEE 44109) of every programme kind, a session every week for 26
@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/relier_h30_bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/relier_impact_bench"
 WEEKS = 26
 KINDS = ("club", "peer_support", "friendship", "class", "outing", "volunteering")
 # The planted changes, intake to 3 months: UCLA-3 falls by one point, life satisfaction rises
