@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from api import link_page
 from api.parsers import RequestTooLarge
 from backend.errors import NON_FIELD_KEY, ApplicationError
 from backend.validation import from_django, validation_failed
@@ -149,7 +150,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """CSRF_FAILURE_VIEW: in the error shape under /api/, Django's page elsewhere (the admin)."""
+    """CSRF_FAILURE_VIEW: in the error shape under /api/, on the page's look for a referred
+    person's page (/s/), Django's page elsewhere (the admin)."""
     if request.path.startswith("/api/"):
         return permission_denied(request)
+    if request.path.startswith("/s/"):
+        return link_page.csrf_refused(request)
     return django_csrf_failure(request, reason=reason)

@@ -65,6 +65,30 @@ def _closed(request: HttpRequest, token: str, language: str, *, status: int) -> 
     return _private(response)
 
 
+def csrf_refused(request: HttpRequest) -> HttpResponse:
+    """An answer posted without the page's CSRF cookie (cookies refused or cleared): a 403 on
+    the page's look, saying what to do."""
+    language = _language(request)
+    with translation.override(language):
+        response = render(
+            request,
+            "referrals/link_closed.html",
+            {
+                "language": language,
+                "heading": _("Your answer could not be recorded"),
+                "explanation": _(
+                    "This page needs a cookie to send your answer, and your browser did not "
+                    "send it. Open the link again and answer once more, or allow cookies for "
+                    "this site."
+                ),
+                "organization": None,
+            },
+            status=403,
+        )
+    response["Content-Language"] = language
+    return _private(response)
+
+
 @require_http_methods(["GET", "HEAD"])
 def link_page(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request)

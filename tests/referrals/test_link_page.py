@@ -58,8 +58,13 @@ def test_id_like_to_go_refers_the_person_once_and_tells_both_sides(
     page = client.get(f"/s/{token}?lang=en")
     csrf = page.cookies["csrftoken"].value
     # Without the CSRF token the form is refused.
-    refused = client.post(f"/s/{token}/answer", {"activity": activity.pk, "answer": "going"})
+    refused = client.post(
+        f"/s/{token}/answer", {"activity": activity.pk, "answer": "going", "lang": "en"}
+    )
     assert refused.status_code == 403 and not Referral.objects.exists()
+    # ...on the page's look, saying what to do.
+    assert "Your answer could not be recorded" in refused.content.decode()
+    assert refused["Cache-Control"] == "no-store, private"
 
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
