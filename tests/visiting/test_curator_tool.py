@@ -4,11 +4,13 @@ one's name or address."""
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from activities.models import Territory
 from tests.curation.moderation_factories import NANTES, REZE, curator_of
 from tests.factories import UserFactory
 from tests.visiting.conftest import request_of, team_of, volunteer_of
+from visiting.admin import BLOCKING_LABELS
 from visiting.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +47,11 @@ def test_a_curator_of_the_commune_sees_the_queue_and_the_load(nantes_team):
     assert opened.status_code == 200
     queue = opened.context["queue"]
     assert [r["waiting_days"] for r in queue] == [40, 10]
-    assert queue[0]["blocking"] == "no volunteer within reach shares a language"
+    assert queue[0]["blocking"] == BLOCKING_LABELS["no_shared_language"]
     assert queue[1]["blocking"] is None
     html = opened.content.decode()
-    assert "no volunteer within reach shares a language" in html
+    with translation.override(opened["Content-Language"]):  # the curator's language
+        assert str(BLOCKING_LABELS["no_shared_language"]) in html
     for private in ("Yvonne", "Lucien", "rue des Lilas", "Sonner deux fois"):
         assert private not in html
     [load] = opened.context["load"]
