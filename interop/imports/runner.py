@@ -323,18 +323,19 @@ def _run_one(
     held: Activity | None = None,
 ) -> None:
     report = job.report
+    mark = places.mark()
     try:
         with transaction.atomic():
             outcome = import_item(
                 job=job, item=item, by=by, external_id=external_id, places=places, held=held
             )
     except (ApplicationError, DjangoValidationError) as error:
-        places.read()  # a place created for the item is rolled back with it
+        places.forget_since(mark)  # a place created for the item is rolled back with it
         _refused(report, item, error)
         return
     except Exception:  # one item's fault never stops the others; the log keeps the trace
         logger.exception("import %s: item at %s failed", job.pk, item.position)
-        places.read()
+        places.forget_since(mark)
         _add(
             report,
             "errors",
@@ -579,13 +580,28 @@ class PlaceBook:
         self.read()
 
     def read(self) -> None:
-        """Read the places again (after a write that was rolled back)."""
+        """Read the places again (after a group's write that was rolled back)."""
         self._by_name: dict[str, list[Place]] = {}
+        self._added: list[Place] = []
         for place in Place.objects.filter(organization=self.organization).order_by("pk"):
-            self.add(place)
+            self._file(place)
+
+    def _file(self, place: Place) -> None:
+        self._by_name.setdefault(place.name.strip().casefold(), []).append(place)
 
     def add(self, place: Place) -> None:
-        self._by_name.setdefault(place.name.strip().casefold(), []).append(place)
+        """A place an item brings (saved, or new for a group to insert)."""
+        self._added.append(place)
+        self._file(place)
+
+    def mark(self) -> int:
+        return len(self._added)
+
+    def forget_since(self, mark: int) -> None:
+        """Drop the places added since `mark`: the write that made them was rolled back."""
+        for place in self._added[mark:]:
+            self._by_name[place.name.strip().casefold()].remove(place)
+        del self._added[mark:]
 
     def find(self, name: str, *, address: str | None = None) -> Place | None:
         """The first place of that name (and of that address, when given)."""

@@ -145,3 +145,17 @@ def test_a_new_place_not_kept_in_one_group_is_created_with_a_later_one():
     job = runner.job_run(job=job, entries=[refused, item(2, place=lonely)], every=1)
     assert counts(job)["created"] == 1 and len(job.report["errors"]) == 1
     assert Activity.objects.get().place.name == "Salle seule"
+
+
+def test_a_place_made_for_an_item_that_is_refused_is_not_offered_to_the_next():
+    organization, editor = organization_with_editor()
+    run(organization, editor, [item(1)])
+    hall = {"name": "Salle neuve", "address": "5 rue Haute", "lat": 47.21, "lng": -1.56}
+    refused = item(1, place=hall)  # already imported: written on its own, its place first
+    refused.activity["title"] = ""
+    job = new_job(organization, editor)
+    job = runner.job_run(job=job, entries=[refused, item(2, place=hall)], every=1)
+    assert [error["position"] for error in job.report["errors"]] == [2]
+    assert counts(job)["created"] == 1
+    [place] = Place.objects.filter(organization=organization, name="Salle neuve")
+    assert Activity.objects.get(external_id="row-2").place == place
