@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.utils.translation import gettext as _
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
-from matplotlib.path import Path
 
 from activities import choices
 from activities.models import Territory
@@ -31,6 +26,12 @@ from curation.selectors.coverage import (
     reached_by,
     territory_and_below,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.path import Path
+
+# matplotlib is imported where a map is drawn: loaded by every module that imports this one, it
+# would add about 40 MB to each web worker, which never draws a map unless asked for one.
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 1000, 100
 GAP_COLOR = "#d7301f"
@@ -67,6 +68,8 @@ def _classes(weights: np.ndarray):
 def _compound_path(polygons: list[list[np.ndarray]]) -> Path:
     """One path of many polygons with holes (GeoJSON rings: outer counter-clockwise, holes
     clockwise, which the non-zero winding rule fills right)."""
+    from matplotlib.path import Path
+
     vertices, codes = [], []
     for polygon in polygons:
         for ring in polygon:
@@ -84,6 +87,12 @@ def territory_coverage_png(
     """The map of the territory's coverage for one top category (every activity when None):
     gap cells shaded (darker where more people, or more of the indicator's weight, live),
     venues as points, commune outlines, legend, title and sources. 1200 x 1000 pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, PathPatch
+
     key = category or grid_module.ANY
     parts = coverage_parts(territory=territory, category=key)
     grid = parts.grid

@@ -18,14 +18,13 @@ import dataclasses
 import datetime
 import io
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from accounts.models import User
 from activities.models import Activity, Organization, Territory
@@ -33,6 +32,9 @@ from backend.errors import PermissionDenied
 from curation.scope import curator_scope
 from curation.selectors.coverage import territory_and_below
 from impact import instruments, selectors, stats
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from impact.choices import Context
 from impact.models import Measurement
 from impact.suppression import THRESHOLD, published, published_linked
@@ -384,6 +386,10 @@ def _table_rows(writer, part: str, name: str, table: dict) -> None:
 
 def chart_png(report: Report, chart: str) -> bytes:
     """One chart of the report as a PNG (matplotlib, Agg)."""
+    # matplotlib is imported where a chart is drawn, not with the module: about 40 MB that
+    # every web worker would carry, where few requests ever draw a chart.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(chart_figure(report, chart)).print_png(buffer)
     return buffer.getvalue()
@@ -392,6 +398,8 @@ def chart_png(report: Report, chart: str) -> bytes:
 def chart_figure(report: Report, chart: str) -> Figure:
     """One chart of the report: a title naming the scope, named axes and the number of
     people (or referrals) on each bar or point."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 5), dpi=100)
     axes = figure.add_subplot()
     body = report.body

@@ -34,9 +34,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
-from scipy.spatial import cKDTree
 
+# OR-tools and scipy are imported where the pairing runs, not with the module: the web workers
+# import it for its constants and reasons, and would carry about 55 MB they never use.
 EARTH_RADIUS_KM = 6371.0088
 VISIT, CALL, OUTING = 1, 2, 4  # what is offered or wanted, as bits
 ALL_SLOTS = (1 << 21) - 1
@@ -289,6 +289,8 @@ def _within_reach(V: dict, R: dict, able: np.ndarray):
     part searched only by the volunteers who can serve it (k-d trees over unit vectors,
     pairs returned as arrays, the chord turned into the arc). Pairs that could never be
     feasible are so never made, which is most of the time of the search."""
+    from scipy.spatial import cKDTree
+
     xyz = _xyz(R["lat"], R["lng"])
     volunteer_xyz = _xyz(V["lat"], V["lng"])
     wants = (R["packed"] >> 21) & 7
@@ -354,6 +356,8 @@ def pair(
     per_person: int | None = PER_PERSON,
 ) -> list[Proposal]:
     """The optimal pairing (see the module's docstring): one proposal per person paired."""
+    from ortools.graph.python import min_cost_flow
+
     found = candidates(volunteers, requests, per_person=per_person)
     if not len(found.request):
         return []
