@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime
 import functools
 
+import orjson
 import psycopg
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
+from psycopg.types.json import JsonBinaryLoader
 
 from activities import choices
 from activities.models import Activity, Occurrence, Organization, Place
@@ -58,6 +60,13 @@ def fetch(sql: str, args: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+class _JsonLoader(JsonBinaryLoader):
+    """A json column (the next sessions of each card of a page) parsed by orjson: the
+    standard library's parser cost as much as the rest of reading the page's rows."""
+
+    _loads = orjson.loads
+
+
 class _PreparedCursor(psycopg.Cursor):
     """psycopg's cursor with server-side binding, each query run as a prepared statement
     (psycopg keeps them per connection, by query and argument types), its rows read in
@@ -65,6 +74,10 @@ class _PreparedCursor(psycopg.Cursor):
     zone) parses each datetime, and a page of cards holds up to 170 of them; in binary,
     psycopg's C loaders read every column, datetimes in the connection's zone, UTC, as
     Django's loader gives them."""
+
+    def __init__(self, connection, **kwargs):
+        super().__init__(connection, **kwargs)
+        self.adapters.register_loader("json", _JsonLoader)
 
     def execute(self, query, params=None, **kwargs):
         return super().execute(query, params, prepare=True, binary=True, **kwargs)
