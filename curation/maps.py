@@ -30,8 +30,8 @@ from curation.selectors.coverage import (
 if TYPE_CHECKING:
     from matplotlib.path import Path
 
-# matplotlib is imported where a map is drawn: loaded by every module that imports this one, it
-# would add about 40 MB to each web worker, which never draws a map unless asked for one.
+# matplotlib is imported where a map is drawn, not with the module: every web worker imports
+# this one, and few of their requests ever draw a map.
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 1000, 100
 GAP_COLOR = "#d7301f"

@@ -32,12 +32,12 @@ from backend.errors import PermissionDenied
 from curation.scope import curator_scope
 from curation.selectors.coverage import territory_and_below
 from impact import instruments, selectors, stats
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 from impact.choices import Context
 from impact.models import Measurement
 from impact.suppression import THRESHOLD, published, published_linked
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
 from referrals.selectors import receiving_organizations, referrer_organizations
@@ -386,8 +386,8 @@ def _table_rows(writer, part: str, name: str, table: dict) -> None:
 
 def chart_png(report: Report, chart: str) -> bytes:
     """One chart of the report as a PNG (matplotlib, Agg)."""
-    # matplotlib is imported where a chart is drawn, not with the module: about 40 MB that
-    # every web worker would carry, where few requests ever draw a chart.
+    # matplotlib is imported where a chart is drawn, not with the module: every web worker
+    # imports this one, and few of their requests ever draw a chart.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buffer = io.BytesIO()

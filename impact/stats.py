@@ -53,8 +53,8 @@ def mean_change_from_sums(n: int, total: float, squares: float) -> MeanChange:
 
 def _t_quantile(degrees: int) -> float:
     """Student's t quantile of the interval's upper bound, for these degrees of freedom."""
-    # scipy.stats is imported on the first interval, not with the module: about 70 MB that
-    # every web worker would carry, where only the impact reports need it.
+    # scipy.stats is imported on the first interval, not with the module: every web worker
+    # imports this one, and only the impact reports need an interval.
     from scipy import stats
 
     return float(stats.t.ppf((1 + CONFIDENCE) / 2, degrees))

@@ -69,7 +69,7 @@ def activity_url(link_url: str, activity_id: int) -> str:
 
 def qr_svg(url: str) -> str:
     """A QR code (error correction M, scaled for print) as an SVG data URI."""
-    import segno  # loaded only when a sheet is printed: 8 MB less in every web worker
+    import segno  # loaded only when a sheet is printed, not by every web worker
 
     return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=4)
 

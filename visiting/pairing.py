@@ -36,7 +36,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 # OR-tools and scipy are imported where the pairing runs, not with the module: the web workers
-# import it for its constants and reasons, and would carry about 55 MB they never use.
+# import it for its constants and reasons, and never pair.
+
 EARTH_RADIUS_KM = 6371.0088
 VISIT, CALL, OUTING = 1, 2, 4  # what is offered or wanted, as bits
 ALL_SLOTS = (1 << 21) - 1

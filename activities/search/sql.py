@@ -61,8 +61,8 @@ def fetch(sql: str, args: list) -> list[tuple]:
 
 
 class _JsonLoader(JsonBinaryLoader):
-    """A json column (the next sessions of each card of a page) parsed by orjson: the
-    standard library's parser cost as much as the rest of reading the page's rows."""
+    """A json column (the next sessions of each card of a page) parsed by orjson: with the
+    standard library's parser, the JSON took most of the time of reading a page's rows."""
 
     _loads = orjson.loads
 

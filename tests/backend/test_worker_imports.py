@@ -1,7 +1,7 @@
 """What a web worker loads: the application and every view, without the libraries only a few
 requests need (charts and maps, the statistics, the pairing solver, printed sheets). Each of
 them is imported where it is used; loaded with the views, they more than doubled a worker's
-memory (253 MB against 102 MB in the search benchmark at N = 1,000,000, docs/benchmarks.md)."""
+memory (docs/benchmarks.md, "The search at N = 1,000,000 again")."""
 
 import json
 import os
